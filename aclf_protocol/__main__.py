@@ -1,0 +1,3 @@
+from aclf_protocol.cli import main
+
+raise SystemExit(main())

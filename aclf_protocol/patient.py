@@ -1,0 +1,441 @@
+"""The patient record: ``Patient`` with its ``Labs``, ``History`` and ``Consent`` (SPEC §9).
+
+Every clinical fact may be unknown (``None``, §0). Labs are held in conventional units as
+``Decimal``; SI keys (``bilirubin_umol_l``, ``creatinine_umol_l``, ``albumin_g_l``) are
+converted exactly on the way in (§7.1) and written back under the conventional key.
+
+>>> labs = Labs.from_dict({"creatinine_umol_l": 132.6})
+>>> labs.creatinine_mg_dl
+Decimal('1.5')
+>>> age_years(date(1968, 5, 1), date(2021, 10, 1))
+53
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Context, Decimal
+from typing import Any, TypeAlias
+
+import attrs
+from dateutil.relativedelta import relativedelta
+
+from aclf_protocol._validators import (
+    a_date,
+    an_optional_bool,
+    decimal_between,
+    int_between,
+    non_empty_str,
+    optional,
+)
+from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
+from aclf_protocol.interchange import (
+    RecordReader,
+    date_to_json,
+    decimal_to_json,
+    lenient_decimal,
+    parse_bool,
+    parse_date,
+    parse_decimal,
+    parse_enum,
+    parse_int,
+    parse_str,
+)
+from aclf_protocol.protocol import MAX_WEIGHT_KG
+
+__all__ = [
+    "SI_FACTORS",
+    "Consent",
+    "DatedHistory",
+    "History",
+    "Labs",
+    "Never",
+    "Patient",
+    "Sex",
+    "Signer",
+    "VentilationReason",
+    "age_years",
+    "to_weight_kg",
+]
+
+_ZERO = Decimal(0)
+#: Exact decimal arithmetic, independent of the caller's decimal context (no global state).
+_EXACT = Context(prec=28)
+
+#: §7.1: SI key -> (conventional key, SI units per conventional unit).
+SI_FACTORS: dict[str, tuple[str, Decimal]] = {
+    "bilirubin_umol_l": ("bilirubin_mg_dl", Decimal("17.1")),
+    "creatinine_umol_l": ("creatinine_mg_dl", Decimal("88.4")),
+    "albumin_g_l": ("albumin_g_dl", Decimal(10)),
+}
+
+
+class Sex(enum.Enum):
+    """Sex as recorded at screening (§9)."""
+
+    MALE = "male"
+    FEMALE = "female"
+
+
+class Signer(enum.Enum):
+    """Who signed the informed consent (§5 I3); ``None`` in a record means not signed."""
+
+    PATIENT = "patient"
+    FAMILY = "family"
+
+
+class VentilationReason(enum.Enum):
+    """Why a patient is mechanically ventilated (§7.3)."""
+
+    RESPIRATORY = "respiratory"
+    HEPATIC_ENCEPHALOPATHY = "hepatic_encephalopathy"
+
+
+class Never(enum.Enum):
+    """A dated history fact that is known never to have happened (§9: ``"never"``)."""
+
+    NEVER = "never"
+
+
+#: A dated history fact: when it last happened, ``Never.NEVER``, or ``None`` (unknown).
+DatedHistory: TypeAlias = date | Never | None
+
+
+def _lab(low: str, high: str, unit: str, *, low_inclusive: bool = False) -> Any:
+    """An optional lab value in conventional units, a finite ``Decimal`` within bounds."""
+    sign = ">=" if low_inclusive else ">"
+    rule = f"must be {sign} {low} and <= {high} {unit}".rstrip()
+    return attrs.field(
+        default=None,
+        converter=lenient_decimal,
+        validator=optional(
+            decimal_between(Decimal(low), Decimal(high), rule, low_inclusive=low_inclusive)
+        ),
+    )
+
+
+def _flag() -> Any:
+    return attrs.field(default=None, validator=an_optional_bool)
+
+
+@attrs.frozen(kw_only=True)
+class Labs:
+    """Labs and organ support at screening, conventional units; ``None`` = unknown (§7, §9).
+
+    Bounds reject impossible values (docs/decisions.md D-LAB-BOUNDS), not unusual ones.
+    """
+
+    bilirubin_mg_dl: Decimal | None = _lab("0", "100", "mg/dL")
+    creatinine_mg_dl: Decimal | None = _lab("0", "30", "mg/dL")
+    inr: Decimal | None = _lab("0", "20", "")
+    he_grade: int | None = attrs.field(
+        default=None, validator=optional(int_between(0, 4, "West Haven grade 0-4 (§7.2)"))
+    )
+    map_mmhg: Decimal | None = _lab("0", "300", "mmHg")
+    vasopressors: bool | None = _flag()
+    pao2_fio2: Decimal | None = _lab("0", "800", "mmHg")
+    spo2_fio2: Decimal | None = _lab("0", "500", "")
+    mechanical_ventilation: bool | None = _flag()
+    ventilation_reason: VentilationReason = attrs.field(default=VentilationReason.RESPIRATORY)
+    renal_replacement: bool | None = _flag()
+    wbc_10e9_l: Decimal | None = _lab("0", "1000", "x10^9/L")
+    sodium_mmol_l: Decimal | None = _lab("80", "200", "mmol/L", low_inclusive=True)
+    albumin_g_dl: Decimal | None = _lab("0", "10", "g/dL")
+
+    @ventilation_reason.validator
+    def _check_reason(self, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, VentilationReason):
+            raise InvalidValueError(attribute.name, value, "must be a VentilationReason (§7.3)")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Conventional keys, lab values as JSON numbers, unknowns as ``null`` (§9)."""
+        out: dict[str, Any] = {}
+        for field in attrs.fields(Labs):
+            value = getattr(self, field.name)
+            if isinstance(value, Decimal):
+                out[field.name] = decimal_to_json(value)
+            elif isinstance(value, enum.Enum):
+                out[field.name] = value.value
+            else:
+                out[field.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, record: object) -> Labs:
+        """Read the ``labs`` object, converting SI keys exactly (§7.1, §9).
+
+        >>> Labs.from_dict({"bilirubin_mg_dl": 1, "bilirubin_umol_l": 17.1})
+        Traceback (most recent call last):
+            ...
+        aclf_protocol.errors.InconsistentRecordError: bilirubin_umol_l: give bilirubin in one unit only, not also as bilirubin_mg_dl (§9); got 17.1
+        """
+        r = RecordReader(record, what="labs")
+        values: dict[str, Any] = {}
+        for field in attrs.fields(Labs):
+            if field.name == "he_grade":
+                values[field.name] = r.get(field.name, parse_int)
+            elif field.name == "ventilation_reason":
+                reason = r.get(field.name, lambda v, k: parse_enum(VentilationReason, v, k))
+                values[field.name] = reason or VentilationReason.RESPIRATORY
+            elif field.type in {"bool | None"}:
+                values[field.name] = r.get(field.name, parse_bool)
+            else:
+                values[field.name] = r.get(field.name, parse_decimal)
+        for si_key, (key, factor) in SI_FACTORS.items():
+            si_value = r.get(si_key, parse_decimal)
+            if si_value is None:
+                continue
+            if values[key] is not None:
+                r.add(
+                    InconsistentRecordError(
+                        si_key,
+                        r.record[si_key],
+                        f"give {key.split('_')[0]} in one unit only, not also as {key} (§9)",
+                    )
+                )
+            else:
+                # §7.1: exact decimal division; 132.6 / 88.4 is 1.5, not 1.4999999999999998.
+                converted = _EXACT.divide(si_value, factor)
+                field = attrs.fields_dict(Labs)[key]
+                try:
+                    if field.validator is not None:
+                        field.validator(None, field, converted)
+                except InvalidValueError as err:
+                    r.add(InvalidValueError(si_key, r.record[si_key],
+                                            f"{err.rule} once converted to {key} (§7.1)"))
+                    continue
+                values[key] = converted
+        return r.build_model(cls, values)
+
+
+def _dated(value: object, field: str) -> date | Never:
+    if value == Never.NEVER.value or value is Never.NEVER:
+        return Never.NEVER
+    try:
+        return parse_date(value, field)
+    except InvalidValueError:
+        raise InvalidValueError(field, value, 'must be a date YYYY-MM-DD, "never" or null (§9)') \
+            from None
+
+
+def _a_dated_history(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None or value is Never.NEVER:
+        return
+    a_date(_instance, attribute, value)
+
+
+def _dated_field() -> Any:
+    return attrs.field(default=None, validator=_a_dated_history)
+
+
+@attrs.frozen(kw_only=True)
+class History:
+    """Medical history behind exclusions E1-E6 (§5); ``None`` = unknown.
+
+    Dated facts hold the date it last happened, ``Never.NEVER``, or ``None``.
+    """
+
+    artificial_liver_planned: bool | None = _flag()
+    prior_liver_transplant: bool | None = _flag()
+    prior_stem_cell_therapy: bool | None = _flag()
+    malignancy: bool | None = _flag()
+    imaging_suspected_liver_malignancy: bool | None = _flag()
+    tuberculosis: bool | None = _flag()
+    severe_autoimmune_disease: bool | None = _flag()
+    severe_cardiopulmonary_insufficiency: bool | None = _flag()
+    immunosuppressive_therapy: bool | None = _flag()
+    hiv: bool | None = _flag()
+    substance_addiction: bool | None = _flag()
+    last_drug_trial: DatedHistory = _dated_field()
+    last_gi_bleeding: DatedHistory = _dated_field()
+    last_serious_infection: DatedHistory = _dated_field()
+    pregnant: bool | None = _flag()
+    lactating: bool | None = _flag()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Dates as ISO strings, ``"never"``, booleans, unknowns as ``null`` (§9)."""
+        out: dict[str, Any] = {}
+        for field in attrs.fields(History):
+            value = getattr(self, field.name)
+            if isinstance(value, date):
+                out[field.name] = date_to_json(value)
+            elif isinstance(value, Never):
+                out[field.name] = value.value
+            else:
+                out[field.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, record: object) -> History:
+        """Read the ``history`` object (§9)."""
+        r = RecordReader(record, what="history")
+        values: dict[str, Any] = {}
+        for field in attrs.fields(History):
+            parse = _dated if field.name.startswith("last_") else parse_bool
+            values[field.name] = r.get(field.name, parse)
+        return r.build_model(cls, values)
+
+
+@attrs.frozen(kw_only=True)
+class Consent:
+    """Informed consent (§5 I3, E7). ``signed_by=None`` means *not signed*, a known fact."""
+
+    signed_by: Signer | None = attrs.field(default=None)
+    has_capacity: bool | None = _flag()
+    adult_family_available: bool | None = _flag()
+
+    @signed_by.validator
+    def _check_signer(self, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None and not isinstance(value, Signer):
+            raise InvalidValueError(attribute.name, value, "must be a Signer or None (§5 I3)")
+
+    def __attrs_post_init__(self) -> None:
+        if self.signed_by is Signer.FAMILY and self.adult_family_available is False:
+            raise InconsistentRecordError(
+                "signed_by",
+                self.signed_by.value,
+                "a family signature contradicts adult_family_available: false (§5 I3)",
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``consent`` object (§9)."""
+        return {
+            "signed_by": None if self.signed_by is None else self.signed_by.value,
+            "has_capacity": self.has_capacity,
+            "adult_family_available": self.adult_family_available,
+        }
+
+    @classmethod
+    def from_dict(cls, record: object) -> Consent:
+        """Read the ``consent`` object (§9)."""
+        r = RecordReader(record, what="consent")
+        values = {
+            "signed_by": r.get("signed_by", lambda v, k: parse_enum(Signer, v, k)),
+            "has_capacity": r.get("has_capacity", parse_bool),
+            "adult_family_available": r.get("adult_family_available", parse_bool),
+        }
+        return r.build_model(cls, values)
+
+
+def to_weight_kg(value: object, field: str = "weight_kg") -> Decimal:
+    """A weight as an exact ``Decimal`` in (0, 350] kg (§0, §3.2); a float goes via ``repr``.
+
+    >>> to_weight_kg(62.3)
+    Decimal('62.3')
+    >>> to_weight_kg(351)
+    Traceback (most recent call last):
+        ...
+    aclf_protocol.errors.InvalidValueError: weight_kg: must be > 0 and <= 350 kg (§3.2); got 351
+    """
+    rule = f"must be > 0 and <= {MAX_WEIGHT_KG} kg (§3.2)"
+    if isinstance(value, bool):
+        raise InvalidValueError(field, value, rule)
+    weight = lenient_decimal(value)
+    if not isinstance(weight, Decimal) or not weight.is_finite():
+        raise InvalidValueError(field, value, rule)
+    if not _ZERO < weight <= MAX_WEIGHT_KG:
+        raise InvalidValueError(field, value, rule)
+    return weight
+
+
+def _weight(value: object) -> object:
+    try:
+        return to_weight_kg(value)
+    except InvalidValueError:
+        return value  # the validator names the field and the rule
+
+
+def _check_weight(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    to_weight_kg(value, field=attribute.name)
+
+
+def _instance_of(kind: type, rule: str) -> Any:
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind):
+            raise InvalidValueError(attribute.name, value, rule)
+
+    return check
+
+
+def age_years(birth_date: date, on: date) -> int:
+    """Age in completed years on *on* (§0: relativedelta's rule, 29 Feb turns on 28 Feb).
+
+    >>> age_years(date(2000, 2, 29), date(2019, 2, 28))
+    19
+    >>> age_years(date(2022, 1, 1), date(2021, 1, 1))
+    Traceback (most recent call last):
+        ...
+    aclf_protocol.errors.InconsistentRecordError: birth_date: must not be after the screening date 2021-01-01 (§5); got datetime.date(2022, 1, 1)
+    """
+    if birth_date > on:
+        raise InconsistentRecordError(
+            "birth_date", birth_date, f"must not be after the screening date {on} (§5)"
+        )
+    return relativedelta(on, birth_date).years
+
+
+@attrs.frozen(kw_only=True)
+class Patient:
+    """One screened patient (§9): identity, baseline weight and the clinical facts.
+
+    ``weight_kg`` is the baseline weight that doses are computed from (§3.1).
+    """
+
+    patient_id: str = attrs.field(validator=non_empty_str)
+    birth_date: date = attrs.field(validator=a_date)
+    sex: Sex = attrs.field(validator=_instance_of(Sex, "must be 'male' or 'female' (§9)"))
+    weight_kg: Decimal = attrs.field(converter=_weight, validator=_check_weight)
+    chronic_liver_disease: bool | None = _flag()
+    labs: Labs = attrs.field(
+        factory=Labs, validator=_instance_of(Labs, "must be a Labs value (§9)")
+    )
+    history: History = attrs.field(
+        factory=History, validator=_instance_of(History, "must be a History value (§9)")
+    )
+    consent: Consent = attrs.field(
+        factory=Consent, validator=_instance_of(Consent, "must be a Consent value (§9)")
+    )
+
+    def age_on(self, on: date) -> int:
+        """Age in completed years on *on* (§0)."""
+        return age_years(self.birth_date, on)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The patient record of §9; weight as a decimal string."""
+        return {
+            "patient_id": self.patient_id,
+            "birth_date": date_to_json(self.birth_date),
+            "sex": self.sex.value,
+            "weight_kg": str(self.weight_kg),
+            "chronic_liver_disease": self.chronic_liver_disease,
+            "labs": self.labs.to_dict(),
+            "history": self.history.to_dict(),
+            "consent": self.consent.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, record: object) -> Patient:
+        """Read a patient record as an EDC sends it (§9); every problem is reported.
+
+        >>> Patient.from_dict({"patient_id": "P1", "birth_date": "1970-01-01", "sex": "male",
+        ...                    "weight_kg": "70"}).weight_kg
+        Decimal('70')
+        >>> Patient.from_dict({"patient_id": "P1", "birth_date": "1970-13-01", "sex": "x",
+        ...                    "weight_kg": 0})
+        Traceback (most recent call last):
+            ...
+        aclf_protocol.errors.InvalidRecordError: 3 problems: birth_date: must be an ISO 8601 date YYYY-MM-DD (§9); got '1970-13-01' | sex: must be one of 'male', 'female' (§9); got 'x' | weight_kg: must be > 0 and <= 350 kg (§3.2); got 0
+        """
+        r = RecordReader(record, what="patient")
+        values = {
+            "patient_id": r.get("patient_id", parse_str, required=True),
+            "birth_date": r.get("birth_date", parse_date, required=True),
+            "sex": r.get("sex", lambda v, k: parse_enum(Sex, v, k), required=True),
+            "weight_kg": r.get("weight_kg", to_weight_kg, required=True),
+            "chronic_liver_disease": r.get("chronic_liver_disease", parse_bool),
+            "labs": r.nested("labs", Labs.from_dict) or Labs(),
+            "history": r.nested("history", History.from_dict) or History(),
+            "consent": r.nested("consent", Consent.from_dict) or Consent(),
+        }
+        return r.build_model(cls, values)
