@@ -63,13 +63,16 @@ def dosing_weight_kg(weight_kg: object, *, protocol: Protocol = NCT04822922) -> 
     >>> dosing_weight_kg(120.5)
     Decimal('120.5')
     >>> import attrs
-    >>> dosing_weight_kg(120.5, protocol=attrs.evolve(NCT04822922, max_dosing_weight_kg=Decimal(100)))
+    >>> capped = attrs.evolve(NCT04822922, max_dosing_weight_kg=Decimal(100))
+    >>> dosing_weight_kg(120.5, protocol=capped)
     Decimal('100')
     """
     weight = to_weight_kg(weight_kg)
     if weight > protocol.max_weight_kg:
         raise InvalidValueError(
-            "weight_kg", weight_kg, f"must be <= {protocol.max_weight_kg} kg in this protocol (§3.2)"
+            "weight_kg",
+            weight_kg,
+            f"must be <= {protocol.max_weight_kg} kg in this protocol (§3.2)",
         )
     cap = protocol.max_dosing_weight_kg
     return weight if cap is None else min(weight, cap)
@@ -112,7 +115,7 @@ def total_planned_cells(
     return cells_per_infusion(arm, weight_kg, protocol=protocol) * protocol.infusion_count
 
 
-def volume_to_draw_ml(cells: int, concentration_cells_per_ml: Decimal | float | int) -> Decimal:
+def volume_to_draw_ml(cells: int, concentration_cells_per_ml: Decimal | float) -> Decimal:
     """Millilitres of product holding *cells*, rounded half up to 0.1 mL (§3.4).
 
     >>> volume_to_draw_ml(75_000_000, 1_000_000)
@@ -122,7 +125,7 @@ def volume_to_draw_ml(cells: int, concentration_cells_per_ml: Decimal | float | 
     >>> volume_to_draw_ml(25_000_000, 0)
     Traceback (most recent call last):
         ...
-    aclf_protocol.errors.InvalidValueError: concentration_cells_per_ml: a concentration is a finite number of cells/mL > 0 (§3.4); got 0
+    aclf_protocol.errors.InvalidValueError: concentration_cells_per_ml: ... > 0 (§3.4); got 0
     """
     count = _cells(cells, "cells")
     concentration = _positive(
@@ -166,8 +169,10 @@ def is_dose_within_tolerance(
 ) -> bool:
     """Whether a prepared dose is within ``± dose_tolerance_percent`` of target, inclusive (§3.5).
 
-    >>> is_dose_within_tolerance(82_500_000, 75_000_000), is_dose_within_tolerance(82_500_001, 75_000_000)
-    (True, False)
+    >>> is_dose_within_tolerance(82_500_000, 75_000_000)
+    True
+    >>> is_dose_within_tolerance(82_500_001, 75_000_000)
+    False
     """
     actual = _cells(actual_cells, "actual_cells")
     target = _cells(target_cells, "target_cells")
@@ -205,7 +210,7 @@ class ReleaseCheck:
 def check_release(
     actual_cells: int,
     target_cells: int,
-    viability_percent: Decimal | float | int,
+    viability_percent: Decimal | float,
     *,
     protocol: Protocol = NCT04822922,
 ) -> ReleaseCheck:

@@ -15,6 +15,7 @@ validator.
 from __future__ import annotations
 
 import enum
+import itertools
 from decimal import Decimal
 from typing import Any
 
@@ -197,13 +198,15 @@ class Protocol:
     )
     dose_tolerance_percent: Decimal = attrs.field(
         default=Decimal(10),
-        validator=decimal_between(Decimal(0), Decimal(100), "must be in [0, 100] % (§3.5)",
-                                  low_inclusive=True),
+        validator=decimal_between(
+            Decimal(0), Decimal(100), "must be in [0, 100] % (§3.5)", low_inclusive=True
+        ),
     )
     min_viability_percent: Decimal = attrs.field(
         default=Decimal(70),
-        validator=decimal_between(Decimal(0), Decimal(100), "must be in [0, 100] % (§3.5)",
-                                  low_inclusive=True),
+        validator=decimal_between(
+            Decimal(0), Decimal(100), "must be in [0, 100] % (§3.5)", low_inclusive=True
+        ),
     )
     # --- §4: schedule ---------------------------------------------------------------------
     infusion_days: tuple[DayWindow, ...]
@@ -289,7 +292,7 @@ class Protocol:
         >>> NCT04822922.arm("huge")
         Traceback (most recent call last):
             ...
-        aclf_protocol.errors.InvalidValueError: arm: must be one of 'low', 'medium', 'high' (§2); got 'huge'
+        aclf_protocol.errors.InvalidValueError: arm: must be one of 'low', 'medium', ... got 'huge'
         """
         wanted = arm.arm_id if isinstance(arm, Arm) else arm
         for candidate in self.arms:
@@ -312,15 +315,23 @@ class Protocol:
             "study_id": self.study_id,
             "arms": [a.to_dict() for a in self.arms],
             "infusion_days": [
-                {"name": d.name, "study_day": d.study_day, "days_before": d.days_before,
-                 "days_after": d.days_after}
+                {
+                    "name": d.name,
+                    "study_day": d.study_day,
+                    "days_before": d.days_before,
+                    "days_after": d.days_after,
+                }
                 for d in self.infusion_days
             ],
             "min_interval_days": self.min_interval_days,
             "safety_window_months": self.safety_window_months,
             "follow_up_visits": [
-                {"name": d.name, "study_day": d.study_day, "days_before": d.days_before,
-                 "days_after": d.days_after}
+                {
+                    "name": d.name,
+                    "study_day": d.study_day,
+                    "days_before": d.days_before,
+                    "days_after": d.days_after,
+                }
                 for d in self.follow_up_visits
             ],
             "max_weight_kg": str(self.max_weight_kg),
@@ -330,8 +341,7 @@ class Protocol:
             "dose_tolerance_percent": decimal_to_json(self.dose_tolerance_percent),
             "min_viability_percent": decimal_to_json(self.min_viability_percent),
             "criteria": [
-                {"id": c.criterion_id, "kind": c.kind.value, "text": c.text}
-                for c in self.criteria
+                {"id": c.criterion_id, "kind": c.kind.value, "text": c.text} for c in self.criteria
             ],
             "enrolment_target": self.enrolment_target,
         }
@@ -346,7 +356,7 @@ def _check_protocol(p: Protocol) -> None:
     days = p.infusion_days
     if not days or not all(isinstance(d, DayWindow) for d in days):
         raise InvalidValueError("infusion_days", days, "must be a non-empty tuple of DayWindow")
-    if any(a.study_day >= b.study_day for a, b in zip(days, days[1:], strict=False)):
+    if any(a.study_day >= b.study_day for a, b in itertools.pairwise(days)):
         raise InconsistentRecordError(
             "infusion_days", days, "study days must be strictly increasing (§4.1)"
         )
@@ -395,4 +405,3 @@ NCT04822922 = Protocol(
         DayWindow(name="Day 90", study_day=90, days_before=7, days_after=7),
     ),
 )
-

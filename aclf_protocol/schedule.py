@@ -15,10 +15,11 @@ Day 1 is the enrolment date and the first infusion; there is no Day 0 (§0).
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 from dateutil.relativedelta import relativedelta
@@ -54,7 +55,8 @@ __all__ = [
     "study_day",
 ]
 
-_ONE_DAY = timedelta(days=1)
+#: ``date`` under another name: ``Infusion.date`` and ``Visit.date`` shadow it in their class.
+Date: TypeAlias = date
 
 
 def date_of_study_day(reference: date, day: int) -> date:
@@ -88,9 +90,9 @@ class Visit:
 
     name: str
     study_day: int
-    date: date
-    window_start: date
-    window_end: date
+    date: Date
+    window_start: Date
+    window_end: Date
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible record of the visit."""
@@ -129,11 +131,11 @@ class Infusion:
 
     number: int = attrs.field(validator=int_between(1, 1000, "infusions are numbered from 1"))
     study_day: int = attrs.field(validator=int_between(1, 10**6, "no Day 0 (§0)"))
-    date: date = attrs.field(validator=a_date)
-    window_start: date = attrs.field(validator=a_date)
-    window_end: date = attrs.field(validator=a_date)
+    date: Date = attrs.field(validator=a_date)
+    window_start: Date = attrs.field(validator=a_date)
+    window_end: Date = attrs.field(validator=a_date)
     cells: int = attrs.field(validator=int_between(1, 10**15, "whole cells > 0 (§3.1)"))
-    given_date: date | None = attrs.field(default=None, validator=_optional_date)
+    given_date: Date | None = attrs.field(default=None, validator=_optional_date)
     cancelled: bool = attrs.field(default=False)
 
     @cancelled.validator
@@ -144,7 +146,8 @@ class Infusion:
     def __attrs_post_init__(self) -> None:
         if not self.window_start <= self.date <= self.window_end:
             raise InconsistentRecordError(
-                "date", self.date,
+                "date",
+                self.date,
                 f"must lie in its window {self.window_start}..{self.window_end} (§4.1)",
             )
         if self.cancelled and self.given_date is not None:
@@ -247,7 +250,9 @@ class InfusionPlan:
         plan = r.build(lambda: cls(**values))  # type: ignore[arg-type]
         if total is not None and total != plan.total_cells:
             raise InconsistentRecordError(
-                "total_cells", total, f"must equal the sum of the infusions' cells, {plan.total_cells}"
+                "total_cells",
+                total,
+                f"must equal the sum of the infusions' cells, {plan.total_cells}",
             )
         return plan
 
@@ -260,18 +265,21 @@ def _check_plan(plan: InfusionPlan) -> None:
         where = f"infusions[{index - 1}]"
         if infusion.number != index:
             raise InconsistentRecordError(
-                f"{where}.number", infusion.number, f"infusions are numbered 1..n in order; expected {index}"
+                f"{where}.number",
+                infusion.number,
+                f"infusions are numbered 1..n in order; expected {index}",
             )
         if infusion.date != date_of_study_day(plan.start, infusion.study_day):
             raise InconsistentRecordError(
-                f"{where}.date", infusion.date,
+                f"{where}.date",
+                infusion.date,
                 f"must be study day {infusion.study_day} from start {plan.start} (§0)",
             )
         if infusion.given_date is not None and infusion.given_date < plan.start:
             raise InconsistentRecordError(
                 f"{where}.given_date", infusion.given_date, f"must not precede Day 1 {plan.start}"
             )
-    if any(a.date >= b.date for a, b in zip(infusions, infusions[1:], strict=False)):
+    if any(a.date >= b.date for a, b in itertools.pairwise(infusions)):
         raise InconsistentRecordError("infusions", infusions, "dates must strictly increase (§4.1)")
 
 
@@ -396,7 +404,7 @@ class InfusionAdherence:
 
     number: int
     planned_date: date
-    window_start: date
+    window_start: Date
     window_end: date
     actual_date: date | None
     status: InfusionStatus
@@ -434,9 +442,7 @@ class AdherenceReport:
     @property
     def out_of_window(self) -> tuple[int, ...]:
         """Numbers of infusions given outside their window."""
-        return tuple(
-            i.number for i in self.infusions if i.status is InfusionStatus.OUT_OF_WINDOW
-        )
+        return tuple(i.number for i in self.infusions if i.status is InfusionStatus.OUT_OF_WINDOW)
 
     @property
     def interval_breaches(self) -> tuple[int, ...]:

@@ -1,0 +1,140 @@
+"""Hypothesis strategies for aclf_protocol values; every test imports its generators from here.
+
+Strategies build valid values by construction. Knobs are keyword-only: ``complete=True``
+gives every clinical fact a value; the default leaves each fact unknown (``None``) at random,
+as an EDC does before screening is finished.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import attrs
+from hypothesis import strategies as st
+
+from aclf_protocol import (
+    NCT04822922,
+    Consent,
+    History,
+    InfusionPlan,
+    Labs,
+    Never,
+    Patient,
+    Sex,
+    Signer,
+    VentilationReason,
+    plan_infusions,
+)
+
+T = TypeVar("T")
+
+arm_ids = st.sampled_from(NCT04822922.arm_ids)
+# Whole grams: exact, inside (0, 350] kg, and they shrink towards 1 g.
+weights_kg = st.integers(min_value=1, max_value=350_000).map(lambda g: Decimal(g) / 1000)
+# Calendar dates around the trial, leap days included.
+study_dates = st.dates(min_value=date(2019, 1, 1), max_value=date(2031, 12, 31))
+birth_dates = st.dates(min_value=date(1930, 1, 1), max_value=date(2012, 12, 31))
+
+
+def decimals(low: str, high: str, places: int) -> st.SearchStrategy[Decimal]:
+    """Exact decimals in [low, high] with *places* decimal places."""
+    scale = 10**places
+    lo, hi = int(Decimal(low) * scale), int(Decimal(high) * scale)
+    return st.integers(min_value=lo, max_value=hi).map(lambda n: Decimal(n) / scale)
+
+
+#: Plausible values of each lab, conventional units; they straddle every §7.2 threshold.
+LAB_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "bilirubin_mg_dl": decimals("0.1", "40", 2),
+    "creatinine_mg_dl": decimals("0.2", "8", 2),
+    "inr": decimals("0.8", "6", 2),
+    "he_grade": st.integers(min_value=0, max_value=4),
+    "map_mmhg": decimals("30", "130", 0),
+    "vasopressors": st.booleans(),
+    "pao2_fio2": decimals("50", "600", 0),
+    "spo2_fio2": decimals("60", "476", 1),
+    "mechanical_ventilation": st.booleans(),
+    "renal_replacement": st.booleans(),
+    "wbc_10e9_l": decimals("0.5", "60", 1),
+    "sodium_mmol_l": decimals("110", "160", 0),
+    "albumin_g_dl": decimals("1.0", "5.5", 1),
+}
+
+HISTORY_FLAGS = tuple(f.name for f in attrs.fields(History) if not f.name.startswith("last_"))
+HISTORY_DATES = tuple(f.name for f in attrs.fields(History) if f.name.startswith("last_"))
+
+
+def _maybe(strategy: st.SearchStrategy[T], *, complete: bool) -> st.SearchStrategy[T | None]:
+    return strategy if complete else st.none() | strategy
+
+
+@st.composite
+def labs(draw: st.DrawFn, *, complete: bool = False) -> Labs:
+    """Labs with each value plausible; unknown (``None``) at random unless *complete*."""
+    values: dict[str, Any] = {
+        key: draw(_maybe(s, complete=complete)) for key, s in LAB_VALUES.items()
+    }
+    values["ventilation_reason"] = draw(st.sampled_from(VentilationReason))
+    return Labs(**values)
+
+
+def dated_history(*, complete: bool = False) -> st.SearchStrategy[date | Never | None]:
+    """A last-event date, ``Never.NEVER``, or (unless *complete*) unknown."""
+    return _maybe(st.just(Never.NEVER) | study_dates, complete=complete)
+
+
+@st.composite
+def histories(draw: st.DrawFn, *, complete: bool = False, clean: bool = False) -> History:
+    """A medical history; *clean* gives every exclusion fact known and absent."""
+    if clean:
+        values: dict[str, Any] = dict.fromkeys(HISTORY_FLAGS, False)
+        values.update(dict.fromkeys(HISTORY_DATES, Never.NEVER))
+        return History(**values)
+    values = {k: draw(_maybe(st.booleans(), complete=complete)) for k in HISTORY_FLAGS}
+    values.update({k: draw(dated_history(complete=complete)) for k in HISTORY_DATES})
+    return History(**values)
+
+
+@st.composite
+def consents(draw: st.DrawFn, *, complete: bool = False) -> Consent:
+    """A consistent consent record (no family signature with no adult family)."""
+    signed_by = draw(st.sampled_from([None, Signer.PATIENT, Signer.FAMILY]))
+    has_capacity = draw(_maybe(st.booleans(), complete=complete))
+    family = draw(
+        st.just(True) if signed_by is Signer.FAMILY else _maybe(st.booleans(), complete=complete)
+    )
+    return Consent(signed_by=signed_by, has_capacity=has_capacity, adult_family_available=family)
+
+
+@st.composite
+def patients(draw: st.DrawFn, *, complete: bool = False) -> Patient:
+    """A valid patient; facts unknown at random unless *complete*."""
+    return Patient(
+        patient_id=draw(st.integers(1, 9999).map(lambda n: f"RJ-{n:04d}")),
+        birth_date=draw(birth_dates),
+        sex=draw(st.sampled_from(Sex)),
+        weight_kg=draw(weights_kg),
+        chronic_liver_disease=draw(_maybe(st.booleans(), complete=complete)),
+        labs=draw(labs(complete=complete)),
+        history=draw(histories(complete=complete)),
+        consent=draw(consents(complete=complete)),
+    )
+
+
+def partial_patients() -> st.SearchStrategy[Patient]:
+    """Patients with some clinical facts unknown: what an EDC holds mid-screening."""
+    return patients(complete=False)
+
+
+@st.composite
+def plans(draw: st.DrawFn, *, patient: Patient | None = None) -> InfusionPlan:
+    """An infusion plan for a drawn (or given) patient on a drawn arm and start date."""
+    who = patient if patient is not None else draw(patients())
+    return plan_infusions(who, draw(arm_ids), draw(study_dates))
+
+
+def days(low: int, high: int) -> st.SearchStrategy[timedelta]:
+    """Whole-day offsets in [low, high]."""
+    return st.integers(min_value=low, max_value=high).map(lambda n: timedelta(days=n))
