@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 import attrs
 
@@ -187,6 +187,13 @@ def date_to_json(value: date) -> str:
     return value.isoformat()
 
 
+_OBJECT_RULE = "must be a JSON object with string keys (§9)"
+
+
+def _is_object(value: object) -> TypeGuard[Mapping[str, Any]]:
+    return isinstance(value, Mapping) and all(isinstance(k, str) for k in value)
+
+
 class RecordReader:
     """Reads one JSON object field by field, collecting every problem (§9, issue #5).
 
@@ -196,8 +203,8 @@ class RecordReader:
     def __init__(self, record: object, *, what: str) -> None:
         self.problems: list[InvalidValueError] = []
         self._seen: set[str] = set()
-        if not isinstance(record, Mapping) or not all(isinstance(k, str) for k in record):
-            raise InvalidValueError(what, record, "must be a JSON object with string keys (§9)")
+        if not _is_object(record):
+            raise InvalidValueError(what, record, _OBJECT_RULE)
         self.record: Mapping[str, Any] = record
 
     def has(self, key: str) -> bool:
@@ -227,6 +234,9 @@ class RecordReader:
         raw = self.record.get(key)
         if raw is None:
             return None
+        if not _is_object(raw):
+            self.problems.append(InvalidValueError(key, raw, _OBJECT_RULE))
+            return None
         try:
             return from_dict(raw)
         except ProtocolError as err:
@@ -244,6 +254,9 @@ class RecordReader:
             return []
         items: list[T] = []
         for index, item in enumerate(raw):
+            if not _is_object(item):
+                self.problems.append(InvalidValueError(f"{key}[{index}]", item, _OBJECT_RULE))
+                continue
             try:
                 items.append(from_dict(item))
             except ProtocolError as err:
