@@ -45,6 +45,7 @@ __all__ = [
     "InfusionPlan",
     "InfusionStatus",
     "Visit",
+    "build_plan",
     "cancel_remaining",
     "check_adherence",
     "date_of_study_day",
@@ -301,9 +302,34 @@ def plan_infusions(
     """
     if not isinstance(patient, Patient):
         raise InvalidValueError("patient", patient, "must be a Patient (§10)")
+    return build_plan(
+        patient_id=patient.patient_id,
+        weight_kg=patient.weight_kg,
+        arm=arm,
+        start=start,
+        protocol=protocol,
+    )
+
+
+def build_plan(
+    *,
+    patient_id: str,
+    weight_kg: Decimal | float | int | str,
+    arm: Arm | str,
+    start: date,
+    protocol: Protocol = NCT04822922,
+) -> InfusionPlan:
+    """The plan of :func:`plan_infusions` from a patient id and a baseline weight alone.
+
+    For a pharmacy that knows the weight but not the whole patient record (§3.1, §4.1).
+
+    >>> build_plan(patient_id="P", weight_kg="80", arm="medium", start=date(2021, 9, 30)).total_cells
+    256000000
+    """
     a_date(None, attrs.fields(InfusionPlan).start, start)
+    weight = to_weight_kg(weight_kg)
     chosen = protocol.arm(arm)
-    cells = cells_per_infusion(chosen, patient.weight_kg, protocol=protocol)
+    cells = cells_per_infusion(chosen, weight, protocol=protocol)
     infusions = []
     for number, window in enumerate(protocol.infusion_days, start=1):
         visit = _visit(start, window)
@@ -318,10 +344,10 @@ def plan_infusions(
             )
         )
     return InfusionPlan(
-        patient_id=patient.patient_id,
+        patient_id=patient_id,
         arm_id=chosen.arm_id,
         start=start,
-        weight_kg=patient.weight_kg,
+        weight_kg=weight,
         infusions=tuple(infusions),
     )
 
