@@ -134,6 +134,8 @@ def parse_int(value: object, field: str) -> int:
     rule = "must be a whole number (§9)"
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
     if isinstance(value, str):
         number = lenient_decimal(value)
         if isinstance(number, Decimal) and number.is_finite() and number == number.to_integral():
