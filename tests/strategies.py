@@ -16,16 +16,23 @@ from hypothesis import strategies as st
 
 from aclf_protocol import (
     NCT04822922,
+    Causality,
     Consent,
+    EventOutcome,
+    Expectedness,
     History,
     InfusionPlan,
     Labs,
     Never,
     Patient,
+    SafetyEvent,
+    Seriousness,
     Sex,
     Signer,
     VentilationReason,
+    build_plan,
     plan_infusions,
+    record_infusion,
 )
 
 T = TypeVar("T")
@@ -138,3 +145,131 @@ def plans(draw: st.DrawFn, *, patient: Patient | None = None) -> InfusionPlan:
 def days(low: int, high: int) -> st.SearchStrategy[timedelta]:
     """Whole-day offsets in [low, high]."""
     return st.integers(min_value=low, max_value=high).map(lambda n: timedelta(days=n))
+
+
+# --- safety ---
+# §6 and §8 (issue #4): safety events, cohorts of plans with infusions given, stop-rule inputs.
+
+#: Day 1 of the first patient in generated cohorts; later patients start within a few weeks.
+SAFETY_START = date(2021, 10, 1)
+NOT_DEATH = tuple(c for c in Seriousness if c is not Seriousness.DEATH)
+NON_FATAL_OUTCOMES = tuple(o for o in EventOutcome if o is not EventOutcome.FATAL)
+#: Causality that R1 stops for once assessed (§6.2).
+RELATED = (Causality.CERTAIN, Causality.PROBABLE, Causality.POSSIBLE)
+UNRELATED = (Causality.UNLIKELY, Causality.UNRELATED)
+E = TypeVar("E", Causality, Expectedness)
+
+
+def _members(choice: E | tuple[E, ...] | None, every: tuple[E, ...]) -> st.SearchStrategy[E]:
+    """A given member, one of a given tuple, or (``None``) any member."""
+    if choice is None:
+        return st.sampled_from(every)
+    if isinstance(choice, tuple):
+        return st.sampled_from(choice)
+    return st.just(choice)
+
+
+@st.composite
+def safety_events(
+    draw: st.DrawFn,
+    *,
+    patient_id: str | None = None,
+    event_id: str | None = None,
+    onset_dates: st.SearchStrategy[date] | None = None,
+    serious: bool | None = None,
+    fatal: bool | None = None,
+    causality: Causality | tuple[Causality, ...] | None = None,
+    expectedness: Expectedness | tuple[Expectedness, ...] | None = None,
+    max_delay_days: int = 30,
+) -> SafetyEvent:
+    """Valid events only: aware on or after onset; grade 5 and outcome fatal exactly on death.
+
+    Knobs: ``serious`` (at least one criterion / none), ``fatal`` (death a criterion or not),
+    ``causality`` and ``expectedness`` (a member or a tuple to pick from).
+    """
+    onset = draw(onset_dates if onset_dates is not None else study_dates)
+    death = False if serious is False else (fatal if fatal is not None else draw(st.booleans()))
+    at_least = 1 if serious and not death else 0
+    criteria: frozenset[Seriousness] = draw(
+        st.frozensets(
+            st.sampled_from(NOT_DEATH), min_size=at_least, max_size=0 if serious is False else 3
+        )
+    )
+    if death:
+        criteria |= {Seriousness.DEATH}
+    return SafetyEvent(
+        event_id=event_id or draw(st.integers(1, 999).map(lambda n: f"SAE-{n:03d}")),
+        patient_id=patient_id or draw(st.integers(1, 99).map(lambda n: f"P-{n:02d}")),
+        term=draw(st.sampled_from(["Anaphylactic reaction", "Fever", "Sepsis", "Rash"])),
+        onset_date=onset,
+        awareness_date=onset + timedelta(days=draw(st.integers(0, max_delay_days))),
+        seriousness=criteria,
+        grade=5 if death else draw(st.integers(1, 4)),
+        causality=draw(_members(causality, tuple(Causality))),
+        expectedness=draw(_members(expectedness, tuple(Expectedness))),
+        outcome=EventOutcome.FATAL if death else draw(st.sampled_from(NON_FATAL_OUTCOMES)),
+    )
+
+
+@st.composite
+def given_infusions(draw: st.DrawFn, plan: InfusionPlan) -> InfusionPlan:
+    """*plan* with each infusion given in its window, late (§6.6), or not given."""
+    for infusion in plan.infusions:
+        offset = draw(st.none() | st.integers(-1, 4))
+        if offset is not None:
+            plan = record_infusion(
+                plan, infusion.number, max(plan.start, infusion.date + timedelta(days=offset))
+            )
+    return plan
+
+
+@st.composite
+def cohorts(
+    draw: st.DrawFn,
+    *,
+    min_size: int = 1,
+    max_size: int = 6,
+    spread_days: int = 20,
+    given: bool = True,
+) -> tuple[InfusionPlan, ...]:
+    """Plans of patients ``P-01``, ``P-02``... on drawn arms, Day 1 within *spread_days*."""
+    size = draw(st.integers(min_size, max_size))
+    cohort = []
+    for number in range(1, size + 1):
+        plan = build_plan(
+            patient_id=f"P-{number:02d}",
+            arm=draw(arm_ids),
+            start=SAFETY_START + timedelta(days=draw(st.integers(0, spread_days))),
+            weight_kg=60,
+        )
+        cohort.append(draw(given_infusions(plan)) if given else plan)
+    return tuple(cohort)
+
+
+@st.composite
+def stop_rule_inputs(
+    draw: st.DrawFn,
+    *,
+    max_events: int = 8,
+    serious: bool | None = None,
+    causality: Causality | tuple[Causality, ...] | None = None,
+) -> tuple[tuple[InfusionPlan, ...], list[SafetyEvent]]:
+    """A cohort and events for its patients with distinct ids, onset from Day 1 to Day 40."""
+    cohort = draw(cohorts())
+    events = []
+    for number in range(1, draw(st.integers(0, max_events)) + 1):
+        plan = draw(st.sampled_from(cohort))
+        onset = st.dates(plan.start, plan.start + timedelta(days=39))
+        events.append(
+            draw(
+                safety_events(
+                    patient_id=plan.patient_id,
+                    event_id=f"SAE-{number:03d}",
+                    onset_dates=onset,
+                    serious=serious,
+                    causality=causality,
+                    max_delay_days=10,
+                )
+            )
+        )
+    return cohort, events
