@@ -169,6 +169,48 @@ def _members(choice: E | tuple[E, ...] | None, every: tuple[E, ...]) -> st.Searc
     return st.just(choice)
 
 
+# Built once: Hypothesis validates each new strategy object, which dominates small draws.
+_TERMS = st.sampled_from(["Anaphylactic reaction", "Fever", "Sepsis", "Rash"])
+_CRITERIA = {
+    (low, high): st.frozensets(st.sampled_from(NOT_DEATH), min_size=low, max_size=high)
+    for low, high in ((0, 0), (0, 3), (1, 3))
+}
+_NON_FATAL = st.sampled_from(NON_FATAL_OUTCOMES)
+_NON_FATAL_GRADES = st.integers(1, 4)
+_GIVEN_OFFSET = st.none() | st.integers(-1, 4)
+
+
+def _event(
+    draw: st.DrawFn,
+    *,
+    patient_id: str,
+    event_id: str,
+    onset: date,
+    serious: bool | None,
+    fatal: bool | None,
+    causality: st.SearchStrategy[Causality],
+    expectedness: st.SearchStrategy[Expectedness],
+    delay: st.SearchStrategy[int],
+) -> SafetyEvent:
+    death = False if serious is False else (fatal if fatal is not None else draw(st.booleans()))
+    at_least = 1 if serious and not death else 0
+    criteria: frozenset[Seriousness] = draw(_CRITERIA[(at_least, 0 if serious is False else 3)])
+    if death:
+        criteria |= {Seriousness.DEATH}
+    return SafetyEvent(
+        event_id=event_id,
+        patient_id=patient_id,
+        term=draw(_TERMS),
+        onset_date=onset,
+        awareness_date=onset + timedelta(days=draw(delay)),
+        seriousness=criteria,
+        grade=5 if death else draw(_NON_FATAL_GRADES),
+        causality=draw(causality),
+        expectedness=draw(expectedness),
+        outcome=EventOutcome.FATAL if death else draw(_NON_FATAL),
+    )
+
+
 @st.composite
 def safety_events(
     draw: st.DrawFn,
@@ -187,40 +229,33 @@ def safety_events(
     Knobs: ``serious`` (at least one criterion / none), ``fatal`` (death a criterion or not),
     ``causality`` and ``expectedness`` (a member or a tuple to pick from).
     """
-    onset = draw(onset_dates if onset_dates is not None else study_dates)
-    death = False if serious is False else (fatal if fatal is not None else draw(st.booleans()))
-    at_least = 1 if serious and not death else 0
-    criteria: frozenset[Seriousness] = draw(
-        st.frozensets(
-            st.sampled_from(NOT_DEATH), min_size=at_least, max_size=0 if serious is False else 3
-        )
-    )
-    if death:
-        criteria |= {Seriousness.DEATH}
-    return SafetyEvent(
-        event_id=event_id or draw(st.integers(1, 999).map(lambda n: f"SAE-{n:03d}")),
+    return _event(
+        draw,
         patient_id=patient_id or draw(st.integers(1, 99).map(lambda n: f"P-{n:02d}")),
-        term=draw(st.sampled_from(["Anaphylactic reaction", "Fever", "Sepsis", "Rash"])),
-        onset_date=onset,
-        awareness_date=onset + timedelta(days=draw(st.integers(0, max_delay_days))),
-        seriousness=criteria,
-        grade=5 if death else draw(st.integers(1, 4)),
-        causality=draw(_members(causality, tuple(Causality))),
-        expectedness=draw(_members(expectedness, tuple(Expectedness))),
-        outcome=EventOutcome.FATAL if death else draw(st.sampled_from(NON_FATAL_OUTCOMES)),
+        event_id=event_id or draw(st.integers(1, 999).map(lambda n: f"SAE-{n:03d}")),
+        onset=draw(onset_dates if onset_dates is not None else study_dates),
+        serious=serious,
+        fatal=fatal,
+        causality=_members(causality, tuple(Causality)),
+        expectedness=_members(expectedness, tuple(Expectedness)),
+        delay=st.integers(0, max_delay_days),
     )
 
 
-@st.composite
-def given_infusions(draw: st.DrawFn, plan: InfusionPlan) -> InfusionPlan:
-    """*plan* with each infusion given in its window, late (§6.6), or not given."""
+def _given(draw: st.DrawFn, plan: InfusionPlan) -> InfusionPlan:
     for infusion in plan.infusions:
-        offset = draw(st.none() | st.integers(-1, 4))
+        offset = draw(_GIVEN_OFFSET)
         if offset is not None:
             plan = record_infusion(
                 plan, infusion.number, max(plan.start, infusion.date + timedelta(days=offset))
             )
     return plan
+
+
+@st.composite
+def given_infusions(draw: st.DrawFn, plan: InfusionPlan) -> InfusionPlan:
+    """*plan* with each infusion given in its window, late (§6.6), or not given."""
+    return _given(draw, plan)
 
 
 @st.composite
@@ -234,15 +269,16 @@ def cohorts(
 ) -> tuple[InfusionPlan, ...]:
     """Plans of patients ``P-01``, ``P-02``... on drawn arms, Day 1 within *spread_days*."""
     size = draw(st.integers(min_size, max_size))
+    offsets = st.integers(0, spread_days)
     cohort = []
     for number in range(1, size + 1):
         plan = build_plan(
             patient_id=f"P-{number:02d}",
             arm=draw(arm_ids),
-            start=SAFETY_START + timedelta(days=draw(st.integers(0, spread_days))),
+            start=SAFETY_START + timedelta(days=draw(offsets)),
             weight_kg=60,
         )
-        cohort.append(draw(given_infusions(plan)) if given else plan)
+        cohort.append(_given(draw, plan) if given else plan)
     return tuple(cohort)
 
 
@@ -256,20 +292,25 @@ def stop_rule_inputs(
 ) -> tuple[tuple[InfusionPlan, ...], list[SafetyEvent]]:
     """A cohort and events for its patients with distinct ids, onset from Day 1 to Day 40."""
     cohort = draw(cohorts())
+    patients = st.sampled_from(cohort)
+    onset_days = st.integers(0, 39)
+    causalities = _members(causality, tuple(Causality))
+    expectedness = st.sampled_from(Expectedness)
+    delays = st.integers(0, 10)
     events = []
     for number in range(1, draw(st.integers(0, max_events)) + 1):
-        plan = draw(st.sampled_from(cohort))
-        onset = st.dates(plan.start, plan.start + timedelta(days=39))
+        plan = draw(patients)
         events.append(
-            draw(
-                safety_events(
-                    patient_id=plan.patient_id,
-                    event_id=f"SAE-{number:03d}",
-                    onset_dates=onset,
-                    serious=serious,
-                    causality=causality,
-                    max_delay_days=10,
-                )
+            _event(
+                draw,
+                patient_id=plan.patient_id,
+                event_id=f"SAE-{number:03d}",
+                onset=plan.start + timedelta(days=draw(onset_days)),
+                serious=serious,
+                fatal=None,
+                causality=causalities,
+                expectedness=expectedness,
+                delay=delays,
             )
         )
     return cohort, events

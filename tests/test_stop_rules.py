@@ -1,0 +1,651 @@
+"""Stop rules R1-R3 evaluated as of a date (SPEC §6.4-§6.6).
+
+The worked examples use one hand-drawn cohort (Day 1 = first infusion; days 1, 4, 7, 10):
+
+=======  ======  ==========  ========================================
+patient  arm     Day 1       infusions
+=======  ======  ==========  ========================================
+RJ-001   low     2021-10-01  10-01, 10-04, 10-07, 10-10
+RJ-002   medium  2021-10-03  10-03, 10-06, 10-09, 10-12
+RJ-003   high    2021-10-05  10-05, 10-08, 10-11, 10-14
+=======  ======  ==========  ========================================
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aclf_protocol import (
+    NCT04822922,
+    Arm,
+    Causality,
+    Expectedness,
+    InconsistentRecordError,
+    InfusionPlan,
+    InvalidValueError,
+    ObligationKind,
+    PatientStatus,
+    SafetyEvent,
+    Seriousness,
+    StopRuleEvaluation,
+    StudyDecision,
+    build_plan,
+    cancel_remaining,
+    evaluate_stop_rules,
+    record_infusion,
+    treatment_period_end,
+)
+from tests.strategies import (
+    RELATED,
+    SAFETY_START,
+    UNRELATED,
+    safety_events,
+    stop_rule_inputs,
+)
+
+CONTINUE, SUSPEND, TERMINATE = StudyDecision
+ACTIVE, STOPPED, COMPLETED = PatientStatus.ACTIVE, PatientStatus.STOPPED, PatientStatus.COMPLETED
+
+
+def d(text: str) -> date:
+    """A date from ISO text (month-day within 2021 when given as MM-DD)."""
+    return date.fromisoformat(text if len(text) == 10 else f"2021-{text}")
+
+
+def plan(patient_id: str, arm: str, start: str, *given: str) -> InfusionPlan:
+    """A plan with infusions 1, 2, ... given on the *given* dates."""
+    result = build_plan(patient_id=patient_id, arm=arm, start=d(start), weight_kg=60)
+    for number, when in enumerate(given, start=1):
+        result = record_infusion(result, number, d(when))
+    return result
+
+
+def sae(
+    event_id: str,
+    patient_id: str,
+    onset: str,
+    aware: str | None = None,
+    *,
+    causality: Causality = Causality.PROBABLE,
+    serious: bool = True,
+    **changes: Any,
+) -> SafetyEvent:
+    """A grade-3 hospitalisation (or, if not *serious*, a grade-2 event), unexpected."""
+    return SafetyEvent(
+        event_id=event_id,
+        patient_id=patient_id,
+        term="Event",
+        onset_date=d(onset),
+        awareness_date=d(aware or onset),
+        seriousness={Seriousness.HOSPITALISATION} if serious else frozenset(),
+        grade=3 if serious else 2,
+        causality=causality,
+        expectedness=Expectedness.UNEXPECTED,
+        **changes,
+    )
+
+
+def cohort() -> list[InfusionPlan]:
+    """The module's cohort with the first infusions given on time up to 10-05."""
+    return [
+        plan("RJ-001", "low", "10-01", "10-01", "10-04"),
+        plan("RJ-002", "medium", "10-03", "10-03"),
+        plan("RJ-003", "high", "10-05", "10-05"),
+    ]
+
+
+def refs(result: StopRuleEvaluation, which: str) -> list[tuple[str, int, str]]:
+    """(patient, number, MM-DD) of the cancelled or on-hold infusions."""
+    return [(r.patient_id, r.number, r.date.isoformat()[5:]) for r in getattr(result, which)]
+
+
+class TestR1:
+    """R1: a serious adverse reaction in the treatment period terminates the study."""
+
+    def test_probable_sae_terminates_and_cancels_everyone(self) -> None:
+        """SAE-1 (RJ-001, onset 10-04, aware 10-05): every infusion after 10-05 is cancelled."""
+        result = evaluate_stop_rules(
+            cohort(), [sae("SAE-1", "RJ-001", "10-04", "10-05")], on=d("10-05")
+        )
+        assert result.decision is TERMINATE
+        assert [(t.rule, t.event_id, t.since) for t in result.triggers] == [
+            ("R1", "SAE-1", d("10-05"))
+        ]
+        assert result.since == d("10-05")
+        assert refs(result, "cancelled") == [
+            ("RJ-001", 3, "10-07"),
+            ("RJ-001", 4, "10-10"),
+            ("RJ-002", 2, "10-06"),
+            ("RJ-002", 3, "10-09"),
+            ("RJ-002", 4, "10-12"),
+            ("RJ-003", 2, "10-08"),
+            ("RJ-003", 3, "10-11"),
+            ("RJ-003", 4, "10-14"),
+        ]
+        assert result.status == {"RJ-001": STOPPED, "RJ-002": STOPPED, "RJ-003": STOPPED}
+        assert {p.stopped_on for p in result.plans} == {d("10-05")}
+        assert not result.may_infuse
+        assert result.on_hold == ()
+
+    @pytest.mark.parametrize("causality", RELATED)
+    def test_each_related_causality_terminates(self, causality: Causality) -> None:
+        """Certain, probable and possible all count as reactions."""
+        event = sae("SAE-1", "RJ-002", "10-06", causality=causality)
+        assert evaluate_stop_rules(cohort(), [event], on=d("10-06")).decision is TERMINATE
+
+    def test_infusion_dated_on_the_awareness_day_is_not_cancelled(self) -> None:
+        """§6.5 cancels infusions dated *after* the awareness date; the patient still stops."""
+        plans = [plan("RJ-001", "low", "10-01", "10-01", "10-04"), plan("RJ-003", "high", "10-05")]
+        result = evaluate_stop_rules(plans, [sae("SAE-1", "RJ-001", "10-05")], on=d("10-05"))
+        rj3 = result.plan_of("RJ-003")
+        assert [(i.number, i.cancelled, i.given_date) for i in rj3.infusions] == [
+            (1, False, None),
+            (2, True, None),
+            (3, True, None),
+            (4, True, None),
+        ]
+        assert result.status["RJ-003"] is STOPPED
+
+    def test_patient_who_completed_is_not_stopped(self) -> None:
+        """A patient with every infusion given before the stop keeps an untouched plan."""
+        done = plan("RJ-000", "medium", "09-01", "09-01", "09-04", "09-07", "09-10")
+        result = evaluate_stop_rules(
+            [done, *cohort()], [sae("SAE-1", "RJ-001", "10-05")], on=d("10-05")
+        )
+        assert result.status["RJ-000"] is COMPLETED
+        assert result.plan_of("RJ-000") == done
+
+    def test_earlier_suspension_dates_the_stop(self) -> None:
+        """An R2 from 10-04 then an R1 on 10-06: infusions held since 10-04 are cancelled."""
+        events = [
+            sae("SAE-2", "RJ-001", "10-04", causality=Causality.NOT_ASSESSED),
+            sae("SAE-1", "RJ-002", "10-06"),
+        ]
+        result = evaluate_stop_rules(cohort(), events, on=d("10-06"))
+        assert result.decision is TERMINATE
+        assert [(t.rule, t.event_id) for t in result.triggers] == [("R1", "SAE-1"), ("R2", "SAE-2")]
+        assert result.since == d("10-04")
+        assert ("RJ-002", 2, "10-06") in refs(result, "cancelled")
+
+    def test_terminate_lists_the_r2_triggers(self) -> None:
+        """§6.5: a TERMINATE lists R2 triggers too."""
+        events = [
+            sae("SAE-1", "RJ-001", "10-04", "10-05"),
+            sae("SAE-2", "RJ-002", "10-06", causality=Causality.NOT_ASSESSED),
+        ]
+        result = evaluate_stop_rules(cohort(), events, on=d("10-07"))
+        assert [(t.rule, t.event_id, t.since) for t in result.triggers] == [
+            ("R1", "SAE-1", d("10-05")),
+            ("R2", "SAE-2", d("10-06")),
+        ]
+        assert result.since == d("10-05")
+
+
+class TestR2:
+    """R2: a serious event not yet assessed suspends the study until it is."""
+
+    def pending(self) -> SafetyEvent:
+        """SAE-2: RJ-002, onset and awareness 10-06, causality not assessed."""
+        return sae("SAE-2", "RJ-002", "10-06", causality=Causality.NOT_ASSESSED)
+
+    def plans(self) -> list[InfusionPlan]:
+        """The cohort with RJ-002's second infusion given on 10-06."""
+        return [*cohort()[:1], plan("RJ-002", "medium", "10-03", "10-03", "10-06"), cohort()[2]]
+
+    def test_suspends_and_holds_open_infusions(self) -> None:
+        """On 10-07 every infusion still to give is on hold; nothing is cancelled."""
+        result = evaluate_stop_rules(self.plans(), [self.pending()], on=d("10-07"))
+        assert result.decision is SUSPEND
+        assert [(t.rule, t.since) for t in result.triggers] == [("R2", d("10-06"))]
+        assert refs(result, "on_hold") == [
+            ("RJ-001", 3, "10-07"),
+            ("RJ-001", 4, "10-10"),
+            ("RJ-002", 3, "10-09"),
+            ("RJ-002", 4, "10-12"),
+            ("RJ-003", 2, "10-08"),
+            ("RJ-003", 3, "10-11"),
+            ("RJ-003", 4, "10-14"),
+        ]
+        assert result.cancelled == ()
+        assert list(result.plans) == self.plans()
+        assert set(result.status.values()) == {ACTIVE}
+        assert not result.may_infuse
+
+    def test_missed_infusion_is_not_on_hold(self) -> None:
+        """On 10-10 RJ-003's infusion 2 (window 10-07..10-09) is missed, not held."""
+        result = evaluate_stop_rules(self.plans(), [self.pending()], on=d("10-10"))
+        assert ("RJ-003", 2, "10-08") not in refs(result, "on_hold")
+        assert ("RJ-003", 3, "10-11") in refs(result, "on_hold")
+
+    def test_assessed_probable_terminates_from_the_first_report(self) -> None:
+        """Assessed probable on 10-09: R1, stopping since the R2 report of 10-06."""
+        assessed = attrs.evolve(
+            self.pending(), awareness_date=d("10-09"), causality=Causality.PROBABLE
+        )
+        result = evaluate_stop_rules(self.plans(), [assessed, self.pending()], on=d("10-09"))
+        assert result.decision is TERMINATE
+        assert [(t.rule, t.event, t.since) for t in result.triggers] == [
+            ("R1", assessed, d("10-06"))
+        ]
+        assert refs(result, "cancelled") == [
+            ("RJ-001", 3, "10-07"),
+            ("RJ-001", 4, "10-10"),
+            ("RJ-002", 3, "10-09"),
+            ("RJ-002", 4, "10-12"),
+            ("RJ-003", 2, "10-08"),
+            ("RJ-003", 3, "10-11"),
+            ("RJ-003", 4, "10-14"),
+        ]
+        assert result.superseded == {"SAE-2": (self.pending(),)}
+
+    def test_assessed_unrelated_lifts_the_suspension(self) -> None:
+        """Assessed unrelated on 10-09: CONTINUE, and the event counts under R3."""
+        assessed = attrs.evolve(
+            self.pending(), awareness_date=d("10-09"), causality=Causality.UNRELATED
+        )
+        result = evaluate_stop_rules(self.plans(), [self.pending(), assessed], on=d("10-09"))
+        assert result.decision is CONTINUE
+        assert result.triggers == ()
+        assert result.on_hold == ()
+        assert result.r3_events == (assessed,)
+        assert result.superseded == {"SAE-2": (self.pending(),)}
+
+    def test_before_the_assessment_is_known_it_still_suspends(self) -> None:
+        """§6.5: replaying on 10-08 shows the suspension the site had then."""
+        assessed = attrs.evolve(
+            self.pending(), awareness_date=d("10-09"), causality=Causality.UNRELATED
+        )
+        result = evaluate_stop_rules(self.plans(), [self.pending(), assessed], on=d("10-08"))
+        assert result.decision is SUSPEND
+        assert result.ignored == (assessed,)
+
+
+class TestR3:
+    """R3: a serious event assessed unlikely or unrelated stops nothing."""
+
+    @pytest.mark.parametrize("causality", UNRELATED)
+    def test_no_stop_but_counted(self, causality: Causality) -> None:
+        """CONTINUE; listed as R3 and in the primary endpoint; reported to the sponsor."""
+        event = sae("SAE-3", "RJ-001", "10-04", causality=causality)
+        result = evaluate_stop_rules(cohort(), [event], on=d("10-06"))
+        assert result.decision is CONTINUE
+        assert result.r3_events == (event,)
+        assert result.primary_endpoint_events == (event,)
+        assert [(o.kind, o.due, o.overdue) for o in result.obligations] == [
+            (ObligationKind.SAE_TO_SPONSOR, d("10-05"), True)
+        ]
+
+    def test_non_serious_reaction_stops_nothing(self) -> None:
+        """A non-serious probable reaction: CONTINUE, no report, not in the endpoint."""
+        result = evaluate_stop_rules(
+            cohort(), [sae("AE-1", "RJ-001", "10-04", serious=False)], on=d("10-06")
+        )
+        assert result.decision is CONTINUE
+        assert result.obligations == ()
+        assert result.primary_endpoint_events == ()
+        assert result.r3_events == ()
+
+
+class TestTreatmentPeriod:
+    """§6.4, §6.6: Day 1 to Day 10, or to a later infusion actually given."""
+
+    def rj1(self, fourth: str) -> InfusionPlan:
+        """RJ-001 with infusions on 10-01, 10-04, 10-07 and *fourth*."""
+        return plan("RJ-001", "low", "10-01", "10-01", "10-04", "10-07", fourth)
+
+    def test_day_10_is_inside(self) -> None:
+        """Boundary: onset on Day 10 (10-10) is in the period."""
+        result = evaluate_stop_rules(
+            [self.rj1("10-10")], [sae("S", "RJ-001", "10-10")], on=d("10-10")
+        )
+        assert result.decision is TERMINATE
+
+    def test_day_11_is_outside(self) -> None:
+        """Boundary: onset on Day 11 is outside: no stop, but it is reported and counted."""
+        event = sae("S", "RJ-001", "10-11")
+        result = evaluate_stop_rules([self.rj1("10-10")], [event], on=d("10-11"))
+        assert result.decision is CONTINUE
+        assert result.primary_endpoint_events == (event,)
+        assert [o.kind for o in result.obligations] == [
+            ObligationKind.SAE_TO_SPONSOR,
+            ObligationKind.SUSAR_TO_REGULATOR,
+        ]
+
+    def test_late_infusion_extends_the_period(self) -> None:
+        """§6.6: infusion 4 given late on 10-12 (Day 12): onset on 10-12 is in the period."""
+        result = evaluate_stop_rules(
+            [self.rj1("10-12")], [sae("S", "RJ-001", "10-12")], on=d("10-12")
+        )
+        assert result.decision is TERMINATE
+        assert result.patients[0].treatment_period_end == d("10-12")
+
+    def test_late_infusion_counts_once_given(self) -> None:
+        """As of 10-11 the late infusion of 10-12 is not yet given: Day 11 is outside."""
+        result = evaluate_stop_rules(
+            [self.rj1("10-12")], [sae("S", "RJ-001", "10-11")], on=d("10-11")
+        )
+        assert result.decision is CONTINUE
+        assert result.patients[0].treatment_period_end == d("10-10")
+
+    def test_outside_period_inside_safety_window(self) -> None:
+        """A probable SAE on Day 20: no stop rule, in the primary endpoint."""
+        event = sae("S", "RJ-001", "10-20")
+        result = evaluate_stop_rules(cohort(), [event], on=d("10-21"))
+        assert result.decision is CONTINUE
+        assert result.primary_endpoint_events == (event,)
+
+    def test_safety_window_boundary(self) -> None:
+        """§4.2: Day 1 10-01 + 1 month = 11-01 is the last day of the endpoint window."""
+        inside = sae("IN", "RJ-001", "11-01", causality=Causality.UNRELATED)
+        outside = sae("OUT", "RJ-001", "11-02", causality=Causality.UNRELATED)
+        result = evaluate_stop_rules(cohort(), [inside, outside], on=d("11-02"))
+        assert [e.event_id for e in result.primary_endpoint_events] == ["IN"]
+        assert [e.event_id for e in result.r3_events] == ["IN", "OUT"]
+
+    def test_protocol_variant_period(self) -> None:
+        """A variant with a 14-day treatment period stops for a Day 12 reaction."""
+        variant = attrs.evolve(NCT04822922, treatment_period_last_day=14)
+        event = sae("S", "RJ-001", "10-12")
+        assert evaluate_stop_rules(cohort(), [event], on=d("10-12")).decision is CONTINUE
+        decision = evaluate_stop_rules(cohort(), [event], on=d("10-12"), protocol=variant).decision
+        assert decision is TERMINATE
+
+    def test_treatment_period_end_helper(self) -> None:
+        """treatment_period_end ignores infusions given after *on*."""
+        late = self.rj1("10-13")
+        assert treatment_period_end(late) == d("10-13")
+        assert treatment_period_end(late, on=d("10-12")) == d("10-10")
+
+
+class TestAsOfAndVersions:
+    """§6.5: events known on ``on``; the latest version of an event counts."""
+
+    def test_awareness_after_on_is_ignored(self) -> None:
+        """An SAE the site learns of on 10-06 is unknown on 10-05."""
+        event = sae("S", "RJ-001", "10-04", "10-06")
+        result = evaluate_stop_rules(cohort(), [event], on=d("10-05"))
+        assert result.decision is CONTINUE
+        assert result.ignored == (event,)
+        assert result.events == ()
+        assert result.obligations == ()
+
+    def test_same_day_correction_later_in_input_wins(self) -> None:
+        """Two versions aware the same day: the later one in the input is current."""
+        wrong = sae("S", "RJ-001", "10-04")
+        fixed = attrs.evolve(wrong, causality=Causality.UNRELATED)
+        assert evaluate_stop_rules(cohort(), [wrong, fixed], on=d("10-04")).decision is CONTINUE
+        assert evaluate_stop_rules(cohort(), [fixed, wrong], on=d("10-04")).decision is TERMINATE
+
+    def test_latest_awareness_wins_whatever_the_input_order(self) -> None:
+        """A later-aware version wins even when it comes first in the input."""
+        first = sae("S", "RJ-001", "10-04", causality=Causality.NOT_ASSESSED)
+        later = attrs.evolve(first, awareness_date=d("10-06"), causality=Causality.UNLIKELY)
+        result = evaluate_stop_rules(cohort(), [later, first], on=d("10-06"))
+        assert result.decision is CONTINUE
+        assert result.events == (later,)
+
+    def test_identical_resubmission_collapses(self) -> None:
+        """The same record sent twice is one version, with no history."""
+        event = sae("S", "RJ-001", "10-04", causality=Causality.UNRELATED)
+        result = evaluate_stop_rules(cohort(), [event, event], on=d("10-05"))
+        assert result.events == (event,)
+        assert result.history == ()
+
+    def test_done_marks_and_overdue(self) -> None:
+        """Obligations carry done and overdue flags as of ``on``."""
+        event = sae("S", "RJ-001", "10-04", causality=Causality.UNRELATED)
+        late = evaluate_stop_rules(cohort(), [event], on=d("10-06"))
+        assert [o.due for o in late.overdue] == [d("10-05")]
+        marked = evaluate_stop_rules(
+            cohort(), [event], on=d("10-06"), done=[("S", "sae_to_sponsor")]
+        )
+        assert marked.overdue == ()
+        assert marked.obligations[0].done
+
+    def test_stopped_plan_is_stopped(self) -> None:
+        """A plan stopped for any reason (withdrawal) reports STOPPED under CONTINUE."""
+        withdrawn = cancel_remaining(cohort()[0], d("10-04"))
+        result = evaluate_stop_rules([withdrawn], [], on=d("10-05"))
+        assert result.status == {"RJ-001": STOPPED}
+
+    def test_completed_after_the_last_window(self) -> None:
+        """With a missed infusion, the patient is completed once its window has closed."""
+        missed = plan("RJ-001", "low", "10-01", "10-01", "10-04", "10-07")
+        assert evaluate_stop_rules([missed], [], on=d("10-11")).status == {"RJ-001": ACTIVE}
+        assert evaluate_stop_rules([missed], [], on=d("10-12")).status == {"RJ-001": COMPLETED}
+
+    def test_to_dict_is_json(self) -> None:
+        """The whole evaluation writes as JSON with the decision, triggers and cancellations."""
+        result = evaluate_stop_rules(cohort(), [sae("SAE-1", "RJ-001", "10-05")], on=d("10-06"))
+        record = json.loads(json.dumps(result.to_dict()))
+        assert record["decision"] == "terminate"
+        assert record["since"] == "2021-10-05"
+        assert record["triggers"][0]["rule"] == "R1"
+        assert record["triggers"][0]["event"]["event_id"] == "SAE-1"
+        assert record["cancelled"][0] == {"patient_id": "RJ-001", "number": 3, "date": "2021-10-07"}
+        assert {p["status"] for p in record["patients"]} == {"stopped"}
+
+
+class TestErrors:
+    """§6.5: bad input is a ProtocolError naming the path."""
+
+    def test_event_without_plan(self) -> None:
+        """An event for a patient without a plan is an error, even if not yet known."""
+        with pytest.raises(InvalidValueError, match=r"^events\[1\]\.patient_id: has no infusion"):
+            evaluate_stop_rules(
+                cohort(),
+                [sae("A", "RJ-001", "10-04"), sae("B", "RJ-404", "10-04", "10-30")],
+                on=d("10-05"),
+            )
+
+    def test_onset_before_day_1(self) -> None:
+        """An event cannot begin before the patient's Day 1."""
+        with pytest.raises(InconsistentRecordError, match=r"^events\[0\]\.onset_date: .*RJ-003"):
+            evaluate_stop_rules(cohort(), [sae("A", "RJ-003", "10-04")], on=d("10-05"))
+
+    def test_two_plans_for_one_patient(self) -> None:
+        """One plan per patient."""
+        with pytest.raises(InconsistentRecordError, match=r"^plans\[1\]\.patient_id"):
+            evaluate_stop_rules([cohort()[0], cohort()[0]], [], on=d("10-05"))
+
+    def test_not_a_plan(self) -> None:
+        """Plans must be InfusionPlan values."""
+        with pytest.raises(InvalidValueError, match=r"^plans\[0\]"):
+            evaluate_stop_rules([{"patient_id": "RJ-001"}], [], on=d("10-05"))  # type: ignore[list-item]
+
+    def test_not_an_event(self) -> None:
+        """Events must be SafetyEvent values."""
+        with pytest.raises(InvalidValueError, match=r"^events\[0\]"):
+            evaluate_stop_rules(cohort(), [{"event_id": "A"}], on=d("10-05"))  # type: ignore[list-item]
+
+    def test_plan_arm_outside_protocol(self) -> None:
+        """A plan on an arm the protocol does not have is an error."""
+        variant = attrs.evolve(
+            NCT04822922, arms=(Arm(arm_id="mega", label="mega", dose_per_kg=10**6),)
+        )
+        odd = build_plan(
+            patient_id="X", arm="mega", start=d("10-01"), weight_kg=60, protocol=variant
+        )
+        with pytest.raises(InvalidValueError, match=r"^plans\[0\]\.arm"):
+            evaluate_stop_rules([odd], [], on=d("10-05"))
+
+    def test_on_must_be_a_date(self) -> None:
+        """A datetime is not a calendar date (§0)."""
+        with pytest.raises(InvalidValueError, match=r"^on: "):
+            evaluate_stop_rules(cohort(), [], on=datetime(2021, 10, 5))  # noqa: DTZ001
+
+
+def severity(plans: Any, events: Any, on: date) -> int:
+    """The severity of the decision as of *on*."""
+    return evaluate_stop_rules(plans, events, on=on).decision.severity
+
+
+def check_on_hold(result: StopRuleEvaluation) -> None:
+    """Held infusions belong to active patients, are not given by ``on`` and still open."""
+    for held in result.on_hold:
+        infusion = result.plan_of(held.patient_id).infusions[held.number - 1]
+        assert result.status[held.patient_id] is ACTIVE
+        assert not infusion.cancelled
+        assert infusion.given_date is None or infusion.given_date > result.on
+        assert infusion.window_end >= result.on
+
+
+on_dates = st.integers(0, 60).map(lambda n: SAFETY_START + timedelta(days=n))
+Inputs = tuple[tuple[InfusionPlan, ...], list[SafetyEvent]]
+
+
+class TestStopRuleLaws:
+    """Laws of §6.4-§6.6 over generated cohorts and events (distinct ids: no corrections)."""
+
+    @given(inputs=stop_rule_inputs(), on=on_dates, data=st.data())
+    def test_order_of_events_and_plans_does_not_matter(
+        self, inputs: Inputs, on: date, data: st.DataObject
+    ) -> None:
+        """§6.5: shuffled plans and events give the same evaluation, field by field."""
+        plans, events = inputs
+        shuffled_plans = data.draw(st.permutations(plans))
+        shuffled_events = data.draw(st.permutations(events))
+        assert evaluate_stop_rules(shuffled_plans, shuffled_events, on=on) == evaluate_stop_rules(
+            plans, events, on=on
+        )
+
+    @given(inputs=stop_rule_inputs(), on=on_dates, data=st.data())
+    def test_a_reaction_in_treatment_never_lowers_the_decision(
+        self, inputs: Inputs, on: date, data: st.DataObject
+    ) -> None:
+        """Adding a known serious reaction in a treatment period gives at least SUSPEND."""
+        plans, events = inputs
+        target = data.draw(st.sampled_from(plans))
+        end = min(treatment_period_end(target, on=on), on)
+        if end < target.start:
+            return  # the patient has not started by *on*: no treatment period yet
+        onset = data.draw(st.dates(target.start, end))
+        extra = data.draw(
+            safety_events(
+                patient_id=target.patient_id,
+                event_id="SAE-NEW",
+                onset_dates=st.just(onset),
+                serious=True,
+                causality=(*RELATED, Causality.NOT_ASSESSED),
+                max_delay_days=(on - onset).days,
+            )
+        )
+        before = severity(plans, events, on)
+        after = severity(plans, [*events, extra], on)
+        assert after >= max(before, SUSPEND.severity)
+
+    @given(inputs=stop_rule_inputs(causality=UNRELATED), on=on_dates)
+    def test_unrelated_events_never_stop(self, inputs: Inputs, on: date) -> None:
+        """R3: events assessed unlikely or unrelated never suspend or terminate."""
+        assert severity(*inputs, on) == CONTINUE.severity
+
+    @given(inputs=stop_rule_inputs(serious=False), on=on_dates)
+    def test_non_serious_events_never_stop(self, inputs: Inputs, on: date) -> None:
+        """Non-serious events never suspend or terminate, whatever their causality."""
+        result = evaluate_stop_rules(*inputs, on=on)
+        assert result.decision is CONTINUE
+        assert result.obligations == ()
+
+    @given(inputs=stop_rule_inputs(), on=on_dates)
+    def test_nothing_stays_scheduled_after_termination(self, inputs: Inputs, on: date) -> None:
+        """Under TERMINATE every infusion dated after the stop is given or cancelled."""
+        result = evaluate_stop_rules(*inputs, on=on)
+        if result.decision is not TERMINATE:
+            return
+        assert result.since is not None
+        assert all(result.since <= t.event.awareness_date for t in result.triggers)
+        for p in result.plans:
+            for infusion in p.infusions:
+                if infusion.date > result.since:
+                    assert infusion.cancelled or infusion.given_date is not None
+        assert ACTIVE not in result.status.values()
+
+    @given(inputs=stop_rule_inputs(), on=on_dates)
+    def test_due_dates_never_before_awareness(self, inputs: Inputs, on: date) -> None:
+        """§6.3: no obligation is due before its event's awareness date."""
+        result = evaluate_stop_rules(*inputs, on=on)
+        aware = {e.event_id: e.awareness_date for e in result.events}
+        for ob in result.obligations:
+            assert ob.due >= ob.day0 >= aware[ob.event_id]
+            assert ob.overdue is (on > ob.due)
+
+    @given(inputs=stop_rule_inputs(), a=on_dates, b=on_dates)
+    def test_monotone_in_time(self, inputs: Inputs, a: date, b: date) -> None:
+        """With an earlier ``on`` the decision is never more severe (no corrections)."""
+        early, late = sorted((a, b))
+        assert severity(*inputs, early) <= severity(*inputs, late)
+
+    @given(inputs=stop_rule_inputs(), on=on_dates)
+    def test_triggers_are_exactly_the_serious_reactions_in_treatment(
+        self, inputs: Inputs, on: date
+    ) -> None:
+        """R1/R2 fire for, and only for, known serious reactions with onset in the period."""
+        result = evaluate_stop_rules(*inputs, on=on)
+        period = {p.patient_id: (p.start, p.treatment_period_end) for p in result.patients}
+        expected = {
+            (("R2" if e.causality is Causality.NOT_ASSESSED else "R1"), e.event_id)
+            for e in inputs[1]
+            if e.awareness_date <= on
+            and e.seriousness
+            and e.causality not in UNRELATED
+            and period[e.patient_id][0] <= e.onset_date <= period[e.patient_id][1]
+        }
+        assert {(t.rule, t.event_id) for t in result.triggers} == expected
+
+    @given(inputs=stop_rule_inputs(), on=on_dates)
+    def test_decision_shape(self, inputs: Inputs, on: date) -> None:
+        """CONTINUE has no trigger; SUSPEND cancels nothing; only TERMINATE cancels."""
+        plans, events = inputs
+        result = evaluate_stop_rules(plans, events, on=on)
+        if result.decision is CONTINUE:
+            assert (result.triggers, result.since, result.on_hold) == ((), None, ())
+        if result.decision is not TERMINATE:
+            assert result.cancelled == ()
+            assert set(result.plans) == set(plans)
+        if result.decision is SUSPEND:
+            assert {t.rule for t in result.triggers} == {"R2"}
+            check_on_hold(result)
+
+    @given(inputs=stop_rule_inputs(), on=on_dates)
+    def test_to_dict_is_json(self, inputs: Inputs, on: date) -> None:
+        """to_dict is JSON-compatible and keeps the decision and every trigger."""
+        result = evaluate_stop_rules(*inputs, on=on)
+        record = result.to_dict()
+        assert json.loads(json.dumps(record)) == record
+        assert record["decision"] == result.decision.value
+        assert [t["event_id"] for t in record["triggers"]] == [t.event_id for t in result.triggers]
+
+    @given(
+        inputs=stop_rule_inputs(causality=(Causality.NOT_ASSESSED, *UNRELATED)),
+        on=on_dates,
+        verdict=st.sampled_from(RELATED + UNRELATED),
+    )
+    def test_assessing_every_pending_event_ends_the_suspension(
+        self, inputs: Inputs, on: date, verdict: Causality
+    ) -> None:
+        """R2: once assessed, R1 applies (TERMINATE, stopping from the first report) or it lifts."""
+        plans, events = inputs
+        result = evaluate_stop_rules(plans, events, on=on)
+        assert result.decision in {CONTINUE, SUSPEND}
+        assert result.cancelled == ()
+        check_on_hold(result)
+        assessed = [
+            attrs.evolve(t.event, awareness_date=on, causality=verdict) for t in result.triggers
+        ]
+        after = evaluate_stop_rules(plans, [*events, *assessed], on=on)
+        if result.decision is CONTINUE:
+            assert after == result
+        elif verdict in UNRELATED:
+            assert after.decision is CONTINUE
+            assert {e.event_id for e in after.r3_events} >= {e.event_id for e in assessed}
+        else:
+            assert after.decision is TERMINATE
+            assert after.since == result.since
+            assert set(after.superseded) == {e.event_id for e in assessed}
