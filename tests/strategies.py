@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import attrs
+from dateutil.relativedelta import relativedelta
 from hypothesis import strategies as st
 
 from aclf_protocol import (
@@ -314,3 +315,48 @@ def stop_rule_inputs(
             )
         )
     return cohort, events
+
+
+@st.composite
+def stage1_inputs(
+    draw: st.DrawFn, *, max_events: int = 4
+) -> tuple[tuple[InfusionPlan, ...], list[SafetyEvent], dict[str, Decimal], date]:
+    """A full stage 1 (§8), events on its patients, efficacy per arm and a date after it.
+
+    Efficacy figures are small whole numbers so that ties (won by the lower dose) happen.
+    """
+    per_arm = NCT04822922.stage1_per_arm
+    arms = [arm for arm in NCT04822922.arm_ids for _ in range(per_arm)]
+    offsets = st.integers(0, 30)
+    cohort = tuple(
+        build_plan(
+            patient_id=f"S1-{number:02d}",
+            arm=arm,
+            start=SAFETY_START + timedelta(days=draw(offsets)),
+            weight_kg=60,
+        )
+        for number, arm in enumerate(arms, start=1)
+    )
+    patients = st.sampled_from(cohort)
+    onset_days = st.integers(0, 40)
+    events = []
+    for number in range(1, draw(st.integers(0, max_events)) + 1):
+        plan = draw(patients)
+        events.append(
+            _event(
+                draw,
+                patient_id=plan.patient_id,
+                event_id=f"SAE-{number:03d}",
+                onset=plan.start + timedelta(days=draw(onset_days)),
+                serious=None,
+                fatal=None,
+                causality=st.sampled_from(Causality),
+                expectedness=st.sampled_from(Expectedness),
+                delay=st.integers(0, 10),
+            )
+        )
+    efficacy = {arm: Decimal(draw(st.integers(0, 3))) for arm in NCT04822922.arm_ids}
+    # Mostly just after the last stage-1 safety window (§4.2), sometimes just before it.
+    last_start = max(p.start for p in cohort)
+    on = last_start + relativedelta(months=1) + timedelta(days=draw(st.integers(-3, 30)))
+    return cohort, events, efficacy, on
