@@ -360,3 +360,167 @@ def stage1_inputs(
     last_start = max(p.start for p in cohort)
     on = last_start + relativedelta(months=1) + timedelta(days=draw(st.integers(-3, 30)))
     return cohort, events, efficacy, on
+
+
+# --- screening ---
+# §5, §7 (issue #3): patients near the eligibility boundary, completions of unknown facts,
+# worsened labs and shuffled records.
+
+#: Screening dates for eligibility laws.
+screening_dates = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31))
+#: Lab keys whose larger value is worse (§7.2), with the validator's upper bound.
+WORSE_WHEN_HIGHER = {"bilirubin_mg_dl": "100", "creatinine_mg_dl": "30", "inr": "20"}
+#: Lab keys whose smaller value is worse (§7.2); they stay > 0.
+WORSE_WHEN_LOWER = ("map_mmhg", "pao2_fio2", "spo2_fio2")
+#: Organ supports: starting one never improves a score (§7.2).
+SUPPORTS = ("vasopressors", "mechanical_ventilation", "renal_replacement")
+
+
+def _mostly(value: T, *others: T) -> st.SearchStrategy[T]:
+    """*value* most of the time (and when shrinking), sometimes one of *others*."""
+    return st.sampled_from((value, value, value, *others))
+
+
+@st.composite
+def screening_patients(draw: st.DrawFn, *, on: date, complete: bool = False) -> Patient:
+    """Patients built to land near the eligibility boundary when screened *on*.
+
+    Ages 15-75, mostly clean histories, mostly signed consent and events spread around the
+    look-back windows, so ELIGIBLE, INELIGIBLE and INCOMPLETE all occur. Unknown facts at
+    random unless *complete*.
+    """
+    unknown: tuple[None, ...] = () if complete else (None,)
+    age = draw(st.integers(15, 75))
+    birthday = date(on.year - age, on.month, min(on.day, 28))
+    birth = birthday - timedelta(days=draw(st.integers(0, 400)))
+    flags: dict[str, Any] = {k: draw(_mostly(False, True, *unknown)) for k in HISTORY_FLAGS}
+    sex = draw(st.sampled_from(Sex))
+    if sex is Sex.MALE:
+        flags["pregnant"] = flags["lactating"] = None
+    recent = on - timedelta(days=draw(st.integers(-10, 120)))
+    dates: dict[str, Any] = {k: draw(_mostly(Never.NEVER, recent, *unknown)) for k in HISTORY_DATES}
+    signed_by = draw(_mostly(Signer.PATIENT, Signer.FAMILY, None))
+    family = True if signed_by is Signer.FAMILY else draw(_mostly(True, False, *unknown))
+    return Patient(
+        patient_id=draw(st.integers(1, 9999).map(lambda n: f"RJ-{n:04d}")),
+        birth_date=birth,
+        sex=sex,
+        weight_kg=draw(weights_kg),
+        chronic_liver_disease=draw(_mostly(True, False, *unknown)),
+        labs=draw(labs(complete=complete)),
+        history=History(**flags, **dates),
+        consent=Consent(
+            signed_by=signed_by,
+            has_capacity=draw(_mostly(True, False, *unknown)),
+            adult_family_available=family,
+        ),
+    )
+
+
+def _fact_values(patient: Patient, path: str) -> st.SearchStrategy[Any]:
+    """Values an unknown fact at *path* may take once known, keeping the record valid.
+
+    A male patient's pregnancy and lactation can only become False (not applicable, §5 E6);
+    a family signature implies an adult family member (§5 I3).
+    """
+    group, _, key = path.rpartition(".")
+    if group == "labs":
+        return LAB_VALUES[key]
+    if key in HISTORY_DATES:
+        return st.just(Never.NEVER) | study_dates
+    family_signed = patient.consent.signed_by is Signer.FAMILY
+    if (key == "adult_family_available" and family_signed) or (
+        key in {"pregnant", "lactating"} and patient.sex is Sex.MALE
+    ):
+        return st.just(key == "adult_family_available")
+    return st.booleans()  # chronic_liver_disease, history and consent flags
+
+
+def unknown_paths(patient: Patient) -> tuple[str, ...]:
+    """Record paths of every unknown fact that may become known (§5: never a PaO2/FiO2 beside
+    a given SpO2/FiO2)."""
+    paths = ["chronic_liver_disease"] if patient.chronic_liver_disease is None else []
+    for group in ("labs", "history", "consent"):
+        value = getattr(patient, group)
+        paths.extend(
+            f"{group}.{field.name}"
+            for field in attrs.fields(type(value))
+            if getattr(value, field.name) is None and field.name != "signed_by"
+        )
+    if patient.labs.spo2_fio2 is not None and "labs.pao2_fio2" in paths:
+        paths.remove("labs.pao2_fio2")
+    return tuple(paths)
+
+
+def with_facts(patient: Patient, values: dict[str, Any]) -> Patient:
+    """*patient* with the facts at the given record paths replaced."""
+    groups: dict[str, dict[str, Any]] = {}
+    top: dict[str, Any] = {}
+    for path, value in values.items():
+        group, _, key = path.rpartition(".")
+        if group:
+            groups.setdefault(group, {})[key] = value
+        else:
+            top[key] = value
+    parts = {g: attrs.evolve(getattr(patient, g), **changes) for g, changes in groups.items()}
+    return attrs.evolve(patient, **top, **parts)
+
+
+@st.composite
+def completions(draw: st.DrawFn, patient: Patient) -> Patient:
+    """*patient* with some or all of its unknown facts made known; known facts unchanged."""
+    chosen = {}
+    for path in unknown_paths(patient):
+        value = draw(st.none() | _fact_values(patient, path))
+        if value is not None:
+            chosen[path] = value
+    return with_facts(patient, chosen)
+
+
+@st.composite
+def fillings(draw: st.DrawFn, patient: Patient, paths: tuple[str, ...]) -> Patient:
+    """*patient* with every fact at *paths* made known (none left unknown)."""
+    return with_facts(patient, {p: draw(_fact_values(patient, p)) for p in paths})
+
+
+@st.composite
+def lab_completions(draw: st.DrawFn, partial: Labs) -> Labs:
+    """*partial* with some of its unknown labs made known (the respiration rule kept)."""
+    patient = Patient(
+        patient_id="P", birth_date=date(1970, 1, 1), sex=Sex.MALE, weight_kg=70, labs=partial
+    )
+    return draw(completions(patient)).labs
+
+
+@st.composite
+def worsened_labs(draw: st.DrawFn, given: Labs) -> Labs:
+    """*given* with one known value made worse (§7.2): higher bilirubin, creatinine, INR or HE
+    grade; lower MAP or oxygenation ratio; an organ support started. Bounds are kept."""
+    keys = (*WORSE_WHEN_HIGHER, *WORSE_WHEN_LOWER, "he_grade", *SUPPORTS)
+    known = [k for k in keys if getattr(given, k) is not None]
+    if not known:
+        return given
+    key = draw(st.sampled_from(known))
+    old = getattr(given, key)
+    if key in WORSE_WHEN_HIGHER:
+        new = min(old + draw(decimals("0", "20", 2)), Decimal(WORSE_WHEN_HIGHER[key]))
+    elif key in WORSE_WHEN_LOWER:
+        new = max(old - draw(decimals("0", "300", 1)), min(old, Decimal("0.1")))
+    elif key == "he_grade":
+        new = draw(st.integers(old, 4))
+    else:
+        new = True
+    return attrs.evolve(given, **{key: new})
+
+
+@st.composite
+def shuffled_records(draw: st.DrawFn, record: dict[str, Any]) -> dict[str, Any]:
+    """*record* with the keys of every object in a drawn order (JSON objects are unordered)."""
+
+    def shuffle(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: shuffle(value[k]) for k in draw(st.permutations(list(value)))}
+        return value
+
+    result: dict[str, Any] = shuffle(record)
+    return result
