@@ -1,14 +1,309 @@
-"""Command line ``aclf-protocol`` (SPEC §10): the only module that reads files or prints."""
+"""Command line ``aclf-protocol`` (SPEC §10): the only module that reads files, parses argv
+or prints.
+
+Exit codes: 0 success (for ``screen``: every patient eligible); 1 a negative answer (a patient
+ineligible or incomplete; a stop-check that suspends or terminates); 2 bad input or usage, with
+one line per problem on stderr and never a traceback.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import IO, Any, NoReturn
+
+from aclf_protocol.errors import InvalidValueError, ProtocolError
+from aclf_protocol.interchange import parse_date, parse_decimal
 
 __all__ = ["main"]
 
+EXIT_OK = 0
+EXIT_NEGATIVE = 1
+EXIT_BAD_INPUT = 2
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code (§10)."""
-    args = sys.argv[1:] if argv is None else argv
-    print("aclf-protocol: not yet implemented", args)  # noqa: T201
-    return 2
+_PROG = "aclf-protocol"
+
+
+class _UsageError(Exception):
+    """A usage problem found by argparse; becomes one stderr line and exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line and exit code 2, never a traceback."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(message)
+
+
+class _BadInputError(Exception):
+    """Bad input files or values: every problem, one line each."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        super().__init__(*lines)
+        self.lines = tuple(lines)
+
+
+def _problem_lines(err: ProtocolError, where: str = "") -> list[str]:
+    prefix = f"{where}: " if where else ""
+    problems = err.problems or (InvalidValueError("", None, str(err)),)
+    return [f"{prefix}{p}" for p in problems]
+
+
+# --- reading input ---------------------------------------------------------------------------
+
+
+def _read_text(name: str, stdin: IO[str]) -> str:
+    if name == "-":
+        return stdin.read()
+    try:
+        with open(name, encoding="utf-8") as handle:  # noqa: PTH123 - the CLI is the I/O edge
+            return handle.read()
+    except OSError as err:
+        raise _BadInputError([f"{name}: cannot read file: {err.strerror}"]) from None
+
+
+def _records(name: str, stdin: IO[str]) -> list[tuple[str, object]]:
+    """The JSON records of a file: one object, a JSON array, or JSON lines (§10).
+
+    Returns (where, record) pairs, *where* naming the file and the item for messages.
+    """
+    text = _read_text(name, stdin)
+    label = "<stdin>" if name == "-" else name
+    try:
+        whole = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+    except ValueError:  # not one JSON document: try JSON lines
+        whole = None
+    else:
+        if isinstance(whole, list):
+            return [(f"{label}[{i}]", item) for i, item in enumerate(whole)]
+        return [(label, whole)]
+    records: list[tuple[str, object]] = []
+    problems: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(
+                (
+                    f"{label}:{number}",
+                    json.loads(line, parse_float=Decimal, parse_constant=_no_constant),
+                )
+            )
+        except (json.JSONDecodeError, ValueError) as err:
+            problems.append(f"{label}:{number}: not valid JSON: {err}")
+    if problems:
+        raise _BadInputError(problems)
+    if not records:
+        raise _BadInputError([f"{label}: no JSON record found"])
+    return records
+
+
+def _no_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a number in a clinical record")
+
+
+def _from_records(
+    name: str, stdin: IO[str], from_dict: Callable[[object], Any]
+) -> list[tuple[str, Any]]:
+    items: list[tuple[str, Any]] = []
+    problems: list[str] = []
+    for where, record in _records(name, stdin):
+        try:
+            items.append((where, from_dict(record)))
+        except ProtocolError as err:
+            problems.extend(_problem_lines(err, where))
+    if problems:
+        raise _BadInputError(problems)
+    return items
+
+
+def _date_arg(text: str) -> date:
+    try:
+        return parse_date(text, "date")
+    except ProtocolError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _decimal_arg(text: str) -> Decimal:
+    try:
+        return parse_decimal(text, "number")
+    except ProtocolError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _emit(out: IO[str], payload: object) -> None:
+    out.write(json.dumps(payload, sort_keys=False, default=str) + "\n")
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def _cmd_screen(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:
+    from aclf_protocol.eligibility import EligibilityStatus, check_eligibility  # noqa: PLC0415
+    from aclf_protocol.patient import Patient  # noqa: PLC0415
+    from aclf_protocol.reports import screening_lines  # noqa: PLC0415
+
+    on: date = args.on or date.today()  # noqa: DTZ011 - the CLI alone may read the clock
+    problems: list[str] = []
+    patients: list[tuple[str, Patient]] = []
+    for name in args.files:
+        try:
+            patients.extend(_from_records(name, stdin, Patient.from_dict))
+        except _BadInputError as bad:
+            problems.extend(bad.lines)
+    all_eligible = True
+    for where, patient in patients:
+        try:
+            result = check_eligibility(patient, on)
+        except ProtocolError as err:
+            problems.extend(_problem_lines(err, where))
+            continue
+        all_eligible &= result.status is EligibilityStatus.ELIGIBLE
+        if args.json:
+            _emit(out, {"patient_id": patient.patient_id, **result.to_dict()})
+        else:
+            out.write("\n".join(screening_lines(result)) + "\n")
+    if problems:
+        raise _BadInputError(problems)
+    return EXIT_OK if all_eligible else EXIT_NEGATIVE
+
+
+def _cmd_plan(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:
+    from aclf_protocol.patient import Patient  # noqa: PLC0415
+    from aclf_protocol.reports import plan_lines, plan_record  # noqa: PLC0415
+    from aclf_protocol.schedule import build_plan, plan_infusions  # noqa: PLC0415
+
+    if args.patient is not None:
+        found = _from_records(args.patient, stdin, Patient.from_dict)
+        if len(found) != 1:
+            raise _BadInputError([f"{args.patient}: --patient needs exactly one patient record"])
+        plan = plan_infusions(found[0][1], args.arm, args.start)
+    else:
+        plan = build_plan(
+            patient_id=args.patient_id, weight_kg=args.weight, arm=args.arm, start=args.start
+        )
+    if args.concentration is not None and args.concentration <= 0:
+        raise _BadInputError(
+            [f"--concentration: must be > 0 cells/mL (§3.4); got {args.concentration}"]
+        )
+    payload = plan_record(plan, concentration_cells_per_ml=args.concentration)
+    if args.json:
+        _emit(out, payload)
+    else:
+        out.write("\n".join(plan_lines(payload)) + "\n")
+    return EXIT_OK
+
+
+def _cmd_stop_check(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:
+    from aclf_protocol.reports import stop_lines  # noqa: PLC0415
+    from aclf_protocol.safety import SafetyEvent  # noqa: PLC0415
+    from aclf_protocol.schedule import InfusionPlan  # noqa: PLC0415
+    from aclf_protocol.stop_rules import StudyDecision, evaluate_stop_rules  # noqa: PLC0415
+
+    problems: list[str] = []
+    plans: list[InfusionPlan] = []
+    events: list[SafetyEvent] = []
+    try:
+        plans = [p for _, p in _from_records(args.plans, stdin, InfusionPlan.from_dict)]
+    except _BadInputError as bad:
+        problems.extend(bad.lines)
+    try:
+        events = [e for _, e in _from_records(args.events, stdin, SafetyEvent.from_dict)]
+    except _BadInputError as bad:
+        problems.extend(bad.lines)
+    if problems:
+        raise _BadInputError(problems)
+    result = evaluate_stop_rules(plans, events, on=args.on)
+    if args.json:
+        _emit(out, result.to_dict())
+    else:
+        out.write("\n".join(stop_lines(result)) + "\n")
+    return EXIT_OK if result.decision is StudyDecision.CONTINUE else EXIT_NEGATIVE
+
+
+def _cmd_demo(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:  # noqa: ARG001
+    from aclf_protocol.demo import run_demo  # noqa: PLC0415
+
+    report = run_demo()
+    if args.json:
+        _emit(out, report.to_dict())
+    else:
+        out.write(report.text() + "\n")
+    return EXIT_OK
+
+
+# --- argument parsing --------------------------------------------------------------------------
+
+
+def _parser() -> _Parser:
+    common = _Parser(add_help=False)
+    common.add_argument("--json", action="store_true", help="machine-readable JSON output")
+    parser = _Parser(
+        prog=_PROG,
+        description="Trial NCT04822922 (UC-MSC for ACLF): screening, dosing, schedules, safety.",
+        epilog="Exit codes: 0 success; 1 negative answer (ineligible/incomplete patient, "
+        "suspend/terminate); 2 bad input or usage.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    demo = commands.add_parser("demo", parents=[common], help="run the built-in example cohort")
+    demo.set_defaults(run=_cmd_demo)
+
+    screen = commands.add_parser("screen", parents=[common], help="screen patient records (§5)")
+    screen.add_argument(
+        "files", nargs="+", metavar="FILE", help="JSON, JSON array or JSON lines; - for stdin"
+    )
+    screen.add_argument("--on", type=_date_arg, help="screening date YYYY-MM-DD (default: today)")
+    screen.set_defaults(run=_cmd_screen)
+
+    plan = commands.add_parser(
+        "plan", parents=[common], help="infusion calendar and cells (§3, §4)"
+    )
+    plan.add_argument("--arm", required=True, help="low, medium or high")
+    who = plan.add_mutually_exclusive_group(required=True)
+    who.add_argument("--weight", type=_decimal_arg, metavar="KG", help="baseline weight in kg")
+    who.add_argument("--patient", metavar="FILE", help="a patient record (JSON); - for stdin")
+    plan.add_argument("--patient-id", default="PATIENT", help="id for --weight plans")
+    plan.add_argument("--start", required=True, type=_date_arg, help="Day 1 = first infusion")
+    plan.add_argument(
+        "--concentration", type=_decimal_arg, metavar="CELLS_PER_ML", help="product concentration"
+    )
+    plan.set_defaults(run=_cmd_plan)
+
+    stop = commands.add_parser("stop-check", parents=[common], help="evaluate stop rules (§6)")
+    stop.add_argument("--plans", required=True, metavar="FILE", help="infusion plan records")
+    stop.add_argument("--events", required=True, metavar="FILE", help="safety event records")
+    stop.add_argument("--on", required=True, type=_date_arg, help="evaluate as of YYYY-MM-DD")
+    stop.set_defaults(run=_cmd_stop_check)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+    stdin: IO[str] | None = None,
+) -> int:
+    """Run ``aclf-protocol`` with *argv*; returns the exit code (§10)."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    try:
+        args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+        code: int = args.run(args, out, stdin or sys.stdin)
+    except SystemExit as exit_:  # --help and --version end here, with argparse's own code
+        return int(exit_.code or 0)
+    except _UsageError as usage:
+        err.write(f"{_PROG}: usage error: {usage}\n")
+        return EXIT_BAD_INPUT
+    except _BadInputError as bad:
+        err.writelines(f"{_PROG}: {line}\n" for line in bad.lines)
+        return EXIT_BAD_INPUT
+    except ProtocolError as problem:
+        err.writelines(f"{_PROG}: {line}\n" for line in _problem_lines(problem))
+        return EXIT_BAD_INPUT
+    return code

@@ -1,0 +1,130 @@
+"""Readable and machine reports shared by the demo and the command line (SPEC §10).
+
+Pure: these build dicts and lines of text; only ``cli.py`` prints them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from aclf_protocol.dosing import containers_needed, volume_to_draw_ml
+from aclf_protocol.eligibility import EligibilityResult
+from aclf_protocol.protocol import NCT04822922, Protocol
+from aclf_protocol.schedule import InfusionPlan, follow_up_visits, safety_window_end
+from aclf_protocol.stop_rules import StopRuleEvaluation
+
+__all__ = ["plan_lines", "plan_record", "safety_lines", "screening_lines", "stop_lines"]
+
+
+def plan_record(
+    plan: InfusionPlan,
+    *,
+    concentration_cells_per_ml: Decimal | int | None = None,
+    cells_per_container: int | None = None,
+    protocol: Protocol = NCT04822922,
+) -> dict[str, Any]:
+    """The plan's record with volumes, containers, safety window end and visits (§3.4, §4).
+
+    >>> from datetime import date
+    >>> from aclf_protocol.schedule import build_plan
+    >>> plan = build_plan(patient_id="P", weight_kg=50, arm="low", start=date(2021, 9, 30))
+    >>> record = plan_record(plan, concentration_cells_per_ml=2_000_000, cells_per_container=10**7)
+    >>> record["infusions"][0]["volume_ml"], record["infusions"][0]["containers"]
+    ('10.0', 2)
+    >>> record["safety_window_end"]
+    '2021-10-30'
+    """
+    record = plan.to_dict()
+    for row in record["infusions"]:
+        if concentration_cells_per_ml is not None:
+            row["volume_ml"] = str(volume_to_draw_ml(row["cells"], concentration_cells_per_ml))
+        if cells_per_container is not None:
+            row["containers"] = containers_needed(row["cells"], cells_per_container)
+    record["safety_window_end"] = safety_window_end(plan.start, protocol=protocol).isoformat()
+    record["follow_up_visits"] = [
+        v.to_dict() for v in follow_up_visits(plan.start, protocol=protocol)
+    ]
+    return record
+
+
+def plan_lines(record: dict[str, Any]) -> list[str]:
+    """A plan record (from :func:`plan_record`) as a calendar for the pharmacy."""
+    lines = [
+        (
+            f"{record['patient_id']}: arm {record['arm_id']}, baseline weight "
+            f"{record['weight_kg']} kg, Day 1 = {record['start']}, "
+            f"{record['total_cells']:,} cells in all"
+        ),
+    ]
+    for row in record["infusions"]:
+        line = (
+            f"  #{row['number']} day {row['study_day']:>2} {row['date']} "
+            f"(window {row['window_start']}..{row['window_end']}) {row['cells']:>13,} cells"
+        )
+        if "volume_ml" in row:
+            line += f" {row['volume_ml']:>7} mL"
+        if "containers" in row:
+            line += f" {row['containers']} bag(s)"
+        if row["given_date"]:
+            line += f" given {row['given_date']}"
+        if row["cancelled"]:
+            line += " CANCELLED"
+        lines.append(line)
+    lines.append(f"  safety window (primary endpoint) ends {record['safety_window_end']}")
+    visits = ", ".join(
+        f"{v['name']} {v['date']} ({v['window_start']}..{v['window_end']})"
+        for v in record["follow_up_visits"]
+    )
+    lines.append(f"  follow-up visits: {visits}")
+    return lines
+
+
+def screening_lines(result: EligibilityResult, *, every_criterion: bool = True) -> list[str]:
+    """A screening result: status, then each criterion's reason (or only the deciding ones)."""
+    lines = [f"{result.patient_id}: {result.status.value.upper()} (screened {result.on})"]
+    shown = ("not_met", "present", "unknown")
+    lines.extend(
+        f"  {criterion.reason}"
+        for criterion in result.criteria.values()
+        if every_criterion or criterion.outcome.value in shown
+    )
+    if result.missing:
+        lines.append(f"  still needed: {', '.join(result.missing)}")
+    return lines
+
+
+def safety_lines(result: StopRuleEvaluation) -> list[str]:
+    """Cancelled and held infusions and reporting obligations, one line each (§6.3, §6.5)."""
+    lines = [
+        f"cancelled: {ref.patient_id} infusion {ref.number} on {ref.date}"
+        for ref in result.cancelled
+    ]
+    lines += [
+        f"on hold: {ref.patient_id} infusion {ref.number} on {ref.date}" for ref in result.on_hold
+    ]
+    lines += [
+        f"report {o.kind.value} for {o.event_id} due {o.due}"
+        + (" - OVERDUE" if o.overdue else "")
+        + (" - done" if o.done else "")
+        for o in result.obligations
+    ]
+    return lines
+
+
+def stop_lines(result: StopRuleEvaluation, *, patients: bool = True) -> list[str]:
+    """A stop-rule evaluation: decision, triggers, patients, cancellations, obligations."""
+    lines = [f"study decision as of {result.on}: {result.decision.value.upper()}"]
+    for trigger in result.triggers:
+        event = trigger.event
+        lines.append(
+            f"  {trigger.rule}: {event.event_id} ({event.patient_id}) {event.term}, "
+            f"onset {event.onset_date}, aware {event.awareness_date}, "
+            f"causality {event.causality.value}"
+        )
+    if patients:
+        lines.extend(
+            f"  patient {p.patient_id} (arm {p.arm_id}): {p.status.value}" for p in result.patients
+        )
+    lines.extend(f"  {line}" for line in safety_lines(result))
+    return lines
