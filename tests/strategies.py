@@ -7,6 +7,8 @@ as an EDC does before screening is finished.
 
 from __future__ import annotations
 
+import copy
+import math
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -35,6 +37,10 @@ from aclf_protocol import (
     plan_infusions,
     record_infusion,
 )
+from aclf_protocol.interchange import lenient_decimal
+from aclf_protocol.patient import SI_FACTORS
+from aclf_protocol.schedule import cancel_remaining
+from aclf_protocol.schema import FIELD_BOUNDS
 
 T = TypeVar("T")
 
@@ -381,24 +387,61 @@ def _mostly(value: T, *others: T) -> st.SearchStrategy[T]:
     return st.sampled_from((value, value, value, *others))
 
 
+#: Values straddling each §7.2 threshold, the normal one first (where shrinking goes).
+NEAR_THRESHOLDS: dict[str, tuple[Any, ...]] = {
+    "bilirubin_mg_dl": tuple(Decimal(v) for v in ("1.0", "5.99", "6", "12", "12.01", "20")),
+    "creatinine_mg_dl": tuple(Decimal(v) for v in ("0.9", "1.49", "1.5", "1.99", "2.0", "3.5")),
+    "inr": tuple(Decimal(v) for v in ("1.1", "1.99", "2.0", "2.49", "2.5", "3")),
+    "he_grade": (0, 1, 2, 3, 4),
+    "map_mmhg": (Decimal(85), Decimal(70), Decimal("69.9")),
+    "vasopressors": (False, False, True),
+    "pao2_fio2": (Decimal(400), Decimal(301), Decimal(300), Decimal(200)),
+    "mechanical_ventilation": (False, False, True),
+    "renal_replacement": (False, False, False, True),
+}
+
+
+@st.composite
+def near_threshold_labs(draw: st.DrawFn, *, complete: bool = False) -> Labs:
+    """Labs on and around the §7.2 thresholds, so every ACLF grade occurs often."""
+    values: dict[str, Any] = {
+        key: draw(_maybe(st.sampled_from(choices), complete=complete))
+        for key, choices in NEAR_THRESHOLDS.items()
+    }
+    if values["pao2_fio2"] is None or draw(st.booleans()):
+        values["spo2_fio2"] = draw(
+            _maybe(st.sampled_from((Decimal(400), Decimal(357), Decimal(214))), complete=complete)
+        )
+    values["ventilation_reason"] = draw(st.sampled_from(VentilationReason))
+    for key in ("wbc_10e9_l", "sodium_mmol_l", "albumin_g_dl"):
+        values[key] = draw(_maybe(LAB_VALUES[key], complete=complete))
+    return Labs(**values)
+
+
 @st.composite
 def screening_patients(draw: st.DrawFn, *, on: date, complete: bool = False) -> Patient:
     """Patients built to land near the eligibility boundary when screened *on*.
 
-    Ages 15-75, mostly clean histories, mostly signed consent and events spread around the
-    look-back windows, so ELIGIBLE, INELIGIBLE and INCOMPLETE all occur. Unknown facts at
-    random unless *complete*.
+    Ages 15-75, half of them with a clean history (every exclusion known absent), labs around
+    the §7.2 thresholds, mostly signed consent and events around the look-back windows, so
+    ELIGIBLE, INELIGIBLE and INCOMPLETE all occur. Unknown facts at random unless *complete*.
     """
     unknown: tuple[None, ...] = () if complete else (None,)
     age = draw(st.integers(15, 75))
     birthday = date(on.year - age, on.month, min(on.day, 28))
     birth = birthday - timedelta(days=draw(st.integers(0, 400)))
-    flags: dict[str, Any] = {k: draw(_mostly(False, True, *unknown)) for k in HISTORY_FLAGS}
     sex = draw(st.sampled_from(Sex))
+    clean = draw(st.booleans())
+    flags: dict[str, Any] = {
+        k: False if clean else draw(_mostly(False, True, *unknown)) for k in HISTORY_FLAGS
+    }
     if sex is Sex.MALE:
         flags["pregnant"] = flags["lactating"] = None
     recent = on - timedelta(days=draw(st.integers(-10, 120)))
-    dates: dict[str, Any] = {k: draw(_mostly(Never.NEVER, recent, *unknown)) for k in HISTORY_DATES}
+    dates: dict[str, Any] = {
+        k: Never.NEVER if clean else draw(_mostly(Never.NEVER, recent, *unknown))
+        for k in HISTORY_DATES
+    }
     signed_by = draw(_mostly(Signer.PATIENT, Signer.FAMILY, None))
     family = True if signed_by is Signer.FAMILY else draw(_mostly(True, False, *unknown))
     return Patient(
@@ -407,7 +450,7 @@ def screening_patients(draw: st.DrawFn, *, on: date, complete: bool = False) -> 
         sex=sex,
         weight_kg=draw(weights_kg),
         chronic_liver_disease=draw(_mostly(True, False, *unknown)),
-        labs=draw(labs(complete=complete)),
+        labs=draw(near_threshold_labs(complete=complete)),
         history=History(**flags, **dates),
         consent=Consent(
             signed_by=signed_by,
@@ -421,18 +464,23 @@ def _fact_values(patient: Patient, path: str) -> st.SearchStrategy[Any]:
     """Values an unknown fact at *path* may take once known, keeping the record valid.
 
     A male patient's pregnancy and lactation can only become False (not applicable, §5 E6);
-    a family signature implies an adult family member (§5 I3).
+    a family signature implies an adult family member (§5 I3). A patient's own signature
+    presumes capacity (§5 I3: it counts unless has_capacity is false), so an unrecorded
+    capacity then becomes True: a later finding of incapacity is new information, not the
+    completion of an unknown (decision D-SCR-I3-CAPACITY).
     """
     group, _, key = path.rpartition(".")
     if group == "labs":
         return LAB_VALUES[key]
     if key in HISTORY_DATES:
         return st.just(Never.NEVER) | study_dates
-    family_signed = patient.consent.signed_by is Signer.FAMILY
-    if (key == "adult_family_available" and family_signed) or (
-        key in {"pregnant", "lactating"} and patient.sex is Sex.MALE
+    signer = patient.consent.signed_by
+    if (
+        (key == "adult_family_available" and signer is Signer.FAMILY)
+        or (key == "has_capacity" and signer is Signer.PATIENT)
+        or (key in {"pregnant", "lactating"} and patient.sex is Sex.MALE)
     ):
-        return st.just(key == "adult_family_available")
+        return st.just(key not in {"pregnant", "lactating"})
     return st.booleans()  # chronic_liver_disease, history and consent flags
 
 
@@ -524,3 +572,186 @@ def shuffled_records(draw: st.DrawFn, record: dict[str, Any]) -> dict[str, Any]:
 
     result: dict[str, Any] = shuffle(record)
     return result
+
+
+# --- interchange ---
+# §9 (issue #5): arbitrary JSON for fuzzing, values at the schema bounds, records with one
+# change, and treated plans, patients and events for the SDTM rows.
+
+#: Any scalar ``json.loads`` can return, NaN and the infinities included (Python reads them).
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
+#: The scalars of strict JSON (RFC 8259): no NaN, no infinity.
+strict_json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12)
+)
+
+
+def _nested(scalars: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.recursive(
+        scalars,
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(st.text(max_size=8), children, max_size=4)
+        ),
+        max_leaves=10,
+    )
+
+
+#: Arbitrary JSON as Python reads it: scalars, arrays and objects with text keys, nested.
+json_values = _nested(json_scalars)
+#: Arbitrary strict JSON, what a JSON Schema validator is meant for.
+strict_json_values = _nested(strict_json_scalars)
+
+#: A place in a JSON value: object keys and array indices from the root.
+JsonPath = tuple[str | int, ...]
+
+
+def json_paths(value: Any, prefix: JsonPath = ()) -> list[JsonPath]:
+    """Every path inside *value* (the root ``()`` first), depth first in key order."""
+    paths = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            paths.extend(json_paths(item, (*prefix, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            paths.extend(json_paths(item, (*prefix, index)))
+    return paths
+
+
+def replaced(value: Any, path: JsonPath, new: Any) -> Any:
+    """A deep copy of *value* with the value at *path* replaced by *new*."""
+    if not path:
+        return new
+    result = copy.deepcopy(value)
+    target = result
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = new
+    return result
+
+
+def removed(value: Any, path: JsonPath) -> Any:
+    """A deep copy of *value* without the key or array item at *path* (not the root)."""
+    result = copy.deepcopy(value)
+    target = result
+    for step in path[:-1]:
+        target = target[step]
+    del target[path[-1]]
+    return result
+
+
+def is_numeric_text(value: object) -> bool:
+    """Whether *value* is a string the library reads as a number (``" 1_0 "`` too)."""
+    return isinstance(value, str) and isinstance(lenient_decimal(value), Decimal)
+
+
+def _around(bound: Decimal) -> list[int | float]:
+    """*bound* as a JSON number, with the floats just below and above it."""
+    exact = float(bound)
+    near = [math.nextafter(exact, -math.inf), exact, math.nextafter(exact, math.inf)]
+    return [int(bound), *near] if bound == bound.to_integral_value() else near
+
+
+def _boundary_numbers() -> list[int | float]:
+    numbers: set[int | float] = {0, -1, 0.5, 1e300, 10**30, -(10**30)}
+    for key, bounds in FIELD_BOUNDS.items():
+        ends = [bounds.low, bounds.high]
+        if key[1] in {conventional for conventional, _ in SI_FACTORS.values()}:
+            factor = next(f for k, f in SI_FACTORS.values() if k == key[1])
+            ends += [bounds.low * factor, bounds.high * factor]  # the SI key's bounds
+        for end in ends:
+            numbers.update(_around(end))
+    return sorted(numbers)
+
+
+#: JSON numbers at, just inside and just outside every bound of the schemas (§9, D-LAB-BOUNDS).
+BOUNDARY_NUMBERS = tuple(_boundary_numbers())
+#: Every enum value a record may hold.
+ENUM_VALUES = tuple(
+    member.value
+    for kind in (Sex, Signer, VentilationReason, Never, Causality, Expectedness, EventOutcome)
+    for member in kind
+) + tuple(c.value for c in Seriousness)
+#: Date texts, good and bad: leap days, a bad month, the compact and week forms, a newline.
+DATE_TEXTS = (
+    "2021-10-01",
+    "2020-02-29",
+    "2021-02-29",
+    "2021-13-01",
+    "20211001",
+    "2021-W40-1",
+    "2021-10-01\n",
+    "2021-10-01T00:00",
+)
+
+#: Values to put into a record: bounds, enum values, dates, and any strict JSON except the
+#: numeric strings, whose value JSON Schema cannot bound (module docstring of schema.py).
+probe_values = st.one_of(
+    st.sampled_from(BOUNDARY_NUMBERS),
+    st.sampled_from(ENUM_VALUES),
+    st.sampled_from(DATE_TEXTS),
+    study_dates.map(date.isoformat),
+    strict_json_values.filter(lambda v: not is_numeric_text(v)),
+)
+#: Keys to add to a record: SI keys (they may conflict with a conventional one) or unknown.
+added_keys = st.sampled_from([*SI_FACTORS, "weight_lb"]) | st.text(max_size=6)
+
+
+@st.composite
+def mutations(draw: st.DrawFn, record: Any) -> Any:
+    """*record* with one change: a value replaced by a probe, a key or item removed, or a key
+    added to an object."""
+    paths = json_paths(record)
+    path = draw(st.sampled_from(paths))
+    container = draw(st.sampled_from([p for p in paths if isinstance(_at(record, p), dict)]))
+    kind = draw(st.sampled_from(["replace", "remove", "add"] if path else ["replace", "add"]))
+    if kind == "replace":
+        return replaced(record, path, draw(probe_values))
+    if kind == "remove":
+        return removed(record, path)
+    return replaced(record, (*container, draw(added_keys)), draw(probe_values))
+
+
+def _at(value: Any, path: JsonPath) -> Any:
+    for step in path:
+        value = value[step]
+    return value
+
+
+@st.composite
+def treated_plans(draw: st.DrawFn, *, patient: Patient | None = None) -> InfusionPlan:
+    """A plan with each infusion given (in its window or late, §6.6) or not, perhaps stopped
+    (§4.5) on a day around the treatment period."""
+    plan = draw(given_infusions(draw(plans(patient=patient))))
+    if draw(st.booleans()):
+        plan = cancel_remaining(plan, plan.start + timedelta(days=draw(st.integers(-2, 12))))
+    return plan
+
+
+@st.composite
+def trial_records(
+    draw: st.DrawFn, *, max_patients: int = 4, max_events: int = 4
+) -> tuple[list[Patient], list[InfusionPlan], list[SafetyEvent]]:
+    """Distinct patients, treated plans for some of them, and events of planned patients with
+    onset from 10 days before Day 1 to 40 days after, each with its own event id."""
+    people = draw(st.lists(patients(), max_size=max_patients, unique_by=lambda p: p.patient_id))
+    planned = [p for p in people if draw(st.booleans())]
+    cohort = [draw(treated_plans(patient=p)) for p in planned]
+    events: list[SafetyEvent] = []
+    for number in range(1, draw(st.integers(0, max_events if cohort else 0)) + 1):
+        plan = draw(st.sampled_from(cohort))
+        onset = plan.start + timedelta(days=draw(st.integers(-10, 40)))
+        events.append(
+            draw(
+                safety_events(
+                    patient_id=plan.patient_id,
+                    event_id=f"AE-{number:02d}",
+                    onset_dates=st.just(onset),
+                )
+            )
+        )
+    return people, cohort, events
