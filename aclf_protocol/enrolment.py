@@ -519,19 +519,27 @@ class EnrolmentState:
                 already given; or the study is suspended or terminated on *given_on*.
         """
         check_on(given_on)
-        evaluation = evaluate_stop_rules(
-            self.plans, self.events, on=given_on, protocol=self.protocol
-        )
-        if not evaluation.may_infuse:
+        before = evaluate_stop_rules(self.plans, self.events, on=given_on, protocol=self.protocol)
+        if not before.may_infuse:
             raise InvalidValueError(
                 "given_on",
                 given_on,
-                f"no infusion may be given: the study is {_STATE[evaluation.decision]} since "
-                f"{evaluation.since} (§6.5)",
+                f"no infusion may be given: the study is {_STATE[before.decision]} since "
+                f"{before.since} (§6.5)",
             )
-        plan = evaluation.plan_of(patient_id)
-        updated = record_infusion(plan, number, given_on)
+        updated = record_infusion(before.plan_of(patient_id), number, given_on)
         plans = tuple(updated if p.patient_id == patient_id else p for p in self.plans)
+        # §6.6: a late infusion extends the treatment period back over events already known;
+        # if that makes one of them a stop trigger, the infusion must not be given.
+        after = evaluate_stop_rules(plans, self.events, on=given_on, protocol=self.protocol)
+        if not after.may_infuse:
+            events = ", ".join(t.event_id for t in after.triggers)
+            raise InvalidValueError(
+                "given_on",
+                given_on,
+                f"no infusion may be given: it would extend the treatment period (§6.6) of "
+                f"{patient_id} over serious event(s) {events} ({after.triggers[0].rule})",
+            )
         return attrs.evolve(self, plans=plans)
 
     def evaluate(self, *, on: date, done: Iterable[tuple[str, Any]] = ()) -> StopRuleEvaluation:

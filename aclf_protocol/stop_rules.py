@@ -339,14 +339,34 @@ def _versions_by_id(known: Sequence[SafetyEvent]) -> dict[str, list[SafetyEvent]
     return dict(sorted(by_id.items()))
 
 
-def _rule(
-    event: SafetyEvent, plans: Mapping[str, InfusionPlan], on: date, protocol: Protocol
-) -> str | None:
+@attrs.frozen
+class _Periods:
+    """A patient's Day 1, treatment-period end (§6.4, §6.6) and safety-window end (§4.2)."""
+
+    start: date
+    treatment_end: date
+    window_end: date
+
+
+def _periods(
+    plans: Mapping[str, InfusionPlan], on: date, protocol: Protocol
+) -> dict[str, _Periods]:
+    return {
+        patient_id: _Periods(
+            plan.start,
+            treatment_period_end(plan, on=on, protocol=protocol),
+            safety_window_end(plan.start, protocol=protocol),
+        )
+        for patient_id, plan in plans.items()
+    }
+
+
+def _rule(event: SafetyEvent, periods: Mapping[str, _Periods]) -> str | None:
     """``"R1"``, ``"R2"`` or ``None`` for one event version (§6.4)."""
     if not event.is_serious or not event.is_adverse_reaction:
         return None  # R3 or not serious: no automatic stop
-    plan = plans[event.patient_id]
-    if not plan.start <= event.onset_date <= treatment_period_end(plan, on=on, protocol=protocol):
+    period = periods[event.patient_id]
+    if not period.start <= event.onset_date <= period.treatment_end:
         return None
     return "R1" if event.is_assessed else "R2"
 
@@ -409,10 +429,11 @@ def evaluate_stop_rules(
     known = [e for e in checked if e.awareness_date <= on]
     ignored = tuple(sorted((e for e in checked if e.awareness_date > on), key=_event_order))
     versions = _versions_by_id(known)
+    periods = _periods(by_patient, on, protocol)
 
     triggers: list[Trigger] = []
     for history in versions.values():
-        rules = [_rule(v, by_patient, on, protocol) for v in history]
+        rules = [_rule(v, periods) for v in history]
         if rules[-1] is None:
             continue
         first = len(rules) - 1
@@ -431,7 +452,7 @@ def evaluate_stop_rules(
         decision = StudyDecision.CONTINUE
     since = min((t.since for t in triggers), default=None)
 
-    patients, updated, cancelled, on_hold = _patients(by_patient, decision, since, on, protocol)
+    patients, updated, cancelled, on_hold = _patients(by_patient, periods, decision, since, on)
     current = sorted((h[-1] for h in versions.values()), key=_event_order)
     obligations = [
         o
@@ -451,7 +472,10 @@ def evaluate_stop_rules(
         events=tuple(current),
         r3_events=tuple(e for e in current if e.is_serious and e.causality in _UNRELATED),
         primary_endpoint_events=tuple(
-            e for e in current if e.is_serious and _in_safety_window(e, by_patient, protocol)
+            e
+            for e in current
+            if e.is_serious
+            and periods[e.patient_id].start <= e.onset_date <= periods[e.patient_id].window_end
         ),
         obligations=tuple(obligations),
         history=tuple((i, tuple(h[:-1])) for i, h in versions.items() if len(h) > 1),
@@ -459,19 +483,12 @@ def evaluate_stop_rules(
     )
 
 
-def _in_safety_window(
-    event: SafetyEvent, plans: Mapping[str, InfusionPlan], protocol: Protocol
-) -> bool:
-    start = plans[event.patient_id].start
-    return start <= event.onset_date <= safety_window_end(start, protocol=protocol)
-
-
 def _patients(
     plans: Mapping[str, InfusionPlan],
+    periods: Mapping[str, _Periods],
     decision: StudyDecision,
     since: date | None,
     on: date,
-    protocol: Protocol,
 ) -> tuple[
     tuple[PatientSafety, ...],
     tuple[InfusionPlan, ...],
@@ -512,8 +529,8 @@ def _patients(
                 arm_id=plan.arm_id,
                 status=status,
                 start=plan.start,
-                treatment_period_end=treatment_period_end(plan, on=on, protocol=protocol),
-                safety_window_end=safety_window_end(plan.start, protocol=protocol),
+                treatment_period_end=periods[plan.patient_id].treatment_end,
+                safety_window_end=periods[plan.patient_id].window_end,
                 stopped_on=new.stopped_on,
             )
         )
