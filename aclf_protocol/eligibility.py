@@ -143,6 +143,9 @@ class EligibilityResult:
     protocol: Protocol
     status: EligibilityStatus
     outcomes: tuple[Outcome, ...]
+    #: The look-back windows, computed once per screening call and shared by its results
+    #: (derived from ``on`` and ``protocol``, so not part of equality).
+    _screening: _Screening | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def patient_id(self) -> str:
@@ -152,7 +155,10 @@ class EligibilityResult:
     @property
     def results(self) -> tuple[CriterionResult, ...]:
         """One :class:`CriterionResult` per criterion, in protocol order, with its reason."""
-        return _explain(self.patient, self.on, self.protocol)
+        screening = self._screening
+        if screening is None or screening.on != self.on or screening.protocol is not self.protocol:
+            screening = _Screening.of(self.on, self.protocol)
+        return _explain(self.patient, screening)
 
     @property
     def criteria(self) -> Mapping[str, CriterionResult]:
@@ -697,15 +703,15 @@ def _decide(patient: object, screening: _Screening, plan: _Plan) -> EligibilityR
         protocol=screening.protocol,
         status=status,
         outcomes=tuple(outcomes),
+        screening=screening,
     )
 
 
-def _explain(patient: Patient, on: date, protocol: Protocol) -> tuple[CriterionResult, ...]:
+def _explain(patient: Patient, screening: _Screening) -> tuple[CriterionResult, ...]:
     """Every criterion with its reason and missing paths, from the explaining evaluators."""
-    screening = _Screening.of(on, protocol)
-    age = _age(patient.birth_date, on)
+    age = _age(patient.birth_date, screening.on)
     results = []
-    for criterion, evaluator, table in _plan(protocol):
+    for criterion, evaluator, table in _plan(screening.protocol):
         holds, text, could_decide = evaluator.explain(patient, age, screening)
         outcome = table[holds]
         results.append(
