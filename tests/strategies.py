@@ -431,7 +431,10 @@ def screening_patients(draw: st.DrawFn, *, on: date, complete: bool = False) -> 
     }
     if sex is Sex.MALE:
         flags["pregnant"] = flags["lactating"] = None
-    recent = on - timedelta(days=draw(st.integers(-10, 120)))
+    # Events around the look-back windows, often exactly on a boundary day (§5 E4, E5).
+    edges = [on - relativedelta(months=m) + timedelta(days=d) for m in (1, 3) for d in (-1, 0)]
+    near_days = st.integers(-10, 120).map(lambda n: on - timedelta(days=n))
+    recent = draw(st.sampled_from(edges) | near_days)
     dates: dict[str, Any] = {
         k: Never.NEVER if clean else draw(_mostly(Never.NEVER, recent, *unknown))
         for k in HISTORY_DATES

@@ -108,8 +108,11 @@ def rj001(**changes: Any) -> Patient:
 
 
 def outcome(patient: Patient, criterion: str, on: date = ON, **kwargs: Any) -> Outcome:
-    """One criterion's outcome."""
-    return check_eligibility(patient, on, **kwargs).criteria[criterion].outcome
+    """One criterion's outcome, checked to be the same decided fast and explained."""
+    result = check_eligibility(patient, on, **kwargs)
+    explained = result.criteria[criterion].outcome
+    assert result.outcome_by_criterion[criterion] is explained
+    return explained
 
 
 def reason(patient: Patient, criterion: str, on: date = ON) -> str:
@@ -336,6 +339,7 @@ class TestExclusions:
         """True -> PRESENT and INELIGIBLE; None -> UNKNOWN naming the path."""
         present = check_eligibility(rj001(**{path: True}), ON)
         assert {c for c, r in present.criteria.items() if r.outcome is PRESENT} == set(criteria)
+        assert {c for c, o in present.outcome_by_criterion.items() if o is PRESENT} == set(criteria)
         assert present.status is EligibilityStatus.INELIGIBLE
         unknown = check_eligibility(rj001(**{path: None}), ON)
         for criterion in criteria:
