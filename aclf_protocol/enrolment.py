@@ -25,7 +25,7 @@ immutable value with checked transitions.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,7 +35,7 @@ import attrs
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import decimal_to_json, parse_decimal
 from aclf_protocol.protocol import NCT04822922, Protocol
-from aclf_protocol.safety import SafetyEvent, check_on
+from aclf_protocol.safety import DoneKey, SafetyEvent, check_on
 from aclf_protocol.schedule import InfusionPlan, record_infusion, safety_window_end
 from aclf_protocol.stop_rules import StopRuleEvaluation, StudyDecision, evaluate_stop_rules
 
@@ -214,8 +214,7 @@ def _efficacy(efficacy: object, protocol: Protocol) -> dict[str, Decimal]:
         if not isinstance(arm_id, str) or arm_id not in protocol.arm_ids:
             allowed = ", ".join(repr(a) for a in protocol.arm_ids)
             raise InvalidValueError("efficacy", arm_id, f"keys must be arm ids: {allowed} (§8)")
-        number = parse_decimal(value, f"efficacy.{arm_id}")
-        figures[arm_id] = number
+        figures[arm_id] = parse_decimal(value, f"efficacy.{arm_id}")  # a float via repr (§0)
     return figures
 
 
@@ -542,10 +541,10 @@ class EnrolmentState:
             )
         return attrs.evolve(self, plans=plans)
 
-    def evaluate(self, *, on: date, done: Iterable[tuple[str, Any]] = ()) -> StopRuleEvaluation:
+    def evaluate(self, *, on: date, done: Collection[DoneKey] = ()) -> StopRuleEvaluation:
         """The stop rules as of *on* (:func:`evaluate_stop_rules`)."""
         return evaluate_stop_rules(
-            self.plans, self.events, on=on, protocol=self.protocol, done=tuple(done)
+            self.plans, self.events, on=on, protocol=self.protocol, done=done
         )
 
     def status(self, *, on: date, efficacy: Efficacy | None = None) -> EnrolmentStatus:

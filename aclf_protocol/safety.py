@@ -44,6 +44,7 @@ from aclf_protocol.protocol import NCT04822922, Protocol
 __all__ = [
     "MAX_GRADE",
     "Causality",
+    "DoneKey",
     "EventOutcome",
     "Expectedness",
     "ObligationKind",
