@@ -46,6 +46,7 @@ class TrialMachine(RuleBasedStateMachine):
     """One trial from its first enrolment; ``on`` only moves forward."""
 
     def __init__(self) -> None:
+        """An empty trial on its first day."""
         super().__init__()
         self.state = EnrolmentState()
         self.on = SAFETY_START
