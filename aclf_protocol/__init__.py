@@ -100,6 +100,7 @@ from aclf_protocol.scores import (
     meld_na,
     meld_na_details,
     organ_failures,
+    organ_subscores,
     possible_aclf_grades,
 )
 from aclf_protocol.stop_rules import (
@@ -200,6 +201,7 @@ __all__ = [
     "meld_na",
     "meld_na_details",
     "organ_failures",
+    "organ_subscores",
     "overdue_obligations",
     "plan_infusions",
     "possible_aclf_grades",

@@ -60,6 +60,7 @@ __all__ = [
     "meld_na",
     "meld_na_details",
     "organ_failures",
+    "organ_subscores",
     "possible_aclf_grades",
 ]
 
@@ -368,6 +369,26 @@ def organ_failures(labs: Labs, *, protocol: Protocol = NCT04822922) -> Mapping[s
     )
 
 
+def organ_subscores(labs: Labs, *, protocol: Protocol = NCT04822922) -> Mapping[str, int | None]:
+    """Organ -> CLIF-C OF sub-score 1-3, or ``None`` when unknown (§7.2), in §7.2 order.
+
+    >>> dict(organ_subscores(Labs(bilirubin_mg_dl=Decimal(6), inr=Decimal("2.5"))))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'liver': 2, 'kidney': None, 'brain': None, 'coagulation': 3, 'circulation': None,
+     'respiration': None}
+    """
+    _check_protocol(protocol)
+    states = _organ_states(_check_labs(labs))
+    return MappingProxyType(
+        {organ: _known_subscore(index, states[index]) for index, organ in enumerate(ORGANS)}
+    )
+
+
+def _known_subscore(index: int, states: frozenset[int]) -> int | None:
+    subscores = {_subscore(index, s) for s in states}
+    return subscores.pop() if len(subscores) == 1 else None
+
+
 def _failure(index: int, states: frozenset[int]) -> bool | None:
     if len(states) == 1:
         (state,) = states
@@ -384,14 +405,11 @@ def clif_c_of(labs: Labs, *, protocol: Protocol = NCT04822922) -> int | None:
     ...   vasopressors=False, pao2_fio2=Decimal(200), mechanical_ventilation=False))
     15
     """
-    _check_protocol(protocol)
-    states = _organ_states(_check_labs(labs))
     total = 0
-    for index, organ in enumerate(states):
-        subscores = {_subscore(index, s) for s in organ}
-        if len(subscores) != 1:
+    for subscore in organ_subscores(labs, protocol=protocol).values():
+        if subscore is None:
             return None
-        total += subscores.pop()
+        total += subscore
     return total
 
 

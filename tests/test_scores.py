@@ -35,6 +35,7 @@ from aclf_protocol import (
     meld_na,
     meld_na_details,
     organ_failures,
+    organ_subscores,
     possible_aclf_grades,
 )
 from aclf_protocol.scores import ORGANS, _half_up
@@ -405,6 +406,17 @@ class TestOrganTable:
         assert organ_failures(labs)["brain"] is True
         assert organ_failures(labs)["respiration"] is False
 
+    def test_subscores_by_organ(self) -> None:
+        """RJ-001's sub-scores: liver 3, coagulation 3, the rest 1 (§7.2)."""
+        assert dict(organ_subscores(RJ001)) == {
+            "liver": 3,
+            "kidney": 1,
+            "brain": 1,
+            "coagulation": 3,
+            "circulation": 1,
+            "respiration": 1,
+        }
+
     def test_all_worst(self) -> None:
         """Every organ at its worst: CLIF-C OF 18, six failures, grade 3."""
         labs = Labs(
@@ -674,6 +686,7 @@ class TestScoreLaws:
         assert details.total == clif_c_of(labs)
         assert dict(details.organ_failures) == dict(organ_failures(labs))
         assert set(details.possible_grades) == possible_aclf_grades(labs)
+        assert dict(organ_subscores(labs)) == {o.organ: o.subscore for o in details.organs}
         assert aclf_grade_details(labs).grade == aclf_grade(labs)
         assert meld_details(labs).value == meld(labs)
         assert json.loads(json.dumps(details.to_dict())) == details.to_dict()
