@@ -80,6 +80,7 @@ from aclf_protocol.schedule import (
     safety_window_end,
     study_day,
 )
+from aclf_protocol.schema import infusion_plan_schema, patient_schema, safety_event_schema
 from aclf_protocol.scores import (
     AclfGradeDetails,
     ClifCOfDetails,
@@ -103,6 +104,7 @@ from aclf_protocol.scores import (
     organ_subscores,
     possible_aclf_grades,
 )
+from aclf_protocol.sdtm import ae_rows, dm_rows, ex_rows
 from aclf_protocol.stop_rules import (
     InfusionRef,
     PatientSafety,
@@ -173,6 +175,7 @@ __all__ = [
     "__version__",
     "aclf_grade",
     "aclf_grade_details",
+    "ae_rows",
     "age_years",
     "build_plan",
     "cancel_remaining",
@@ -188,11 +191,14 @@ __all__ = [
     "clif_c_of_details",
     "containers_needed",
     "date_of_study_day",
+    "dm_rows",
     "dose_deviation_percent",
     "enrol",
     "enrolment_status",
     "evaluate_stop_rules",
+    "ex_rows",
     "follow_up_visits",
+    "infusion_plan_schema",
     "is_dose_within_tolerance",
     "meld",
     "meld_3",
@@ -203,10 +209,12 @@ __all__ = [
     "organ_failures",
     "organ_subscores",
     "overdue_obligations",
+    "patient_schema",
     "plan_infusions",
     "possible_aclf_grades",
     "record_infusion",
     "reporting_obligations",
+    "safety_event_schema",
     "safety_window_end",
     "screen",
     "select_expansion_arm",

@@ -184,6 +184,10 @@ class Protocol:
     title: str = attrs.field(validator=non_empty_str)
     treatment: str = attrs.field(validator=non_empty_str)
     route: str = attrs.field(validator=non_empty_str)
+    #: SDTM DM COUNTRY (ISO 3166-1 alpha-3) and SITEID of the trial's one site, Ren Ji Hospital,
+    #: Shanghai (record: "Locations"); the record numbers no site (§9, D-SDTM-SITE).
+    country: str = attrs.field(default="CHN", validator=non_empty_str)
+    site_id: str = attrs.field(default="RJ", validator=non_empty_str)
     # --- §2, §3: arms and dosing ----------------------------------------------------------
     arms: tuple[Arm, ...] = attrs.field(converter=_arms)
     max_weight_kg: Decimal = attrs.field(

@@ -7,6 +7,8 @@ as an EDC does before screening is finished.
 
 from __future__ import annotations
 
+import copy
+import math
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 
 from aclf_protocol import (
     NCT04822922,
+    Arm,
     Causality,
     Consent,
     EventOutcome,
@@ -35,6 +38,10 @@ from aclf_protocol import (
     plan_infusions,
     record_infusion,
 )
+from aclf_protocol.interchange import lenient_decimal
+from aclf_protocol.patient import SI_FACTORS
+from aclf_protocol.schedule import cancel_remaining
+from aclf_protocol.schema import FIELD_BOUNDS
 
 T = TypeVar("T")
 
@@ -569,3 +576,209 @@ def shuffled_records(draw: st.DrawFn, record: dict[str, Any]) -> dict[str, Any]:
 
     result: dict[str, Any] = shuffle(record)
     return result
+
+
+# --- interchange ---
+# §9 (issue #5): arbitrary JSON for fuzzing, values at the schema bounds, records with one
+# change, and treated plans, patients and events for the SDTM rows.
+
+#: Any scalar ``json.loads`` can return, NaN and the infinities included (Python reads them).
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
+#: The scalars of strict JSON (RFC 8259): no NaN, no infinity.
+strict_json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12)
+)
+
+
+def _nested(scalars: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.recursive(
+        scalars,
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(st.text(max_size=8), children, max_size=4)
+        ),
+        max_leaves=10,
+    )
+
+
+#: Arbitrary JSON as Python reads it: scalars, arrays and objects with text keys, nested.
+json_values = _nested(json_scalars)
+#: Arbitrary strict JSON, what a JSON Schema validator is meant for.
+strict_json_values = _nested(strict_json_scalars)
+
+#: A place in a JSON value: object keys and array indices from the root.
+JsonPath = tuple[str | int, ...]
+
+
+def json_paths(value: Any, prefix: JsonPath = ()) -> list[JsonPath]:
+    """Every path inside *value* (the root ``()`` first), depth first in key order."""
+    paths = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            paths.extend(json_paths(item, (*prefix, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            paths.extend(json_paths(item, (*prefix, index)))
+    return paths
+
+
+def replaced(value: Any, path: JsonPath, new: Any) -> Any:
+    """A deep copy of *value* with the value at *path* replaced by *new*."""
+    if not path:
+        return new
+    result = copy.deepcopy(value)
+    target = result
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = new
+    return result
+
+
+def removed(value: Any, path: JsonPath) -> Any:
+    """A deep copy of *value* without the key or array item at *path* (not the root)."""
+    result = copy.deepcopy(value)
+    target = result
+    for step in path[:-1]:
+        target = target[step]
+    del target[path[-1]]
+    return result
+
+
+def is_numeric_text(value: object) -> bool:
+    """Whether *value* is a string the library reads as a number (``" 1_0 "`` too)."""
+    return isinstance(value, str) and isinstance(lenient_decimal(value), Decimal)
+
+
+def _around(bound: Decimal) -> list[int | float]:
+    """*bound* as a JSON number, with the floats just below and above it."""
+    exact = float(bound)
+    near = [math.nextafter(exact, -math.inf), exact, math.nextafter(exact, math.inf)]
+    return [int(bound), *near] if bound == bound.to_integral_value() else near
+
+
+def _boundary_numbers() -> list[int | float]:
+    numbers: set[int | float] = {0, -1, 0.5, 1e300, 10**30, -(10**30)}
+    for key, bounds in FIELD_BOUNDS.items():
+        ends = [bounds.low, bounds.high]
+        if key[1] in {conventional for conventional, _ in SI_FACTORS.values()}:
+            factor = next(f for k, f in SI_FACTORS.values() if k == key[1])
+            ends += [bounds.low * factor, bounds.high * factor]  # the SI key's bounds
+        for end in ends:
+            numbers.update(_around(end))
+    return sorted(numbers)
+
+
+#: JSON numbers at, just inside and just outside every bound of the schemas (§9, D-LAB-BOUNDS).
+BOUNDARY_NUMBERS = tuple(_boundary_numbers())
+#: Every enum value a record may hold.
+ENUM_VALUES = tuple(
+    member.value
+    for kind in (Sex, Signer, VentilationReason, Never, Causality, Expectedness, EventOutcome)
+    for member in kind
+) + tuple(c.value for c in Seriousness)
+#: Date texts, good and bad: leap days, a bad month, the compact and week forms, a newline.
+DATE_TEXTS = (
+    "2021-10-01",
+    "2020-02-29",
+    "2021-02-29",
+    "2021-13-01",
+    "20211001",
+    "2021-W40-1",
+    "2021-10-01\n",
+    "2021-10-01T00:00",
+)
+
+#: Values to put into a record: bounds, enum values, dates, and any strict JSON except the
+#: numeric strings, whose value JSON Schema cannot bound (module docstring of schema.py).
+probe_values = st.one_of(
+    st.sampled_from(BOUNDARY_NUMBERS),
+    st.sampled_from(ENUM_VALUES),
+    st.sampled_from(DATE_TEXTS),
+    study_dates.map(date.isoformat),
+    strict_json_values,
+).filter(lambda v: not is_numeric_text(v))
+#: Keys to add to a record: SI keys (they may conflict with a conventional one) or unknown.
+added_keys = st.sampled_from([*SI_FACTORS, "weight_lb"]) | st.text(max_size=6)
+
+
+@st.composite
+def mutations(
+    draw: st.DrawFn, record: Any, *, values: st.SearchStrategy[Any] = probe_values
+) -> Any:
+    """*record* with one change: a value replaced by one of *values*, a key or item removed,
+    or a key added to an object (*record* itself may be replaced whole)."""
+    paths = json_paths(record)
+    path = draw(st.sampled_from(paths))
+    objects = [p for p in paths if isinstance(_at(record, p), dict)]
+    kinds = ["replace", "remove", "add"] if path else ["replace"]
+    kind = draw(st.sampled_from(kinds if objects else ["replace"]))
+    if kind == "replace":
+        return replaced(record, path, draw(values))
+    if kind == "remove":
+        return removed(record, path)
+    container = draw(st.sampled_from(objects))
+    return replaced(record, (*container, draw(added_keys)), draw(values))
+
+
+def _at(value: Any, path: JsonPath) -> Any:
+    for step in path:
+        value = value[step]
+    return value
+
+
+#: Arms of a variant protocol: any id and label, any whole dose per kg (§2).
+arms = st.builds(
+    Arm,
+    arm_id=st.text(min_size=1, max_size=8).filter(str.strip),
+    label=st.text(min_size=1, max_size=12).filter(str.strip),
+    dose_per_kg=st.integers(1, 10**12),
+)
+
+
+@st.composite
+def treated_plans(draw: st.DrawFn, *, patient: Patient | None = None) -> InfusionPlan:
+    """A plan with each infusion given (in its window or late, §6.6) or not, perhaps stopped
+    (§4.5) on a day around the treatment period."""
+    plan = draw(given_infusions(draw(plans(patient=patient))))
+    if draw(st.booleans()):
+        plan = cancel_remaining(plan, plan.start + timedelta(days=draw(st.integers(-2, 12))))
+    return plan
+
+
+@st.composite
+def trial_records(
+    draw: st.DrawFn, *, max_patients: int = 4, max_events: int = 4
+) -> tuple[list[Patient], list[InfusionPlan], list[SafetyEvent]]:
+    """Distinct patients (identity and weight only: SDTM needs no clinical facts), treated
+    plans for some of them, and events of planned patients with onset from 10 days before
+    Day 1 to 40 days after, each with its own event id."""
+    numbers = draw(st.lists(st.integers(1, 999), max_size=max_patients, unique=True))
+    people = [
+        Patient(
+            patient_id=f"RJ-{number:03d}",
+            birth_date=draw(birth_dates),
+            sex=draw(st.sampled_from(Sex)),
+            weight_kg=draw(weights_kg),
+        )
+        for number in numbers
+    ]
+    planned = [p for p in people if draw(st.booleans())]
+    cohort = [draw(treated_plans(patient=p)) for p in planned]
+    events: list[SafetyEvent] = []
+    for number in range(1, draw(st.integers(0, max_events if cohort else 0)) + 1):
+        plan = draw(st.sampled_from(cohort))
+        onset = plan.start + timedelta(days=draw(st.integers(-10, 40)))
+        events.append(
+            draw(
+                safety_events(
+                    patient_id=plan.patient_id,
+                    event_id=f"AE-{number:02d}",
+                    onset_dates=st.just(onset),
+                )
+            )
+        )
+    return people, cohort, events

@@ -1,0 +1,398 @@
+"""JSON Schemas (draft 2020-12) of the interchange records, generated from the models (SPEC §9).
+
+An integrator validates a record against these schemas before handing it to the library, with
+any draft 2020-12 validator (``docs/analysts.md``). The schemas are built here from
+``attrs.fields`` of the models, their type annotations and their enums, so a field added to a
+model appears in its schema; the committed copies in ``docs/schema/`` are checked against these
+functions by ``tests/test_schema.py``.
+
+What a schema says, field by field (§9):
+
+- Keys: exactly the model's fields (``additionalProperties: false`` at every level); a field
+  with no default is required and never ``null``; a field with a default may be missing or
+  ``null``, which means unknown (§0) or the default (``ventilation_reason`` -> respiratory).
+- Numbers: a JSON number within the model's bounds, or a numeric string in plain decimal
+  notation (``"62.5"``, ``"1E+2"``). A string's *value* cannot be bounded in JSON Schema, so
+  ``"0"`` passes the schema and fails the library: the library has the last word.
+- Dates: ``YYYY-MM-DD`` with ``"format": "date"``; turn format assertion on in the validator
+  so that ``2021-02-30`` is refused too. A dated history fact is a date, ``"never"`` or null.
+- Rules across fields, where JSON Schema can say them: never an SI and a conventional value
+  for one analyte (``{"x_mg_dl": null, "x_umol_l": v}`` is fine); no family signature with
+  ``adult_family_available: false``; grade 5, ``death`` and outcome ``fatal`` go together.
+  Date order (awareness after onset) and the consistency of a plan's days are left to the
+  library.
+
+The library reads more leniently than the schemas allow (surrounding blanks, ``"2.0"`` as a
+grade): a record valid against the schema is the interchange contract, the library is a
+tolerant reader of it.
+
+>>> schema = patient_schema()
+>>> schema["required"]
+['patient_id', 'birth_date', 'sex', 'weight_kg']
+>>> schema["$defs"]["labs"]["properties"]["inr"]["maximum"]
+20
+>>> schema["$defs"]["labs"]["properties"]["creatinine_umol_l"]["maximum"]   # 30 mg/dL x 88.4
+2652
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import types
+import typing
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from aclf_protocol.interchange import decimal_to_json
+from aclf_protocol.patient import SI_FACTORS, Consent, History, Labs, Never, Patient, Signer
+from aclf_protocol.protocol import MAX_WEIGHT_KG
+from aclf_protocol.safety import MAX_GRADE, EventOutcome, SafetyEvent, Seriousness
+from aclf_protocol.schedule import Infusion, InfusionPlan
+
+__all__ = [
+    "DIALECT",
+    "FIELD_BOUNDS",
+    "Bounds",
+    "infusion_plan_schema",
+    "patient_schema",
+    "safety_event_schema",
+    "schema_texts",
+]
+
+#: The JSON Schema dialect of every schema here.
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+#: Calendar date ``YYYY-MM-DD`` (§0). ``[0-9]``, not ``\d``: ECMA and Python disagree on
+#: ``\d``. The length bounds close a gap of Python's ``$``, which matches before a final ``\n``.
+_DATE: dict[str, Any] = {
+    "type": "string",
+    "format": "date",
+    "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    "minLength": 10,
+    "maxLength": 10,
+}
+_DATE_REF = "#/$defs/date"
+#: A string with at least one non-blank character, as ``non_empty_str`` demands.
+_NON_EMPTY = {"type": "string", "pattern": r"\S"}
+
+
+def _number_pattern(*, signed: bool, integer: bool) -> str:
+    """Plain decimal notation: digits, an optional fraction, an optional exponent."""
+    sign = "[+-]?" if signed else "[+]?"
+    if integer:
+        return f"^{sign}[0-9]+$"
+    return f"^{sign}([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+@attrs.frozen
+class Bounds:
+    """The range a model's validator allows: ``low < x <= high`` (``low <=`` if inclusive)."""
+
+    low: Decimal = attrs.field(converter=Decimal)
+    high: Decimal = attrs.field(converter=Decimal)
+    low_inclusive: bool = False
+
+
+#: The bounds of each numeric field, as the models' validators hold them (D-LAB-BOUNDS, §3.2,
+#: §6.1). The validators keep them in closures, out of reach; ``tests/test_schema.py`` checks
+#: every entry against the validator at and beyond both ends, so this table cannot drift.
+FIELD_BOUNDS: Mapping[tuple[type, str], Bounds] = {
+    (Patient, "weight_kg"): Bounds(0, MAX_WEIGHT_KG),
+    (InfusionPlan, "weight_kg"): Bounds(0, MAX_WEIGHT_KG),
+    (Labs, "bilirubin_mg_dl"): Bounds(0, 100),
+    (Labs, "creatinine_mg_dl"): Bounds(0, 30),
+    (Labs, "inr"): Bounds(0, 20),
+    (Labs, "he_grade"): Bounds(0, 4, low_inclusive=True),
+    (Labs, "map_mmhg"): Bounds(0, 300),
+    (Labs, "pao2_fio2"): Bounds(0, 800),
+    (Labs, "spo2_fio2"): Bounds(0, 500),
+    (Labs, "wbc_10e9_l"): Bounds(0, 1000),
+    (Labs, "sodium_mmol_l"): Bounds(80, 200, low_inclusive=True),
+    (Labs, "albumin_g_dl"): Bounds(0, 10),
+    (Infusion, "number"): Bounds(1, 1000, low_inclusive=True),
+    (Infusion, "study_day"): Bounds(1, 10**6, low_inclusive=True),
+    (Infusion, "cells"): Bounds(1, 10**15, low_inclusive=True),
+    (SafetyEvent, "grade"): Bounds(1, MAX_GRADE, low_inclusive=True),
+}
+
+
+def _numeric(bounds: Bounds, *, integer: bool) -> dict[str, Any]:
+    """A JSON number within *bounds*, or a numeric string (§9: numbers or numeric strings)."""
+    low_key = "minimum" if bounds.low_inclusive else "exclusiveMinimum"
+    return {
+        "type": ["integer" if integer else "number", "string"],
+        low_key: decimal_to_json(bounds.low),
+        "maximum": decimal_to_json(bounds.high),
+        "pattern": _number_pattern(signed=bounds.low < 0, integer=integer),
+    }
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """*schema* or ``null`` (an unknown fact, §0; or the field's default).
+
+    A reference to a nested record stays a plain ``$ref``: those records (``labs``,
+    ``history``, ``consent``) accept ``null`` themselves, so a validator reports a problem
+    inside them at its own path (``$.labs.inr``) rather than "not valid under any of".
+    """
+    if set(schema) == {"$ref"} and schema["$ref"] != _DATE_REF:
+        return schema
+    if set(schema) == {"anyOf"}:
+        return {"anyOf": [*schema["anyOf"], {"type": "null"}]}
+    if "enum" in schema:
+        return {**schema, "enum": [*schema["enum"], None]}
+    kind = schema.get("type")
+    if isinstance(kind, list) and "$ref" not in schema:
+        return {**schema, "type": [*kind, "null"]}
+    if isinstance(kind, str) and len(schema) == 1:
+        return {"type": [kind, "null"]}
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _optional(cls: type, name: str) -> bool:
+    """Whether field *name* of *cls* has a default: then its key may be missing or null."""
+    return attrs.fields_dict(cls)[name].default is not attrs.NOTHING
+
+
+def _ref(cls: type) -> dict[str, Any]:
+    return {"$ref": f"#/$defs/{cls.__name__.lower()}"}
+
+
+def _enum(kind: type[enum.Enum]) -> dict[str, Any]:
+    return {"enum": [member.value for member in kind]}
+
+
+#: Schemas of the scalar field types the models use.
+_SCALARS: dict[object, dict[str, Any]] = {
+    str: _NON_EMPTY,
+    bool: {"type": "boolean"},
+    date: {"$ref": _DATE_REF},
+    frozenset({date, Never}): {"anyOf": [{"$ref": _DATE_REF}, {"const": Never.NEVER.value}]},
+}
+
+
+def _field_schema(cls: type, name: str, hint: object) -> dict[str, Any]:
+    """The schema of one field from its annotation (not null; see :func:`_nullable`).
+
+    Raises ``TypeError`` for an annotation no model had when this was written: a new shape of
+    field needs a schema written for it, never a silent guess.
+    """
+    args = set(typing.get_args(hint)) if isinstance(hint, types.UnionType) else {hint}
+    args.discard(type(None))
+    kind = next(iter(args)) if len(args) == 1 else frozenset(args)
+    origin = typing.get_origin(kind)
+    if origin is frozenset:  # a set of enum members; duplicates collapse (§6.5)
+        return {"type": "array", "items": _enum(typing.get_args(kind)[0])}
+    if origin is tuple:  # a non-empty sequence of nested records
+        return {"type": "array", "items": _ref(typing.get_args(kind)[0]), "minItems": 1}
+    if kind in _SCALARS:
+        return dict(_SCALARS[kind])
+    if kind in {Decimal, int}:
+        return _numeric(FIELD_BOUNDS[cls, name], integer=kind is int)
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return _enum(kind)
+    if isinstance(kind, type) and attrs.has(kind):
+        return _ref(kind)
+    raise TypeError(f"{cls.__name__}.{name}: no schema for {hint!r}")
+
+
+def _object(
+    cls: type,
+    *,
+    description: str,
+    required_too: frozenset[str] = frozenset(),
+    extra: Mapping[str, dict[str, Any]] | None = None,
+    nullable: bool = False,
+) -> dict[str, Any]:
+    """The schema of *cls*'s record: one property per attrs field, nothing else.
+
+    A field without a default is required and not null; *required_too* names fields that
+    ``from_dict`` requires although the model has a default (``seriousness``, §0). A
+    *nullable* record may be ``null`` as a whole (a nested record with a default).
+    """
+    hints = typing.get_type_hints(cls)
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for field in attrs.fields(cls):
+        schema = _field_schema(cls, field.name, hints[field.name])
+        if not _optional(cls, field.name) or field.name in required_too:
+            required.append(field.name)
+            properties[field.name] = schema
+        else:
+            properties[field.name] = _nullable(schema)
+    properties.update(extra or {})
+    return {
+        "type": ["object", "null"] if nullable else "object",
+        "description": description,
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+
+
+def _document(
+    name: str, title: str, root: dict[str, Any], defs: Mapping[str, Any]
+) -> dict[str, Any]:
+    return {
+        "$schema": DIALECT,
+        "$id": f"urn:aclf-protocol:schema:{name}",
+        "title": title,
+        **root,
+        "$defs": {"date": {**_DATE, "description": "ISO 8601 calendar date (§0)"}, **defs},
+    }
+
+
+def _not_both(key: str, other: str) -> dict[str, Any]:
+    """Not *key* and *other* both present with non-null values."""
+    non_null = {"not": {"type": "null"}}
+    both = {"required": [key, other], "properties": {key: non_null, other: non_null}}
+    return {"not": {"type": "object", **both}}  # "required" alone holds for any non-object
+
+
+def _labs_schema() -> dict[str, Any]:
+    schema = _object(
+        Labs,
+        nullable=_optional(Patient, "labs"),
+        description="Labs and organ support, conventional units; null = unknown (§7, §9). An "
+        "SI key may replace its conventional key, never accompany it with a value (§7.1).",
+    )
+    for si_key, (key, factor) in SI_FACTORS.items():
+        bounds = FIELD_BOUNDS[Labs, key]
+        # §7.1: the SI value is converted exactly, then held to the conventional bounds.
+        si_bounds = Bounds(bounds.low * factor, bounds.high * factor, bounds.low_inclusive)
+        schema["properties"][si_key] = _nullable(_numeric(si_bounds, integer=False))
+    schema["allOf"] = [_not_both(key, si_key) for si_key, (key, _) in SI_FACTORS.items()]
+    return schema
+
+
+def _consent_schema() -> dict[str, Any]:
+    schema = _object(
+        Consent,
+        nullable=_optional(Patient, "consent"),
+        description="Informed consent (§5 I3, E7); signed_by null = not signed.",
+    )
+    # §5 I3: a family signature contradicts adult_family_available: false.
+    family = {
+        "type": "object",
+        "required": ["signed_by", "adult_family_available"],
+        "properties": {
+            "signed_by": {"const": Signer.FAMILY.value},
+            "adult_family_available": {"const": False},
+        },
+    }
+    schema["allOf"] = [{"not": family}]
+    return schema
+
+
+def patient_schema() -> dict[str, Any]:
+    """The JSON Schema of a patient record as an EDC sends it (§9, ``Patient.from_dict``).
+
+    >>> sorted(patient_schema()["$defs"])
+    ['consent', 'date', 'history', 'labs']
+    >>> patient_schema()["$defs"]["history"]["properties"]["last_drug_trial"]["anyOf"][1]
+    {'const': 'never'}
+    """
+    root = _object(
+        Patient,
+        description="A screened patient (SPEC §9). Every clinical fact may be null (unknown).",
+    )
+    defs = {
+        "labs": _labs_schema(),
+        "history": _object(
+            History,
+            nullable=_optional(Patient, "history"),
+            description="History behind exclusions E1-E6 (§5); a dated fact is a date, "
+            '"never" or null.',
+        ),
+        "consent": _consent_schema(),
+    }
+    return _document("patient", "Patient record (aclf_protocol, SPEC §9)", root, defs)
+
+
+def safety_event_schema() -> dict[str, Any]:
+    """The JSON Schema of a safety event record (§6.1, §9, ``SafetyEvent.from_dict``).
+
+    >>> safety_event_schema()["properties"]["causality"]["enum"][-2:]
+    ['not_assessed', None]
+    """
+    root = _object(
+        SafetyEvent,
+        description="One adverse event as the site reported it (SPEC §6.1, §9). Missing or "
+        "null causality and expectedness mean not assessed; a missing outcome is unknown.",
+        required_too=frozenset({"seriousness"}),  # a missing list must not read as "not serious"
+    )
+    death = {
+        "required": ["seriousness"],
+        "properties": {
+            "seriousness": {"type": "array", "contains": {"const": Seriousness.DEATH.value}}
+        },
+    }
+    fatal = EventOutcome.FATAL.value
+    # §6.1: grade 5 <=> death <=> outcome fatal. A grade sent as a string is left to the library.
+    root["allOf"] = [
+        {
+            "if": death,
+            "then": {
+                "required": ["outcome"],
+                "properties": {
+                    "grade": {"if": {"type": "number"}, "then": {"const": MAX_GRADE}},
+                    "outcome": {"const": fatal},
+                },
+            },
+        },
+        {
+            "if": {"required": ["grade"], "properties": {"grade": {"const": MAX_GRADE}}},
+            "then": death,
+        },
+        {
+            "if": {"required": ["outcome"], "properties": {"outcome": {"const": fatal}}},
+            "then": death,
+        },
+    ]
+    return _document("safety-event", "Safety event record (aclf_protocol, SPEC §9)", root, {})
+
+
+def infusion_plan_schema() -> dict[str, Any]:
+    """The JSON Schema of an infusion plan record (§4, §9, ``InfusionPlan.to_dict``).
+
+    >>> infusion_plan_schema()["$defs"]["infusion"]["required"]
+    ['number', 'study_day', 'date', 'window_start', 'window_end', 'cells']
+    """
+    most = FIELD_BOUNDS[Infusion, "number"].high * FIELD_BOUNDS[Infusion, "cells"].high
+    total = _nullable(_numeric(Bounds(0, most, low_inclusive=True), integer=True))
+    total["description"] = "Optional check: the cells of the infusions not cancelled (§3.3)."
+    root = _object(
+        InfusionPlan,
+        description="One patient's infusions on one arm from Day 1 = start (SPEC §4, §9). "
+        "That the days, dates and numbers agree with each other is checked by the library.",
+        extra={"total_cells": total},
+    )
+    defs = {
+        "infusion": _object(
+            Infusion,
+            description="One planned infusion (§4.1); given_date once given, cancelled by a "
+            "stop rule (§4.5).",
+        )
+    }
+    return _document("infusion-plan", "Infusion plan record (aclf_protocol, SPEC §9)", root, defs)
+
+
+def schema_texts() -> dict[str, str]:
+    """File name in ``docs/schema/`` -> the text committed there, sorted keys, final newline.
+
+    ``tests/test_schema.py`` compares the committed files with this; regenerate them with
+    the command in ``docs/analysts.md`` after a model changes.
+
+    >>> sorted(schema_texts())
+    ['infusion-plan.schema.json', 'patient.schema.json', 'safety-event.schema.json']
+    """
+    schemas = {
+        "patient.schema.json": patient_schema(),
+        "safety-event.schema.json": safety_event_schema(),
+        "infusion-plan.schema.json": infusion_plan_schema(),
+    }
+    return {name: json.dumps(s, indent=2, sort_keys=True) + "\n" for name, s in schemas.items()}
