@@ -48,6 +48,8 @@ E = TypeVar("E", bound=enum.Enum)
 
 # §0 / STYLE §8: date.fromisoformat alone also takes 20211004 and 2021-W40-1.
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Digits a whole number read from text may have: far above any count we hold (10^18 cells).
+_INT_DIGITS = 100
 
 
 @contextmanager
@@ -134,12 +136,11 @@ def parse_int(value: object, field: str) -> int:
     rule = "must be a whole number (§9)"
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return int(value)
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return int(value)
-    if isinstance(value, str):
-        number = lenient_decimal(value)
-        if isinstance(number, Decimal) and number.is_finite() and number == number.to_integral():
-            return int(number)
+    number = lenient_decimal(value) if isinstance(value, str) else value
+    if isinstance(number, Decimal) and number.is_finite() and number == number.to_integral():
+        if number.adjusted() >= _INT_DIGITS:  # int("1e999999999") would never return
+            raise InvalidValueError(field, value, f"must be a whole number < 10^{_INT_DIGITS} (§9)")
+        return int(number)
     raise InvalidValueError(field, value, rule)
 
 

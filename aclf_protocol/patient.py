@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
-from decimal import Context, Decimal
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 from typing import Any, TypeAlias
 
 import attrs
@@ -60,8 +60,9 @@ __all__ = [
 ]
 
 _ZERO = Decimal(0)
-#: Exact decimal arithmetic, independent of the caller's decimal context (no global state).
-_EXACT = Context(prec=28)
+#: Exact decimal arithmetic, independent of the caller's decimal context (no global state);
+#: the widest exponents, so 1e9999999 µmol/L reaches the range check, not decimal.Overflow.
+_EXACT = Context(prec=28, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 #: §7.1: SI key -> (conventional key, SI units per conventional unit).
 SI_FACTORS: dict[str, tuple[str, Decimal]] = {
