@@ -30,14 +30,20 @@ __all__ = [
 ]
 
 _EXACT = Context(prec=50)  # wide enough that no quotient we report is rounded before quantising
+#: §3.4: plausible product concentrations; outside them a value is a unit error, and the
+#: bounds keep every volume within _EXACT's precision.
+_MIN_CONCENTRATION = Decimal(1)
+#: Far above any dose (350 kg x 1.2e6 cells/kg = 4.2e8); keeps arithmetic exact.
+_MAX_CELLS = 10**15
+_MAX_CONCENTRATION = Decimal(10**12)
 _TENTH = Decimal("0.1")
 _HUNDREDTH = Decimal("0.01")
 _HUNDRED = 100
 
 
 def _cells(value: object, field: str) -> int:
-    if type(value) is not int or value <= 0:
-        raise InvalidValueError(field, value, "a cell count is a whole number > 0 (§3)")
+    if type(value) is not int or not 0 < value <= _MAX_CELLS:
+        raise InvalidValueError(field, value, "a cell count is a whole number in 1..10^15 (§3)")
     return value
 
 
@@ -133,6 +139,12 @@ def volume_to_draw_ml(cells: int, concentration_cells_per_ml: Decimal | float) -
         "concentration_cells_per_ml",
         "a concentration is a finite number of cells/mL > 0 (§3.4)",
     )
+    if not _MIN_CONCENTRATION <= concentration <= _MAX_CONCENTRATION:
+        raise InvalidValueError(
+            "concentration_cells_per_ml",
+            concentration_cells_per_ml,
+            "a concentration is 1 to 10^12 cells/mL (§3.4, D-CONCENTRATION)",
+        )
     return _EXACT.divide(Decimal(count), concentration).quantize(_TENTH, rounding=ROUND_HALF_UP)
 
 

@@ -24,6 +24,19 @@ __all__ = [
 ]
 
 
+def _safe_repr(value: object) -> str:
+    """``repr(value)``, or a short description where ``repr`` itself fails (a huge int)."""
+    try:
+        text = repr(value)
+    except ValueError:  # int with more digits than sys.get_int_max_str_digits()
+        return f"<{type(value).__name__} too large to print>"
+    return text if len(text) <= _MAX_SHOWN else f"{text[:_MAX_SHOWN]}..."
+
+
+#: Longest repr of a bad value shown in a message; past that it is cut.
+_MAX_SHOWN = 200
+
+
 class ProtocolError(ValueError):
     """Root of every error we raise on purpose; ``except ProtocolError`` catches all."""
 
@@ -47,7 +60,7 @@ class InvalidValueError(ProtocolError):
         self.rule = rule
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.rule}; got {self.value!r}"
+        return f"{self.field}: {self.rule}; got {_safe_repr(self.value)}"
 
     @property
     def problems(self) -> tuple[InvalidValueError, ...]:
