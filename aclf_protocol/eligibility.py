@@ -278,7 +278,7 @@ def _i2_aclf(patient: Patient, _age: int, s: _Screening) -> _Verdict:
     return None, f"{disease_text}; {grade.basis}; {allowed_text}", missing
 
 
-def _i3_consent(patient: Patient, _age: int, _s: _Screening) -> _Verdict:
+def _i3_consent(patient: Patient, _age: int, s: _Screening) -> _Verdict:
     """I3: signed by the patient (unless known to lack capacity) or an adult family member."""
     consent = patient.consent
     if consent.signed_by is None:
@@ -293,6 +293,15 @@ def _i3_consent(patient: Patient, _age: int, _s: _Screening) -> _Verdict:
                 "(consent.has_capacity: false), so the signature does not count"
             ),
             (),
+        )
+    if consent.has_capacity is None and not s.protocol.presume_patient_capacity:
+        return (
+            None,
+            (
+                "signed by the patient, but capacity is not recorded (consent.has_capacity: "
+                "null) and this protocol does not presume it"
+            ),
+            ("consent.has_capacity",),
         )
     capacity = "capacity confirmed" if consent.has_capacity else "capacity not recorded"
     return True, f"informed consent signed by the patient ({capacity})", ()
@@ -531,11 +540,15 @@ def _i2_decide(patient: Patient, _age: int, s: _Screening) -> bool | None:
     return True if grades <= allowed and disease is True else None
 
 
-def _i3_decide(patient: Patient, _age: int, _s: _Screening) -> bool:
+def _i3_decide(patient: Patient, _age: int, s: _Screening) -> bool | None:
     consent = patient.consent
     if consent.signed_by is None:
         return False
-    return consent.signed_by is Signer.FAMILY or consent.has_capacity is not False
+    if consent.signed_by is Signer.FAMILY:
+        return True
+    if consent.has_capacity is None and not s.protocol.presume_patient_capacity:
+        return None
+    return consent.has_capacity is not False
 
 
 def _e1_decide(patient: Patient, _age: int, _s: _Screening) -> bool | None:

@@ -12,6 +12,7 @@ than n log n.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import random
@@ -51,7 +52,9 @@ def best_of(run: Callable[[], object], repeats: int = 3) -> float:
 
 def import_time(repeats: int = 7) -> float:
     """Best time to import aclf_protocol in a fresh interpreter, seconds."""
-    code = "import time; t = time.perf_counter(); import aclf_protocol; print(time.perf_counter() - t)"
+    code = (
+        "import time; t = time.perf_counter(); import aclf_protocol; print(time.perf_counter() - t)"
+    )
     return min(
         float(subprocess.check_output([sys.executable, "-c", code], text=True))  # noqa: S603
         for _ in range(repeats)
@@ -148,8 +151,8 @@ def stop_rule_rows(sizes: list[tuple[int, int]]) -> list[tuple[str, float, float
     on = START + timedelta(days=500)
     for n_patients, n_events in sizes:
         plans, events = cohort(n_patients, n_events)
-        lib = best_of(lambda p=plans, e=events: evaluate_stop_rules(p, e, on=on), 2)
-        base = best_of(lambda p=plans, e=events: baseline_stop(p, e, on), 2)
+        lib = best_of(functools.partial(evaluate_stop_rules, plans, events, on=on), 2)
+        base = best_of(functools.partial(baseline_stop, plans, events, on), 2)
         assert evaluate_stop_rules(plans, events, on=on).decision.value == baseline_stop(
             plans, events, on
         )

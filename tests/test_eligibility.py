@@ -309,6 +309,22 @@ class TestConsentI3:
             "I3 met: informed consent signed by the patient (capacity not recorded)"
         )
 
+    def test_strict_protocol_waits_for_capacity(self) -> None:
+        """With presume_patient_capacity=False, an unrecorded capacity leaves I3 UNKNOWN and
+        names consent.has_capacity as missing (D-I3-CAPACITY)."""
+        strict = attrs.evolve(NCT04822922, presume_patient_capacity=False)
+        unknown = rj001(consent={"signed_by": "patient", "adult_family_available": True})
+        result = check_eligibility(unknown, ON, protocol=strict)
+        assert result.status is EligibilityStatus.INCOMPLETE
+        assert result.criteria["I3"].outcome is UNKNOWN
+        assert result.missing == ("consent.has_capacity",)
+        confirmed = rj001(consent={"signed_by": "patient", "has_capacity": True})
+        assert check_eligibility(confirmed, ON, protocol=strict).status is (
+            EligibilityStatus.ELIGIBLE
+        )
+        family = rj001(consent={"signed_by": "family", "adult_family_available": True})
+        assert check_eligibility(family, ON, protocol=strict).criteria["I3"].outcome is MET
+
     def test_family_signature_without_family_is_contradictory(self) -> None:
         """§5: a family signature with adult_family_available false is a ProtocolError."""
         with pytest.raises(ProtocolError, match=r"signed_by"):
@@ -618,6 +634,22 @@ class TestEligibilityLaws:
         for criterion, result in before.criteria.items():
             if result.outcome is not UNKNOWN:
                 assert after.criteria[criterion].outcome is result.outcome
+
+    @given(data=st.data(), on=screening_dates, capacity=st.booleans())
+    def test_strict_capacity_makes_the_status_stable(
+        self, data: Any, on: date, capacity: bool
+    ) -> None:
+        """Under presume_patient_capacity=False a decided status survives learning the
+        capacity too, the one fact SPEC's default presumes (§5, D-I3-CAPACITY)."""
+        strict = attrs.evolve(NCT04822922, presume_patient_capacity=False)
+        partial = data.draw(partial_patients())
+        assume(partial.birth_date <= on)
+        full = data.draw(completions(partial))
+        if full.consent.has_capacity is None or partial.consent.has_capacity is None:
+            full = with_facts(full, {"consent.has_capacity": capacity})
+        before = check_eligibility(partial, on, protocol=strict)
+        if _decided(before):
+            assert check_eligibility(full, on, protocol=strict).status is before.status
 
     @given(data=st.data(), on=screening_dates)
     def test_filling_the_missing_facts_decides(self, data: Any, on: date) -> None:
