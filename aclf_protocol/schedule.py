@@ -314,7 +314,7 @@ def plan_infusions(
 def build_plan(
     *,
     patient_id: str,
-    weight_kg: Decimal | float | int | str,
+    weight_kg: Decimal | float | str,
     arm: Arm | str,
     start: date,
     protocol: Protocol = NCT04822922,
@@ -323,7 +323,8 @@ def build_plan(
 
     For a pharmacy that knows the weight but not the whole patient record (§3.1, §4.1).
 
-    >>> build_plan(patient_id="P", weight_kg="80", arm="medium", start=date(2021, 9, 30)).total_cells
+    >>> plan = build_plan(patient_id="P", weight_kg="80", arm="medium", start=date(2021, 9, 30))
+    >>> plan.total_cells
     256000000
     """
     a_date(None, attrs.fields(InfusionPlan).start, start)
