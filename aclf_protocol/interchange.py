@@ -210,11 +210,6 @@ class RecordReader:
             raise InvalidValueError(what, record, _OBJECT_RULE)
         self.record: Mapping[str, Any] = record
 
-    def has(self, key: str) -> bool:
-        """Whether *key* is present with a non-null value (marks it as read)."""
-        self._seen.add(key)
-        return self.record.get(key) is not None
-
     def get(
         self, key: str, parse: Callable[[object, str], T], *, required: bool = False
     ) -> T | None:

@@ -328,3 +328,31 @@ class TestUsage:
         report = json.loads(out)
         assert {"screening", "plans", "safety"} <= set(report)
         assert [s["decision"] for s in report["safety"]] == ["continue", "suspend", "terminate"]
+
+
+class TestEntryPoints:
+    """The demo's text and ``python -m aclf_protocol`` in-process."""
+
+    def test_demo_text(self) -> None:
+        """The demo prints the three parts: screening, plans, safety."""
+        code, out, _ = call("demo")
+        assert code == 0
+        assert "1. Screening on 2021-10-01" in out
+        assert "2. Plans and doses" in out
+        assert "3. Safety scenario" in out
+        assert "still needed: history.hiv" in out
+
+    def test_module_entry_point(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """``python -m aclf_protocol`` exits with main()'s code."""
+        import runpy
+
+        monkeypatch.setattr(sys, "argv", ["aclf-protocol", "plan"])
+        with pytest.raises(SystemExit) as exit_:
+            runpy.run_module("aclf_protocol", run_name="__main__")
+        assert exit_.value.code == 2
+
+    def test_bad_screening_date(self) -> None:
+        """--on must be an ISO date."""
+        code, _, err = call("screen", "-", "--on", "01/10/2021", stdin="{}")
+        assert code == 2
+        assert "ISO 8601" in err

@@ -194,3 +194,34 @@ class TestCellCountLaws:
         """§3.5: within the band exactly when |actual - target| <= 10 % of target."""
         inside = is_dose_within_tolerance(actual, target)
         assert inside == (Fraction(abs(actual - target), target) <= Fraction(1, 10))
+
+
+class TestEdges:
+    """Variant limits and records of the release check (§3.2, §3.4, §3.5)."""
+
+    def test_variant_weight_limit(self) -> None:
+        """A variant may lower the weight limit for dosing."""
+        strict = attrs.evolve(NCT04822922, max_weight_kg=Decimal(200))
+        assert cells_per_infusion("low", 200, protocol=strict) == 80_000_000
+        with pytest.raises(InvalidValueError, match=r"weight_kg: must be <= 200 kg"):
+            cells_per_infusion("low", Decimal("200.001"), protocol=strict)
+
+    @pytest.mark.parametrize("concentration", [Decimal("0.5"), Decimal("1e13"), "1e-30"])
+    def test_implausible_concentrations(self, concentration: object) -> None:
+        """Concentrations outside 1 to 10^12 cells/mL are unit errors (D-CONCENTRATION)."""
+        with pytest.raises(InvalidValueError, match="1 to 10\\^12"):
+            volume_to_draw_ml(1000, concentration)  # type: ignore[arg-type]
+
+    def test_release_record(self) -> None:
+        """The release check is a plain JSON record."""
+        record = check_release(80_000_000, 75_000_000, Decimal("88.5")).to_dict()
+        assert record == {
+            "released": True,
+            "target_cells": 75_000_000,
+            "actual_cells": 80_000_000,
+            "deviation_percent": "6.67",
+            "within_tolerance": True,
+            "viability_percent": 88.5,
+            "viability_ok": True,
+            "reasons": [],
+        }

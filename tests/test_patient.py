@@ -335,3 +335,43 @@ class TestRecordLaws:
         """x mg/dL sent as x * 88.4 µmol/L reads back as exactly x (§7.1)."""
         via_si = Labs.from_dict({"creatinine_umol_l": str(mg_dl * Decimal("88.4"))})
         assert via_si == Labs(creatinine_mg_dl=mg_dl)
+
+
+class TestEdges:
+    """Validators at the door and error messages that always print (§0, §9)."""
+
+    def test_direct_enum_fields_are_checked(self) -> None:
+        """A raw string where an enum belongs is refused with the field's name."""
+        with pytest.raises(InvalidValueError, match="ventilation_reason"):
+            Labs(ventilation_reason="respiratory")  # type: ignore[arg-type]
+        with pytest.raises(InvalidValueError, match="signed_by"):
+            Consent(signed_by="patient")  # type: ignore[arg-type]
+
+    def test_long_and_huge_values_print_briefly(self) -> None:
+        """A huge int or a long string in an error prints, shortened, never raising."""
+        huge = InvalidValueError("labs.inr", 10**5000, "must be > 0")
+        assert str(huge) == "labs.inr: must be > 0; got <int too large to print>"
+        long = InvalidValueError("patient_id", "x" * 1000, "rule")
+        assert len(str(long)) < 300
+        assert str(long).endswith("...")
+
+    def test_nested_problems_keep_their_paths(self) -> None:
+        """interchange.at puts a prefix before every problem's path, one or many."""
+        from aclf_protocol.interchange import at
+
+        with pytest.raises(InvalidValueError) as one, at("labs"):
+            Labs.from_dict({"inr": "x"})
+        assert one.value.field == "labs.inr"
+        with pytest.raises(InvalidRecordError) as many, at("labs"):
+            Labs.from_dict({"inr": "x", "he_grade": 9})
+        assert [p.field for p in many.value.problems] == ["labs.inr", "labs.he_grade"]
+
+    def test_dates_and_whole_numbers(self) -> None:
+        """Date objects pass as they are; whole numbers come from ints, floats and strings."""
+        from aclf_protocol.interchange import parse_date, parse_int
+
+        assert parse_date(date(2021, 1, 1), "d") == date(2021, 1, 1)
+        assert [parse_int(v, "n") for v in (3, 3.0, "3", Decimal("3.0"))] == [3, 3, 3, 3]
+        for bad in (3.5, "3.5", "1e999999999", float("inf"), None):
+            with pytest.raises(InvalidValueError, match=r"^n: "):
+                parse_int(bad, "n")

@@ -144,3 +144,21 @@ class TestArmRecords:
                     Arm(arm_id="x", label="Y", dose_per_kg=2),
                 ),
             )
+
+
+class TestEdges:
+    """Malformed protocol variants name the field."""
+
+    @pytest.mark.parametrize(
+        ("changes", "field"),
+        [
+            ({"presume_patient_capacity": "yes"}, "presume_patient_capacity"),
+            ({"infusion_days": ()}, "infusion_days"),
+            ({"criteria": ("I1",)}, "criteria"),
+            ({"arms": ("low",)}, "arms"),
+        ],
+    )
+    def test_wrong_types(self, changes: dict[str, Any], field: str) -> None:
+        """A value of the wrong type is refused, never stored."""
+        with pytest.raises(ProtocolError, match=f"^{field}: "):
+            attrs.evolve(NCT04822922, **changes)

@@ -308,3 +308,54 @@ class TestProtocolVariants:
             )
         with pytest.raises(InconsistentRecordError, match="Day 1"):
             attrs.evolve(NCT04822922, infusion_days=(DayWindow(name="a", study_day=2),))
+
+
+class TestEdges:
+    """Inconsistent plans and reports as records (§4, §9)."""
+
+    def test_infusion_consistency(self) -> None:
+        """An infusion is never both given and cancelled; cancelled is a real boolean."""
+        base = plan_infusions(RJ, "low", START).infusions[0]
+        with pytest.raises(InconsistentRecordError, match="cancelled"):
+            attrs.evolve(base, given_date=START, cancelled=True)
+        with pytest.raises(InvalidValueError, match="cancelled"):
+            attrs.evolve(base, cancelled="no")  # type: ignore[arg-type]
+        assert not base.is_given
+        assert attrs.evolve(base, given_date=START).is_given
+
+    def test_plan_consistency(self) -> None:
+        """No infusion before Day 1, no plan without infusions."""
+        plan = plan_infusions(RJ, "low", START)
+        early = attrs.evolve(plan.infusions[0], given_date=START - timedelta(days=1))
+        with pytest.raises(InconsistentRecordError, match=r"infusions\[0\]\.given_date"):
+            attrs.evolve(plan, infusions=(early, *plan.infusions[1:]))
+        with pytest.raises(InvalidValueError, match="infusions"):
+            attrs.evolve(plan, infusions=())
+        with pytest.raises(InvalidValueError, match="actual"):
+            check_adherence(plan, {7: START})
+
+    def test_adherence_report_record(self) -> None:
+        """The adherence report is plain JSON with every infusion and the summary lists."""
+        plan = plan_infusions(RJ, "low", START)
+        report = check_adherence(plan, {1: START, 2: d("2021-10-06")}, on=d("2021-10-07"))
+        record = json.loads(json.dumps(report.to_dict()))
+        assert record["out_of_window"] == [2]
+        assert record["missed"] == []
+        assert record["adherent"] is False
+        assert record["infusions"][1] == {
+            "number": 2,
+            "planned_date": "2021-10-03",
+            "window_start": "2021-10-02",
+            "window_end": "2021-10-04",
+            "actual_date": "2021-10-06",
+            "status": "out_of_window",
+            "deviation_days": 3,
+            "interval_days": 6,
+            "interval_breach": False,
+        }
+        assert [v.to_dict()["name"] for v in follow_up_visits(START)] == [
+            "Day 14",
+            "Day 28",
+            "Day 60",
+            "Day 90",
+        ]
