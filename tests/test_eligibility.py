@@ -34,6 +34,7 @@ from aclf_protocol import (
     summarise_screening,
 )
 from tests.strategies import (
+    SPEC_RECORD,
     completions,
     fillings,
     partial_patients,
@@ -53,49 +54,6 @@ MET, NOT_MET, PRESENT, ABSENT, UNKNOWN = (
     Outcome.ABSENT,
     Outcome.UNKNOWN,
 )
-
-#: SPEC §9's example record: ACLF grade 2, eligible on 2021-10-01.
-SPEC_RECORD: dict[str, Any] = {
-    "patient_id": "RJ-001",
-    "birth_date": "1968-05-01",
-    "sex": "male",
-    "weight_kg": "62.5",
-    "chronic_liver_disease": True,
-    "labs": {
-        "bilirubin_mg_dl": 14.2,
-        "creatinine_mg_dl": 1.1,
-        "inr": 2.6,
-        "he_grade": 0,
-        "map_mmhg": 78,
-        "vasopressors": False,
-        "pao2_fio2": 350,
-        "spo2_fio2": None,
-        "mechanical_ventilation": False,
-        "renal_replacement": False,
-        "wbc_10e9_l": 8.1,
-        "sodium_mmol_l": 134,
-        "albumin_g_dl": 2.9,
-    },
-    "history": {
-        "artificial_liver_planned": False,
-        "prior_liver_transplant": False,
-        "prior_stem_cell_therapy": False,
-        "malignancy": False,
-        "imaging_suspected_liver_malignancy": False,
-        "tuberculosis": False,
-        "severe_autoimmune_disease": False,
-        "severe_cardiopulmonary_insufficiency": False,
-        "immunosuppressive_therapy": False,
-        "hiv": False,
-        "substance_addiction": False,
-        "last_drug_trial": "never",
-        "last_gi_bleeding": "2021-03-02",
-        "last_serious_infection": "never",
-        "pregnant": None,
-        "lactating": None,
-    },
-    "consent": {"signed_by": "patient", "has_capacity": True, "adult_family_available": True},
-}
 
 
 def rj001(**changes: Any) -> Patient:

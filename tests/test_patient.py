@@ -29,50 +29,8 @@ from aclf_protocol import (
     VentilationReason,
     age_years,
 )
-from tests.strategies import consents, histories, labs, patients
-
-#: SPEC §9's example record, as an EDC sends it.
-SPEC_RECORD: dict[str, Any] = {
-    "patient_id": "RJ-001",
-    "birth_date": "1968-05-01",
-    "sex": "male",
-    "weight_kg": "62.5",
-    "chronic_liver_disease": True,
-    "labs": {
-        "bilirubin_mg_dl": 14.2,
-        "creatinine_mg_dl": 1.1,
-        "inr": 2.6,
-        "he_grade": 0,
-        "map_mmhg": 78,
-        "vasopressors": False,
-        "pao2_fio2": 350,
-        "spo2_fio2": None,
-        "mechanical_ventilation": False,
-        "renal_replacement": False,
-        "wbc_10e9_l": 8.1,
-        "sodium_mmol_l": 134,
-        "albumin_g_dl": 2.9,
-    },
-    "history": {
-        "artificial_liver_planned": False,
-        "prior_liver_transplant": False,
-        "prior_stem_cell_therapy": False,
-        "malignancy": False,
-        "imaging_suspected_liver_malignancy": False,
-        "tuberculosis": False,
-        "severe_autoimmune_disease": False,
-        "severe_cardiopulmonary_insufficiency": False,
-        "immunosuppressive_therapy": False,
-        "hiv": False,
-        "substance_addiction": False,
-        "last_drug_trial": "never",
-        "last_gi_bleeding": "2021-03-02",
-        "last_serious_infection": "never",
-        "pregnant": None,
-        "lactating": None,
-    },
-    "consent": {"signed_by": "patient", "has_capacity": True, "adult_family_available": True},
-}
+from aclf_protocol.examples import patient_records
+from tests.strategies import SPEC_RECORD, consents, histories, labs, patients
 
 
 def with_(record: dict[str, Any], path: str, value: object) -> dict[str, Any]:
@@ -120,6 +78,10 @@ class TestSpecRecord:
         assert p.history == History()
         assert p.consent == Consent()
         assert p.consent.signed_by is None  # §5 I3: not signed
+
+    def test_example_cohort_starts_with_the_spec_record(self) -> None:
+        """The built-in cohort's RJ-001 is SPEC §9's example record, key for key."""
+        assert patient_records()[0] == SPEC_RECORD
 
     def test_values_pickle(self) -> None:
         """Values survive pickling (for multiprocessing in notebooks)."""

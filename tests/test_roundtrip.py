@@ -34,6 +34,7 @@ from aclf_protocol import (
     UnknownKeyError,
 )
 from tests.strategies import (
+    SPEC_RECORD,
     arms,
     consents,
     histories,
@@ -45,7 +46,6 @@ from tests.strategies import (
     safety_events,
     treated_plans,
 )
-from tests.test_patient import SPEC_RECORD
 
 #: A generator of valid values for every model that has ``to_dict`` and ``from_dict``.
 MODELS: dict[type, st.SearchStrategy[Any]] = {

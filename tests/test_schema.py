@@ -29,8 +29,14 @@ from aclf_protocol import (
 )
 from aclf_protocol.patient import SI_FACTORS
 from aclf_protocol.schema import FIELD_BOUNDS, Bounds, schema_texts
-from tests.strategies import mutations, patients, replaced, safety_events, treated_plans
-from tests.test_patient import SPEC_RECORD
+from tests.strategies import (
+    SPEC_RECORD,
+    mutations,
+    patients,
+    replaced,
+    safety_events,
+    treated_plans,
+)
 
 SCHEMA_DIR = Path(__file__).parent.parent / "docs" / "schema"
 REGENERATE = (

@@ -39,7 +39,7 @@ from aclf_protocol import (
     possible_aclf_grades,
 )
 from aclf_protocol.scores import ORGANS, _half_up
-from tests.strategies import lab_completions, labs, worsened_labs
+from tests.strategies import SPEC_RECORD, lab_completions, labs, worsened_labs
 
 D = Decimal
 HE = VentilationReason.HEPATIC_ENCEPHALOPATHY
@@ -74,23 +74,7 @@ def failures(labs: Labs) -> int:
 
 
 # SPEC §9 example patient RJ-001: liver and coagulation failure.
-RJ001 = Labs.from_dict(
-    {
-        "bilirubin_mg_dl": 14.2,
-        "creatinine_mg_dl": 1.1,
-        "inr": 2.6,
-        "he_grade": 0,
-        "map_mmhg": 78,
-        "vasopressors": False,
-        "pao2_fio2": 350,
-        "spo2_fio2": None,
-        "mechanical_ventilation": False,
-        "renal_replacement": False,
-        "wbc_10e9_l": 8.1,
-        "sodium_mmol_l": 134,
-        "albumin_g_dl": 2.9,
-    }
-)
+RJ001 = Labs.from_dict(SPEC_RECORD["labs"])
 
 
 class TestSpecExample:
