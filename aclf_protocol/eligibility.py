@@ -418,11 +418,10 @@ def _e3_malignancy(patient: Patient, _age: int, _s: _Screening) -> _Verdict:
     return _flags(_E3, (h.malignancy, h.imaging_suspected_liver_malignancy, h.tuberculosis))
 
 
-def _e4_comorbidity(patient: Patient, _age: int, s: _Screening) -> _Verdict:
-    """E4: serious comorbidities, renal replacement (one fact with the kidney score), recent
-    drug trial."""
+def _e4_values(patient: Patient) -> tuple[bool | None, ...]:
+    """The yes/no facts of E4, in the order of ``_E4`` (renal replacement is the labs' fact)."""
     h = patient.history
-    values = (
+    return (
         h.severe_autoimmune_disease,
         h.severe_cardiopulmonary_insufficiency,
         patient.labs.renal_replacement,
@@ -431,6 +430,13 @@ def _e4_comorbidity(patient: Patient, _age: int, s: _Screening) -> _Verdict:
         h.tuberculosis,
         h.substance_addiction,
     )
+
+
+def _e4_comorbidity(patient: Patient, _age: int, s: _Screening) -> _Verdict:
+    """E4: serious comorbidities, renal replacement (one fact with the kidney score), recent
+    drug trial."""
+    h = patient.history
+    values = _e4_values(patient)
     trial = _dated(
         "history.last_drug_trial",
         "drug trial",
@@ -566,17 +572,10 @@ def _e3_decide(patient: Patient, _age: int, _s: _Screening) -> bool | None:
 
 
 def _e4_decide(patient: Patient, _age: int, s: _Screening) -> bool | None:
-    h = patient.history
     return _any(
         (
-            h.severe_autoimmune_disease,
-            h.severe_cardiopulmonary_insufficiency,
-            patient.labs.renal_replacement,
-            h.immunosuppressive_therapy,
-            h.hiv,
-            h.tuberculosis,
-            h.substance_addiction,
-            _recent(h.last_drug_trial, s.drug_trial_since),
+            *_e4_values(patient),
+            _recent(patient.history.last_drug_trial, s.drug_trial_since),
         )
     )
 
