@@ -60,7 +60,10 @@ class InvalidValueError(ProtocolError):
         self.rule = rule
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.rule}; got {_safe_repr(self.value)}"
+        # A key from a record may hold line breaks or control characters: escape them, so
+        # one problem is always one line (§10).
+        field = self.field if self.field.isprintable() else ascii(self.field)[1:-1]
+        return f"{field}: {self.rule}; got {_safe_repr(self.value)}"
 
     @property
     def problems(self) -> tuple[InvalidValueError, ...]:

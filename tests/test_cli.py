@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from aclf_protocol import Patient, SafetyEvent, plan_infusions, record_infusion
 from aclf_protocol.cli import main
 from aclf_protocol.demo import demo_events
 from aclf_protocol.examples import patient_records
+from tests.strategies import json_values
 
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -356,3 +359,44 @@ class TestEntryPoints:
         code, _, err = call("screen", "-", "--on", "01/10/2021", stdin="{}")
         assert code == 2
         assert "ISO 8601" in err
+
+
+class TestCliFuzz:
+    """Issue #6: arbitrary input never escapes as anything but a clean exit code."""
+
+    @given(payload=json_values, splice=st.booleans())
+    @example(payload=float("nan"), splice=True)
+    @example(payload={"labs": [1]}, splice=False)
+    def test_screen_survives_any_json(self, payload: Any, splice: bool) -> None:
+        """`screen -` on any JSON (alone or spliced into a record) exits 0, 1 or 2; a 2 says
+        why on stderr, one line per problem, and nothing raises."""
+        record = {**ELIGIBLE, "labs": payload} if splice else payload
+        text = json.dumps(record, default=str)
+        code, out, err = call("screen", "-", "--on", "2021-10-01", stdin=text)
+        assert code in {0, 1, 2}
+        if code == 2:
+            assert err
+            assert out == ""
+            assert all(line.startswith("aclf-protocol: ") for line in err.splitlines())
+        else:
+            assert err == ""
+
+    @given(text=st.text(max_size=60))
+    def test_screen_survives_any_text(self, text: str) -> None:
+        """Not even JSON: a clean exit 2 (or a screened record, if the text happens to be)."""
+        code, _, err = call("screen", "-", "--on", "2021-10-01", stdin=text)
+        assert code in {0, 1, 2}
+        assert "Traceback" not in err
+
+    @given(plans=json_values, events=json_values)
+    def test_stop_check_survives_any_json(
+        self, tmp_path_factory: pytest.TempPathFactory, plans: Any, events: Any
+    ) -> None:
+        """`stop-check` on any JSON files exits 0, 1 or 2 without raising."""
+        folder = tmp_path_factory.mktemp("fuzz")
+        plans_path = write(folder / "plans.json", plans)
+        events_path = write(folder / "events.json", events)
+        code, _, _ = call(
+            "stop-check", "--plans", plans_path, "--events", events_path, "--on", "2021-10-11"
+        )
+        assert code in {0, 1, 2}

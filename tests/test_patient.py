@@ -337,3 +337,10 @@ class TestEdges:
         for bad in (3.5, "3.5", "1e999999999", float("inf"), None):
             with pytest.raises(InvalidValueError, match=r"^n: "):
                 parse_int(bad, "n")
+
+    def test_control_characters_in_keys_stay_on_one_line(self) -> None:
+        """An unknown key holding a line break is escaped: one problem, one line (§10)."""
+        with pytest.raises(UnknownKeyError) as caught:
+            Labs.from_dict({"in\nr\x85": 1})
+        assert str(caught.value) == "in\\nr\\x85: is not a known key (§9); got 1"
+        assert len(str(caught.value).splitlines()) == 1
