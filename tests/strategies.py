@@ -344,28 +344,45 @@ def stop_rule_inputs(
 ) -> tuple[tuple[InfusionPlan, ...], list[SafetyEvent]]:
     """A cohort and events for its patients with distinct ids, onset from Day 1 to Day 40."""
     cohort = draw(cohorts())
+    events = _events_on(
+        draw,
+        cohort,
+        count=draw(st.integers(0, max_events)),
+        last_onset_day=39,
+        serious=serious,
+        causality=_members(causality, tuple(Causality)),
+    )
+    return cohort, events
+
+
+def _events_on(
+    draw: st.DrawFn,
+    cohort: tuple[InfusionPlan, ...],
+    *,
+    count: int,
+    last_onset_day: int,
+    serious: bool | None,
+    causality: st.SearchStrategy[Causality],
+) -> list[SafetyEvent]:
+    """*count* events SAE-001... on patients of *cohort*, onset Day 1 to 1 + last_onset_day."""
     patients = st.sampled_from(cohort)
-    onset_days = st.integers(0, 39)
-    causalities = _members(causality, tuple(Causality))
-    expectedness = st.sampled_from(Expectedness)
-    delays = st.integers(0, 10)
     events = []
-    for number in range(1, draw(st.integers(0, max_events)) + 1):
+    for number in range(1, count + 1):
         plan = draw(patients)
         events.append(
             _event(
                 draw,
                 patient_id=plan.patient_id,
                 event_id=f"SAE-{number:03d}",
-                onset=plan.start + timedelta(days=draw(onset_days)),
+                onset=plan.start + timedelta(days=draw(st.integers(0, last_onset_day))),
                 serious=serious,
                 fatal=None,
-                causality=causalities,
-                expectedness=expectedness,
-                delay=delays,
+                causality=causality,
+                expectedness=st.sampled_from(Expectedness),
+                delay=st.integers(0, 10),
             )
         )
-    return cohort, events
+    return events
 
 
 @st.composite
@@ -388,24 +405,14 @@ def stage1_inputs(
         )
         for number, arm in enumerate(arms, start=1)
     )
-    patients = st.sampled_from(cohort)
-    onset_days = st.integers(0, 40)
-    events = []
-    for number in range(1, draw(st.integers(0, max_events)) + 1):
-        plan = draw(patients)
-        events.append(
-            _event(
-                draw,
-                patient_id=plan.patient_id,
-                event_id=f"SAE-{number:03d}",
-                onset=plan.start + timedelta(days=draw(onset_days)),
-                serious=None,
-                fatal=None,
-                causality=st.sampled_from(Causality),
-                expectedness=st.sampled_from(Expectedness),
-                delay=st.integers(0, 10),
-            )
-        )
+    events = _events_on(
+        draw,
+        cohort,
+        count=draw(st.integers(0, max_events)),
+        last_onset_day=40,
+        serious=None,
+        causality=st.sampled_from(Causality),
+    )
     efficacy = {arm: Decimal(draw(st.integers(0, 3))) for arm in NCT04822922.arm_ids}
     # Mostly just after the last stage-1 safety window (§4.2), sometimes just before it.
     last_start = max(p.start for p in cohort)
