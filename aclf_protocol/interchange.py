@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -41,6 +41,7 @@ __all__ = [
     "parse_int",
     "parse_str",
     "raise_problems",
+    "records_of",
 ]
 
 T = TypeVar("T")
@@ -61,6 +62,19 @@ def at(path: str) -> Iterator[None]:
         raise err.under(path) from None
     except InvalidRecordError as err:
         raise InvalidRecordError(tuple(p.under(path) for p in err.problems)) from None
+
+
+def records_of(values: object, name: str) -> list[object]:
+    """The items of a list-like argument; a single record, a string or a number is refused.
+
+    >>> records_of(5, "plans")
+    Traceback (most recent call last):
+        ...
+    aclf_protocol.errors.InvalidValueError: plans: must be a list of records (§9); got 5
+    """
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise InvalidValueError(name, values, "must be a list of records (§9)")
+    return list(values)
 
 
 def raise_problems(problems: list[InvalidValueError]) -> None:

@@ -23,11 +23,11 @@ Conventions (docs/notes/interchange.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
 
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
-from aclf_protocol.interchange import at, date_to_json
+from aclf_protocol.interchange import at, date_to_json, records_of
 from aclf_protocol.patient import Patient, Sex, age_years
 from aclf_protocol.protocol import NCT04822922, Arm, Protocol
 from aclf_protocol.safety import EventOutcome, SafetyEvent, Seriousness
@@ -79,17 +79,10 @@ def _iso(value: date | None) -> str | None:
     return None if value is None else date_to_json(value)
 
 
-def _items(values: object, name: str) -> list[object]:
-    """The items of a list-like argument; a single record or a string is refused."""
-    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
-        raise InvalidValueError(name, values, "must be a list of records (§9)")
-    return list(values)
-
-
 def _plans_by_patient(plans: object) -> dict[str, tuple[str, InfusionPlan]]:
     """Plans keyed by patient id, each with its argument path; one plan per patient (§6.5)."""
     by_patient: dict[str, tuple[str, InfusionPlan]] = {}
-    for index, plan in enumerate(_items(plans, "plans")):
+    for index, plan in enumerate(records_of(plans, "plans")):
         where = f"plans[{index}]"
         if not isinstance(plan, InfusionPlan):
             raise InvalidValueError(where, plan, "must be an InfusionPlan (§9)")
@@ -150,7 +143,7 @@ def dm_rows(
 def _patients(patients: object) -> dict[str, tuple[str, Patient]]:
     """Patients keyed by id, each with its argument path; one record per patient."""
     checked: dict[str, tuple[str, Patient]] = {}
-    for index, patient in enumerate(_items(patients, "patients")):
+    for index, patient in enumerate(records_of(patients, "patients")):
         where = f"patients[{index}]"
         if not isinstance(patient, Patient):
             raise InvalidValueError(where, patient, "must be a Patient (§9)")
@@ -271,7 +264,7 @@ def _current_versions(events: object) -> list[tuple[str, SafetyEvent]]:
     equal dates the later one in *events*, as :func:`evaluate_stop_rules` reads them.
     """
     latest: dict[str, tuple[date, int, str, SafetyEvent]] = {}
-    for index, event in enumerate(_items(events, "events")):
+    for index, event in enumerate(records_of(events, "events")):
         where = f"events[{index}]"
         if not isinstance(event, SafetyEvent):
             raise InvalidValueError(where, event, "must be a SafetyEvent (§6.1)")

@@ -33,7 +33,7 @@ from typing import Any
 import attrs
 
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
-from aclf_protocol.interchange import date_to_json
+from aclf_protocol.interchange import date_to_json, records_of
 from aclf_protocol.protocol import NCT04822922, Protocol
 from aclf_protocol.safety import (
     Causality,
@@ -286,7 +286,7 @@ def treatment_period_end(
     return max([end, *given])
 
 
-def _check_plans(plans: Iterable[InfusionPlan], protocol: Protocol) -> dict[str, InfusionPlan]:
+def _check_plans(plans: Iterable[object], protocol: Protocol) -> dict[str, InfusionPlan]:
     by_patient: dict[str, InfusionPlan] = {}
     for index, plan in enumerate(plans):
         if not isinstance(plan, InfusionPlan):
@@ -303,11 +303,9 @@ def _check_plans(plans: Iterable[InfusionPlan], protocol: Protocol) -> dict[str,
     return dict(sorted(by_patient.items()))
 
 
-def _check_events(
-    events: Iterable[SafetyEvent], plans: Mapping[str, InfusionPlan]
-) -> list[SafetyEvent]:
-    checked = list(events)
-    for index, event in enumerate(checked):
+def _check_events(events: Iterable[object], plans: Mapping[str, InfusionPlan]) -> list[SafetyEvent]:
+    checked: list[SafetyEvent] = []
+    for index, event in enumerate(events):
         where = f"events[{index}]"
         if not isinstance(event, SafetyEvent):
             raise InvalidValueError(where, event, "must be a SafetyEvent (§6.1)")
@@ -322,6 +320,7 @@ def _check_events(
                 event.onset_date,
                 f"must not precede Day 1 {plan.start} of patient {event.patient_id} (§6.1)",
             )
+        checked.append(event)
     return checked
 
 
@@ -423,8 +422,8 @@ def evaluate_stop_rules(
     aclf_protocol.errors.InvalidValueError: events[0].patient_id: has no infusion plan ...
     """
     check_on(on)
-    by_patient = _check_plans(plans, protocol)
-    checked = _check_events(events, by_patient)
+    by_patient = _check_plans(records_of(plans, "plans"), protocol)
+    checked = _check_events(records_of(events, "events"), by_patient)
     marked = done_keys(done)
     known = [e for e in checked if e.awareness_date <= on]
     ignored = tuple(sorted((e for e in checked if e.awareness_date > on), key=_event_order))

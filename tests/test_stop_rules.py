@@ -649,3 +649,15 @@ class TestStopRuleLaws:
             assert after.decision is TERMINATE
             assert after.since == result.since
             assert set(after.superseded) == {e.event_id for e in assessed}
+
+
+class TestArgumentShapes:
+    """Bad argument shapes are ProtocolErrors naming the argument (§0)."""
+
+    @pytest.mark.parametrize("bad", [5, "plans", {"patient_id": "RJ-001"}, None])
+    def test_plans_and_events_must_be_lists(self, bad: object) -> None:
+        """A number, a string, a single record or None is not a list of records."""
+        with pytest.raises(InvalidValueError, match=r"^plans: must be a list of records"):
+            evaluate_stop_rules(bad, [], on=d("10-05"))  # type: ignore[arg-type]
+        with pytest.raises(InvalidValueError, match=r"^events: must be a list of records"):
+            evaluate_stop_rules([], bad, on=d("10-05"))  # type: ignore[arg-type]
