@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from attrs import Attribute
 
@@ -23,9 +23,26 @@ __all__ = [
     "int_between",
     "non_empty_str",
     "optional",
+    "require_date",
+    "require_instance",
 ]
 
 Validator = Callable[[Any, "Attribute[Any]", Any], None]
+T = TypeVar("T")
+
+
+def require_date(value: object, field: str, rule: str = "must be a calendar date (§0)") -> date:
+    """*value* if it is a calendar ``date`` (not a ``datetime``), else an error naming *field*."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InvalidValueError(field, value, rule)
+    return value
+
+
+def require_instance(value: object, kind: type[T], field: str, rule: str) -> T:
+    """*value* if it is a *kind*, else an error naming *field* and *rule*."""
+    if not isinstance(value, kind):
+        raise InvalidValueError(field, value, rule)
+    return value
 
 
 def int_between(low: int, high: int, rule: str) -> Validator:
@@ -77,5 +94,4 @@ def non_empty_str(_instance: object, attribute: Attribute[Any], value: object) -
 
 def a_date(_instance: object, attribute: Attribute[Any], value: object) -> None:
     """A calendar ``date`` (not a ``datetime``: no time of day, no zone, §0)."""
-    if not isinstance(value, date) or isinstance(value, datetime):
-        raise InvalidValueError(attribute.name, value, "must be a calendar date (§0)")
+    require_date(value, attribute.name)

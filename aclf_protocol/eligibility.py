@@ -35,14 +35,16 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import date, datetime
+from datetime import date
 from types import MappingProxyType
 from typing import Any, TypeAlias
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from aclf_protocol._validators import require_date
 from aclf_protocol.errors import InvalidValueError
+from aclf_protocol.interchange import iter_records
 from aclf_protocol.patient import Never, Patient, Sex, Signer, age_years
 from aclf_protocol.protocol import NCT04822922, Criterion, CriterionKind, Protocol
 from aclf_protocol.scores import aclf_grade_details, describe_grades, possible_aclf_grades
@@ -684,9 +686,7 @@ def _age(birth_date: date, on: date) -> int:
 
 
 def _check_on(on: object) -> date:
-    if not isinstance(on, date) or isinstance(on, datetime):
-        raise InvalidValueError("on", on, "must be a calendar date (§0)")
-    return on
+    return require_date(on, "on")
 
 
 def _decide(patient: object, screening: _Screening, plan: _Plan) -> EligibilityResult:
@@ -785,7 +785,8 @@ def screen(
     """
     plan = _plan(protocol)
     screening = _Screening.of(_check_on(on), protocol)
-    return (_decide(patient, screening, plan) for patient in patients)
+    items = iter_records(patients, "patients")
+    return (_decide(patient, screening, plan) for patient in items)
 
 
 @attrs.frozen(kw_only=True)
@@ -860,7 +861,7 @@ def summarise_screening(results: Iterable[EligibilityResult]) -> ScreeningSummar
     unknown: dict[str, int] = {}
     missing: dict[str, int] = {}
     inclusion_failures = exclusion_failures = 0
-    for index, result in enumerate(results):
+    for index, result in enumerate(iter_records(results, "results")):
         if not isinstance(result, EligibilityResult):
             raise InvalidValueError(
                 f"results[{index}]", result, "must be an EligibilityResult (§5)"

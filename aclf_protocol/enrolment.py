@@ -33,7 +33,7 @@ from typing import Any
 import attrs
 
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
-from aclf_protocol.interchange import decimal_to_json, parse_decimal
+from aclf_protocol.interchange import decimal_to_json, parse_decimal, records_of
 from aclf_protocol.protocol import NCT04822922, Protocol
 from aclf_protocol.safety import DoneKey, SafetyEvent, check_on
 from aclf_protocol.schedule import InfusionPlan, record_infusion, safety_window_end
@@ -354,7 +354,7 @@ def select_expansion_arm(
     """
     check_on(on)
     figures = _efficacy(efficacy, protocol)
-    plans = tuple(plans)
+    plans = tuple(records_of(plans, "plans"))  # type: ignore[arg-type]
     evaluation = evaluate_stop_rules(plans, events, on=on, protocol=protocol)
     arms = _by_arm(plans, protocol)
     _check_record(arms, protocol)
@@ -380,7 +380,7 @@ def enrolment_status(
     """
     check_on(on)
     figures = None if efficacy is None else _efficacy(efficacy, protocol)
-    plans = tuple(plans)
+    plans = tuple(records_of(plans, "plans"))  # type: ignore[arg-type]
     evaluation = evaluate_stop_rules(plans, events, on=on, protocol=protocol)
     arms = _by_arm(plans, protocol)
     _check_record(arms, protocol)
@@ -472,7 +472,7 @@ def enrol(
     """
     if not isinstance(plan, InfusionPlan):
         raise InvalidValueError("plan", plan, "must be an InfusionPlan (§8)")
-    plans = tuple(plans)
+    plans = tuple(records_of(plans, "plans"))  # type: ignore[arg-type]
     if any(p.patient_id == plan.patient_id for p in plans):
         raise InconsistentRecordError("patient_id", plan.patient_id, "is already enrolled (§8)")
     protocol.arm(plan.arm_id)

@@ -33,6 +33,7 @@ __all__ = [
     "at",
     "date_to_json",
     "decimal_to_json",
+    "iter_records",
     "lenient_decimal",
     "parse_bool",
     "parse_date",
@@ -64,6 +65,14 @@ def at(path: str) -> Iterator[None]:
         raise InvalidRecordError(tuple(p.under(path) for p in err.problems)) from None
 
 
+def iter_records(values: object, name: str) -> Iterator[object]:
+    """A lazy iterator over a list-like argument; a single record, a string or a number is
+    refused at once, before anything is read."""
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise InvalidValueError(name, values, "must be a list of records (§9)")
+    return iter(values)
+
+
 def records_of(values: object, name: str) -> list[object]:
     """The items of a list-like argument; a single record, a string or a number is refused.
 
@@ -72,9 +81,7 @@ def records_of(values: object, name: str) -> list[object]:
         ...
     aclf_protocol.errors.InvalidValueError: plans: must be a list of records (§9); got 5
     """
-    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
-        raise InvalidValueError(name, values, "must be a list of records (§9)")
-    return list(values)
+    return list(iter_records(values, name))
 
 
 def raise_problems(problems: list[InvalidValueError]) -> None:

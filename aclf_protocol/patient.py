@@ -28,6 +28,7 @@ from aclf_protocol._validators import (
     int_between,
     non_empty_str,
     optional,
+    require_date,
 )
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import (
@@ -376,6 +377,8 @@ def age_years(birth_date: date, on: date) -> int:
         ...
     aclf_protocol.errors.InconsistentRecordError: birth_date: must not be after the screening ...
     """
+    require_date(birth_date, "birth_date")
+    require_date(on, "on")
     if birth_date > on:
         raise InconsistentRecordError(
             "birth_date", birth_date, f"must not be after the screening date {on} (§5)"

@@ -24,16 +24,23 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import attrs
 
-from aclf_protocol._validators import a_date, int_between, non_empty_str
+from aclf_protocol._validators import (
+    a_date,
+    int_between,
+    non_empty_str,
+    require_date,
+    require_instance,
+)
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import (
     RecordReader,
     date_to_json,
+    iter_records,
     parse_date,
     parse_enum,
     parse_int,
@@ -371,8 +378,7 @@ def done_keys(done: Collection[DoneKey]) -> frozenset[tuple[str, ObligationKind]
 
 def check_on(on: object) -> None:
     """``on`` must be a calendar date (§6.5: evaluation is as of a date)."""
-    if not isinstance(on, date) or isinstance(on, datetime):
-        raise InvalidValueError("on", on, "must be a calendar date (§0, §6.5)")
+    require_date(on, "on", "must be a calendar date (§0, §6.5)")
 
 
 def _first_aware(versions: Sequence[SafetyEvent], qualifies: Any) -> date:
@@ -508,8 +514,14 @@ def overdue_obligations(
     """
     check_on(on)
     marked = done_keys(done)
+    checked = [
+        require_instance(
+            o, ReportingObligation, f"obligations[{i}]", "must be a ReportingObligation"
+        )
+        for i, o in enumerate(iter_records(obligations, "obligations"))
+    ]
     return tuple(
         attrs.evolve(o, overdue=True)
-        for o in obligations
+        for o in checked
         if on > o.due and not o.done and o.key not in marked
     )

@@ -24,7 +24,13 @@ from typing import Any, TypeAlias
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from aclf_protocol._validators import a_date, int_between, non_empty_str
+from aclf_protocol._validators import (
+    a_date,
+    int_between,
+    non_empty_str,
+    require_date,
+    require_instance,
+)
 from aclf_protocol.dosing import cells_per_infusion
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import (
@@ -56,6 +62,8 @@ __all__ = [
     "study_day",
 ]
 
+_PLAN_RULE = "must be an InfusionPlan (§4)"
+
 #: ``date`` under another name: ``Infusion.date`` and ``Visit.date`` shadow it in their class.
 Date: TypeAlias = date
 
@@ -70,6 +78,7 @@ def date_of_study_day(reference: date, day: int) -> date:
         ...
     aclf_protocol.errors.InvalidValueError: study_day: there is no Day 0 (§0); got 0
     """
+    require_date(reference, "reference")
     if type(day) is not int or day == 0:
         raise InvalidValueError("study_day", day, "there is no Day 0 (§0)")
     return reference + timedelta(days=day - 1 if day > 0 else day)
@@ -81,7 +90,7 @@ def study_day(on: date, reference: date) -> int:
     >>> [study_day(date(2022, 1, d), date(2022, 1, 3)) for d in (2, 3, 4)]   # Rsdtm make_dy
     [-1, 1, 2]
     """
-    delta = (on - reference).days
+    delta = (require_date(on, "on") - require_date(reference, "reference")).days
     return delta + 1 if delta >= 0 else delta
 
 
@@ -359,7 +368,7 @@ def safety_window_end(start: date, *, protocol: Protocol = NCT04822922) -> date:
     >>> safety_window_end(date(2021, 9, 30)), safety_window_end(date(2021, 1, 31))
     (datetime.date(2021, 10, 30), datetime.date(2021, 2, 28))
     """
-    return start + relativedelta(months=protocol.safety_window_months)
+    return require_date(start, "start") + relativedelta(months=protocol.safety_window_months)
 
 
 def follow_up_visits(start: date, *, protocol: Protocol = NCT04822922) -> tuple[Visit, ...]:
@@ -368,6 +377,7 @@ def follow_up_visits(start: date, *, protocol: Protocol = NCT04822922) -> tuple[
     >>> [(v.name, str(v.date)) for v in follow_up_visits(date(2021, 9, 30))][:2]
     [('Day 14', '2021-10-13'), ('Day 28', '2021-10-27')]
     """
+    require_date(start, "start")
     return tuple(_visit(start, window) for window in protocol.follow_up_visits)
 
 
@@ -383,6 +393,7 @@ def record_infusion(plan: InfusionPlan, number: int, given_on: date) -> Infusion
     >>> plan.last_given_date
     datetime.date(2021, 9, 30)
     """
+    require_instance(plan, InfusionPlan, "plan", _PLAN_RULE)
     if type(number) is not int or not 1 <= number <= len(plan.infusions):
         raise InvalidValueError(
             "number", number, f"must be an infusion number 1..{len(plan.infusions)}"
@@ -406,7 +417,8 @@ def cancel_remaining(plan: InfusionPlan, stopped_on: date) -> InfusionPlan:
     Safety and follow-up visits are unaffected: they are derived from ``start``. Cancelling
     twice keeps the earlier stop date.
     """
-    a_date(None, attrs.fields(InfusionPlan).stopped_on, stopped_on)
+    require_instance(plan, InfusionPlan, "plan", _PLAN_RULE)
+    require_date(stopped_on, "stopped_on")
     stop = stopped_on if plan.stopped_on is None else min(plan.stopped_on, stopped_on)
     infusions = tuple(
         attrs.evolve(i, cancelled=True) if i.given_date is None and i.date > stop else i
@@ -519,6 +531,11 @@ def check_adherence(
     >>> r.interval_breaches
     (4,)
     """
+    require_instance(plan, InfusionPlan, "plan", _PLAN_RULE)
+    if on is not None:
+        require_date(on, "on")
+    if actual is not None and not isinstance(actual, Mapping):
+        raise InvalidValueError("actual", actual, "must map infusion numbers to dates (§4.4)")
     given = {i.number: i.given_date for i in plan.infusions}
     for number, when in (actual or {}).items():
         if number not in given:

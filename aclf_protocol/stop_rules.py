@@ -32,6 +32,7 @@ from typing import Any
 
 import attrs
 
+from aclf_protocol._validators import require_instance
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import date_to_json, records_of
 from aclf_protocol.protocol import NCT04822922, Protocol
@@ -277,6 +278,9 @@ def treatment_period_end(
     >>> treatment_period_end(record_infusion(plan, 4, date(2021, 10, 12)))   # late: §6.6
     datetime.date(2021, 10, 12)
     """
+    require_instance(plan, InfusionPlan, "plan", "must be an InfusionPlan (§6.4)")
+    if on is not None:
+        check_on(on)
     end = date_of_study_day(plan.start, protocol.treatment_period_end_day)
     given = [
         i.given_date
