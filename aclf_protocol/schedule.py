@@ -268,9 +268,11 @@ class InfusionPlan:
 
 
 def _check_plan(plan: InfusionPlan) -> None:
+    # Typed a tuple, but a caller may pass a number: iterating it would raise TypeError (§0).
+    given: object = plan.infusions
+    if not isinstance(given, tuple) or not given or not all(isinstance(i, Infusion) for i in given):
+        raise InvalidValueError("infusions", given, "must be a non-empty tuple of Infusion")
     infusions = plan.infusions
-    if not infusions or not all(isinstance(i, Infusion) for i in infusions):
-        raise InvalidValueError("infusions", infusions, "must be a non-empty tuple of Infusion")
     for index, infusion in enumerate(infusions, start=1):
         where = f"infusions[{index - 1}]"
         if infusion.number != index:

@@ -8,10 +8,13 @@ non-date errors, the day a window closes, and the earlier of two stop dates.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+import attrs
 import pytest
 
 from aclf_protocol import (
+    InvalidRecordError,
     InvalidValueError,
     Patient,
     ProtocolError,
@@ -20,9 +23,12 @@ from aclf_protocol import (
 )
 from aclf_protocol.patient import Sex
 from aclf_protocol.schedule import (
+    Infusion,
+    InfusionPlan,
     InfusionStatus,
     cancel_remaining,
     date_of_study_day,
+    follow_up_visits,
     record_infusion,
 )
 
@@ -152,3 +158,133 @@ class TestMutationKills:
         earlier = cancel_remaining(first, date(2021, 10, 1))
         assert earlier.stopped_on == date(2021, 10, 1)
         assert [i.cancelled for i in earlier.infusions] == [False, True, True, True]
+
+
+# --- second pass (issue #6): visit record, infusion and plan refusals word for word ----------
+
+
+def refusal(call: Any) -> InvalidValueError:
+    """The ``InvalidValueError`` that *call* raises."""
+    with pytest.raises(InvalidValueError) as caught:
+        call()
+    return caught.value
+
+
+FIRST = PLAN.infusions[0]
+
+
+class TestRecordsAndRefusals:
+    """§0, §4.1-§4.5, §9: the visit record and every refusal of an infusion or a plan."""
+
+    def test_visit_record(self) -> None:
+        """§4.3: Day 14 of Day 1 = 2021-09-30 is 2021-10-13, window ±2 days."""
+        assert follow_up_visits(START)[0].to_dict() == {
+            "name": "Day 14",
+            "study_day": 14,
+            "date": "2021-10-13",
+            "window_start": "2021-10-11",
+            "window_end": "2021-10-15",
+        }
+
+    def test_infusion_outside_its_window(self) -> None:
+        """§4.1: an infusion dated 10-01 with a window 10-02..10-03 names its date."""
+        err = refusal(
+            lambda: Infusion(
+                number=1,
+                study_day=1,
+                date=date(2021, 10, 1),
+                window_start=date(2021, 10, 2),
+                window_end=date(2021, 10, 3),
+                cells=1,
+            )
+        )
+        assert str(err) == (
+            "date: must lie in its window 2021-10-02..2021-10-03 (§4.1); "
+            "got datetime.date(2021, 10, 1)"
+        )
+
+    def test_given_and_cancelled(self) -> None:
+        """§4.5: an infusion both given and cancelled names 'cancelled'."""
+        err = refusal(lambda: attrs.evolve(FIRST, given_date=START, cancelled=True))
+        assert str(err) == "cancelled: a given infusion cannot be cancelled (§4.5); got True"
+
+    def test_given_date_as_text(self) -> None:
+        """§0: an infusion built with a text date is refused naming given_date."""
+        text: Any = "2021-09-30"
+        err = refusal(lambda: attrs.evolve(FIRST, given_date=text))
+        assert str(err) == "given_date: must be a calendar date (§0); got '2021-09-30'"
+
+    def test_infusion_record_required_keys(self) -> None:
+        """§9: an empty infusion record lacks six keys; a list is not a record."""
+        with pytest.raises(InvalidRecordError) as caught:
+            Infusion.from_dict({})
+        keys = ("number", "study_day", "date", "window_start", "window_end", "cells")
+        assert [str(p) for p in caught.value.problems] == [
+            f"{key}: is required (§9); got None" for key in keys
+        ]
+        assert str(refusal(lambda: Infusion.from_dict([]))) == (
+            "infusion: must be a JSON object with string keys (§9); got []"
+        )
+
+    def test_plan_record_required_keys(self) -> None:
+        """§9: an empty plan record lacks four keys; a list is not a record."""
+        with pytest.raises(InvalidRecordError) as caught:
+            InfusionPlan.from_dict({})
+        assert [str(p) for p in caught.value.problems] == [
+            f"{key}: is required (§9); got None"
+            for key in ("patient_id", "arm_id", "start", "weight_kg")
+        ]
+        assert str(refusal(lambda: InfusionPlan.from_dict([]))) == (
+            "plan: must be a JSON object with string keys (§9); got []"
+        )
+
+    def test_total_cells_must_match(self) -> None:
+        """§3.3, §9: a total of 5 cells contradicts four infusions of 2.8 x 10^7."""
+        record = {**PLAN.to_dict(), "total_cells": 5}
+        assert str(refusal(lambda: InfusionPlan.from_dict(record))) == (
+            "total_cells: must equal the sum of the infusions' cells, 112000000; got 5"
+        )
+
+    def test_infusions_given_as_a_list(self) -> None:
+        """§9: a list of infusions is stored as a tuple; a number is refused."""
+        assert attrs.evolve(PLAN, infusions=list(PLAN.infusions)).infusions == PLAN.infusions
+        assert str(refusal(lambda: attrs.evolve(PLAN, infusions=5))) == (
+            "infusions: must be a non-empty tuple of Infusion; got 5"
+        )
+        assert str(refusal(lambda: attrs.evolve(PLAN, infusions=()))) == (
+            "infusions: must be a non-empty tuple of Infusion; got ()"
+        )
+
+    def test_numbering(self) -> None:
+        """§4.4: the first infusion numbered 2 is named with the number expected."""
+        err = refusal(lambda: attrs.evolve(PLAN, infusions=(attrs.evolve(FIRST, number=2),)))
+        assert (err.field, err.value) == ("infusions[0].number", 2)
+        assert err.rule == "infusions are numbered 1..n in order; expected 1"
+
+    def test_date_must_be_its_study_day(self) -> None:
+        """§0: infusion 2 dated Day 4 but labelled Day 5 is named with its date."""
+        second = attrs.evolve(PLAN.infusions[1], study_day=5)
+        err = refusal(lambda: attrs.evolve(PLAN, infusions=(FIRST, second)))
+        assert (err.field, err.value) == ("infusions[1].date", date(2021, 10, 3))
+        assert err.rule == "must be study day 5 from start 2021-09-30 (§0)"
+
+    def test_given_before_day_1(self) -> None:
+        """§0: infusion 1 given the day before Day 1 is refused with that date."""
+        early = attrs.evolve(FIRST, given_date=date(2021, 9, 29))
+        err = refusal(lambda: attrs.evolve(PLAN, infusions=(early,)))
+        assert str(err) == (
+            "infusions[0].given_date: must not precede Day 1 2021-09-30; "
+            "got datetime.date(2021, 9, 29)"
+        )
+
+    def test_two_infusions_on_one_day(self) -> None:
+        """§4.1: two infusions on Day 1 do not strictly increase."""
+        twice = (FIRST, attrs.evolve(FIRST, number=2))
+        err = refusal(lambda: attrs.evolve(PLAN, infusions=twice))
+        assert (err.field, err.value) == ("infusions", twice)
+        assert err.rule == "dates must strictly increase (§4.1)"
+
+    def test_plan_needs_a_patient(self) -> None:
+        """§10: a dict is not a Patient."""
+        err = refusal(lambda: plan_infusions({"patient_id": "P"}, "low", START))  # type: ignore[arg-type]
+        assert str(err) == "patient: must be a Patient (§10); got {'patient_id': 'P'}"
