@@ -21,6 +21,7 @@ from aclf_protocol import (
     StudyDecision,
     cancel_remaining,
     evaluate_stop_rules,
+    treatment_period_end,
 )
 from tests.test_stop_rules import cohort, d, plan, sae
 
@@ -243,3 +244,24 @@ class TestStopRuleErrorTexts:
             evaluate_stop_rules(cohort(), [sae("A", "RJ-003", "10-04")], on=d("10-05"))
         assert (caught.value.field, caught.value.value) == ("events[0].onset_date", d("10-04"))
         assert caught.value.rule == "must not precede Day 1 2021-10-05 of patient RJ-003 (§6.1)"
+
+
+class TestThirdPass:
+    """§6.3, §6.4: what the second measurement still found unpinned."""
+
+    def test_treatment_period_end_needs_a_plan(self) -> None:
+        """§6.4: a dict is not a plan; the error names 'plan'."""
+        with pytest.raises(InvalidValueError) as caught:
+            treatment_period_end({"start": "2021-10-01"})  # type: ignore[arg-type]
+        assert str(caught.value) == (
+            "plan: must be an InfusionPlan (§6.4); got {'start': '2021-10-01'}"
+        )
+
+    def test_variant_reporting_deadline(self) -> None:
+        """§6.3, §1: with two days for the sponsor report, an SAE aware 10-04 is due 10-06."""
+        variant = attrs.evolve(NCT04822922, sae_to_sponsor_days=2)
+        event = sae("S", "RJ-001", "10-04", causality=Causality.UNRELATED)
+        result = evaluate_stop_rules(cohort(), [event], on=d("10-06"), protocol=variant)
+        assert [(o.kind.value, o.due, o.overdue) for o in result.obligations] == [
+            ("sae_to_sponsor", d("10-06"), False)
+        ]
