@@ -28,6 +28,7 @@ from aclf_protocol import (
     overdue_obligations,
     reporting_obligations,
 )
+from aclf_protocol.safety import _member_of
 from tests.test_safety import SPEC_RECORD, d, event
 
 SAE_TO_SPONSOR = ObligationKind.SAE_TO_SPONSOR
@@ -193,3 +194,36 @@ class TestClocks:
         (ob,) = reporting_obligations(event(causality=Causality.UNRELATED))
         assert overdue_obligations([ob], on=date(2021, 10, 5)) == ()
         assert overdue_obligations([ob], on=date(2021, 10, 6)) == (attrs.evolve(ob, overdue=True),)
+
+
+class TestSecondMeasurement:
+    """§6.1, §6.5: what the second measurement still found unpinned."""
+
+    def test_enum_field_check_built_at_call_time(self) -> None:
+        """§6.1: the enum check names the field, the value and the allowed values; members pass.
+
+        The check is built when the class is defined; building it here again lets mutation
+        testing see the factory (docs/mutation.md, "built at import").
+        """
+        check = _member_of(Expectedness)
+        field = attrs.fields(SafetyEvent).expectedness
+        check(None, field, Expectedness.EXPECTED)
+        with pytest.raises(InvalidValueError) as info:
+            check(None, field, "expected")
+        assert str(info.value) == (
+            "expectedness: must be one of 'expected', 'unexpected', 'not_assessed' (§6.1); "
+            "got 'expected'"
+        )
+
+    def test_overdue_obligations_refuses_other_values(self) -> None:
+        """§6.5: a dict among the obligations is named by its index; a dict alone is no list."""
+        (ob,) = reporting_obligations(event(causality=Causality.UNRELATED))
+        bad = {"due": "2021-10-05"}
+        err = caught(lambda: overdue_obligations([ob, bad], on=date(2021, 10, 6)))  # type: ignore[list-item]
+        assert str(err) == (
+            "obligations[1]: must be a ReportingObligation; got {'due': '2021-10-05'}"
+        )
+        err = caught(lambda: overdue_obligations(bad, on=date(2021, 10, 6)))  # type: ignore[arg-type]
+        assert str(err) == (
+            "obligations: must be a list of records (§9); got {'due': '2021-10-05'}"
+        )
