@@ -390,3 +390,50 @@ class TestVariantProtocol:
         state = state.report(reaction("X", "2021-10-02", causality=Causality.UNRELATED))
         assert state.evaluate(on=d("2021-10-02")).status == {"X": PatientStatus.ACTIVE}
         assert state.status(on=d("2021-10-02")).counts == {"mega": 1}
+
+
+class TestSecondMeasurement:
+    """§0, §1, §6.6, §8: what the second measurement still found unpinned."""
+
+    def test_reaction_on_day_1_counts_against_the_arm(self) -> None:
+        """§4.2, §8: the safety window starts on Day 1; a reaction that day rules low out."""
+        selection = select_expansion_arm(
+            stage1().plans, [reaction("S1-00", "2021-10-01")], EFFICACY, on=EXPANSION_DAY
+        )
+        assert [(a.arm_id, a.reactions) for a in selection.arms] == [
+            ("low", ("SAE-1",)),
+            ("medium", ()),
+            ("high", ()),
+        ]
+
+    def test_plans_must_be_a_list(self) -> None:
+        """§9: one plan where a list belongs is refused as 'plans' by every entry point."""
+        plan = new_plan("X", "low", d("2021-10-01"))
+        calls = [
+            lambda: select_expansion_arm(plan, (), {}, on=EXPANSION_DAY),  # type: ignore[arg-type]
+            lambda: enrolment_status(plan, on=EXPANSION_DAY),  # type: ignore[arg-type]
+            lambda: enrol(plan, plan),  # type: ignore[arg-type]
+        ]
+        for call in calls:
+            err = caught(call)
+            assert (err.field, err.value) == ("plans", plan)
+            assert err.rule == "must be a list of records (§9)"
+
+    def test_selection_reads_the_protocol_for_the_stop_rules(self) -> None:
+        """§1: a plan on a one-arm variant's arm is judged under that variant, not refused."""
+        mega = attrs.evolve(NCT04822922, arms=(Arm(arm_id="mega", label="m", dose_per_kg=9),))
+        plan = build_plan(
+            patient_id="X", arm="mega", start=d("2021-10-01"), weight_kg=60, protocol=mega
+        )
+        selection = select_expansion_arm([plan], (), {"mega": 1}, on=EXPANSION_DAY, protocol=mega)
+        assert selection.outcome is ExpansionOutcome.STAGE1_INCOMPLETE
+
+    def test_late_infusion_names_every_event(self) -> None:
+        """§6.6: two Day-12 reactions are both named, comma-separated."""
+        state = stage1(1)
+        for number, given in enumerate(("2021-10-01", "2021-10-04", "2021-10-07"), start=1):
+            state = state.record_infusion("S1-00", number, d(given))
+        state = state.report(reaction("S1-00", "2021-10-12"))
+        state = state.report(reaction("S1-00", "2021-10-12", event_id="SAE-2"))
+        err = caught(lambda: state.record_infusion("S1-00", 4, d("2021-10-12")))
+        assert err.rule.endswith("of S1-00 over serious event(s) SAE-1, SAE-2 (R1)")
