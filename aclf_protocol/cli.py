@@ -225,6 +225,13 @@ def _cmd_stop_check(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> i
     return EXIT_OK if result.decision is StudyDecision.CONTINUE else EXIT_NEGATIVE
 
 
+def _cmd_schema(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:  # noqa: ARG001
+    from aclf_protocol.schema import schema_texts  # noqa: PLC0415
+
+    out.write(schema_texts()[f"{args.record}.schema.json"])
+    return EXIT_OK
+
+
 def _cmd_demo(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:  # noqa: ARG001
     from aclf_protocol.demo import run_demo  # noqa: PLC0415
 
@@ -279,6 +286,12 @@ def _parser() -> _Parser:
     stop.add_argument("--events", required=True, metavar="FILE", help="safety event records")
     stop.add_argument("--on", required=True, type=_date_arg, help="evaluate as of YYYY-MM-DD")
     stop.set_defaults(run=_cmd_stop_check)
+
+    schema = commands.add_parser(
+        "schema", help="print the JSON Schema of a record, to validate before calling (§9)"
+    )
+    schema.add_argument("record", choices=["patient", "safety-event", "infusion-plan"])
+    schema.set_defaults(run=_cmd_schema)
     return parser
 
 

@@ -400,3 +400,30 @@ class TestCliFuzz:
             "stop-check", "--plans", plans_path, "--events", events_path, "--on", "2021-10-11"
         )
         assert code in {0, 1, 2}
+
+
+class TestSchemaCommand:
+    """`schema NAME` prints the published JSON Schema for integrators without Python (§9)."""
+
+    @pytest.mark.parametrize("record", ["patient", "safety-event", "infusion-plan"])
+    def test_prints_the_committed_schema(self, record: str) -> None:
+        """The output is byte for byte the file in docs/schema/."""
+        code, out, _ = call("schema", record)
+        assert code == 0
+        committed = Path(__file__).parent.parent / "docs" / "schema" / f"{record}.schema.json"
+        assert out == committed.read_text(encoding="utf-8")
+
+    def test_schema_validates_the_spec_record(self) -> None:
+        """The printed patient schema accepts SPEC §9's record and refuses a zero weight."""
+        import jsonschema
+
+        schema = json.loads(call("schema", "patient")[1])
+        jsonschema.validate(ELIGIBLE, schema)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**ELIGIBLE, "weight_kg": 0}, schema)
+
+    def test_unknown_record(self) -> None:
+        """An unknown record name is a usage error."""
+        code, _, err = call("schema", "labs")
+        assert code == 2
+        assert "invalid choice" in err
