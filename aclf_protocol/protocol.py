@@ -360,15 +360,20 @@ class Protocol:
         }
 
 
-def _check_protocol(p: Protocol) -> None:
-    """Rules that span several fields of a protocol (§1)."""
-    if not p.arms or not all(isinstance(a, Arm) for a in p.arms):
-        raise InvalidValueError("arms", p.arms, "must be a non-empty tuple of Arm (§2)")
-    if len(set(p.arm_ids)) != len(p.arms):
-        raise InconsistentRecordError("arms", p.arm_ids, "arm ids must be unique (§2)")
+def _sequence_of(value: object, kind: type) -> bool:
+    """A tuple or list of *kind* items: a number here would raise TypeError when iterated."""
+    return isinstance(value, tuple | list) and all(isinstance(item, kind) for item in value)
+
+
+def _check_days(p: Protocol) -> None:
+    """The infusion days and follow-up visits of a protocol (§0, §4.1, §4.3)."""
     days = p.infusion_days
-    if not days or not all(isinstance(d, DayWindow) for d in days):
+    if not days or not _sequence_of(days, DayWindow):
         raise InvalidValueError("infusion_days", days, "must be a non-empty tuple of DayWindow")
+    if not _sequence_of(p.follow_up_visits, DayWindow):
+        raise InvalidValueError(
+            "follow_up_visits", p.follow_up_visits, "must be a tuple of DayWindow (§4.3)"
+        )
     if any(a.study_day >= b.study_day for a, b in itertools.pairwise(days)):
         raise InconsistentRecordError(
             "infusion_days", days, "study days must be strictly increasing (§4.1)"
@@ -377,7 +382,16 @@ def _check_protocol(p: Protocol) -> None:
         raise InconsistentRecordError(
             "infusion_days", days[0], "the first infusion is Day 1 exactly (§0, §4.1)"
         )
-    if not all(isinstance(c, Criterion) for c in p.criteria):
+
+
+def _check_protocol(p: Protocol) -> None:
+    """Rules that span several fields of a protocol (§1)."""
+    if not p.arms or not _sequence_of(p.arms, Arm):
+        raise InvalidValueError("arms", p.arms, "must be a non-empty tuple of Arm (§2)")
+    if len(set(p.arm_ids)) != len(p.arms):
+        raise InconsistentRecordError("arms", p.arm_ids, "arm ids must be unique (§2)")
+    _check_days(p)
+    if not _sequence_of(p.criteria, Criterion):
         raise InvalidValueError("criteria", p.criteria, "must be a tuple of Criterion (§5)")
     ids = [c.criterion_id for c in p.criteria]
     if len(set(ids)) != len(ids):

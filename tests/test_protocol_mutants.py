@@ -210,3 +210,27 @@ class TestVariantRefusals:
         )
         every = attrs.evolve(NCT04822922, eligible_aclf_grades=frozenset({0, 1, 2, 3}))
         assert every.eligible_aclf_grades == {0, 1, 2, 3}
+
+
+class TestSequences:
+    """§0, §1: a protocol's sequences are tuples (lists are converted or kept), never a number."""
+
+    def test_arms_list_becomes_a_tuple(self) -> None:
+        """§2: arms given as a list are stored as a tuple, so the protocol stays hashable."""
+        variant = attrs.evolve(NCT04822922, arms=list(NCT04822922.arms))
+        assert variant.arms == NCT04822922.arms
+        assert isinstance(variant.arms, tuple)
+        assert hash(variant) == hash(NCT04822922)
+
+    @pytest.mark.parametrize(
+        ("field", "text"),
+        [
+            ("arms", "arms: must be a non-empty tuple of Arm (§2); got 5"),
+            ("infusion_days", "infusion_days: must be a non-empty tuple of DayWindow; got 5"),
+            ("follow_up_visits", "follow_up_visits: must be a tuple of DayWindow (§4.3); got 5"),
+            ("criteria", "criteria: must be a tuple of Criterion (§5); got 5"),
+        ],
+    )
+    def test_a_number_is_refused(self, field: str, text: str) -> None:
+        """§0: a number where a sequence belongs is refused by name, never a TypeError."""
+        assert str(refusal(**{field: 5})) == text

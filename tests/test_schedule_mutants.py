@@ -30,6 +30,7 @@ from aclf_protocol.schedule import (
     date_of_study_day,
     follow_up_visits,
     record_infusion,
+    study_day,
 )
 
 START = date(2021, 9, 30)
@@ -288,3 +289,60 @@ class TestRecordsAndRefusals:
         """§10: a dict is not a Patient."""
         err = refusal(lambda: plan_infusions({"patient_id": "P"}, "low", START))  # type: ignore[arg-type]
         assert str(err) == "patient: must be a Patient (§10); got {'patient_id': 'P'}"
+
+
+def junk(value: object) -> Any:
+    """*value* typed as anything: the argument a caller should not have passed."""
+    return value
+
+
+class TestArgumentRefusals:
+    """§0, §4.4: junk arguments are refused naming the argument (third measurement)."""
+
+    @pytest.mark.parametrize(
+        ("call", "text"),
+        [
+            (
+                lambda: date_of_study_day(junk("2021-09-30"), 4),
+                "reference: must be a calendar date (§0); got '2021-09-30'",
+            ),
+            (
+                lambda: study_day(junk("2021-10-03"), START),
+                "on: must be a calendar date (§0); got '2021-10-03'",
+            ),
+            (
+                lambda: study_day(START, junk("2021-09-30")),
+                "reference: must be a calendar date (§0); got '2021-09-30'",
+            ),
+            (
+                lambda: follow_up_visits(junk("2021-09-30")),
+                "start: must be a calendar date (§0); got '2021-09-30'",
+            ),
+            (
+                lambda: record_infusion(junk({"patient_id": "P"}), 1, START),
+                "plan: must be an InfusionPlan (§4); got {'patient_id': 'P'}",
+            ),
+            (
+                lambda: cancel_remaining(junk({"patient_id": "P"}), START),
+                "plan: must be an InfusionPlan (§4); got {'patient_id': 'P'}",
+            ),
+            (
+                lambda: check_adherence(junk({"patient_id": "P"})),
+                "plan: must be an InfusionPlan (§4); got {'patient_id': 'P'}",
+            ),
+            (
+                lambda: check_adherence(PLAN, on=junk("2021-10-05")),
+                "on: must be a calendar date (§0); got '2021-10-05'",
+            ),
+            (
+                lambda: check_adherence(PLAN, junk([START])),
+                (
+                    "actual: must map infusion numbers to dates (§4.4); "
+                    "got [datetime.date(2021, 9, 30)]"
+                ),
+            ),
+        ],
+    )
+    def test_refusal_text(self, call: Any, text: str) -> None:
+        """§0: the refusal names the argument, the value given and the rule."""
+        assert str(refusal(call)) == text
