@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 
 from aclf_protocol import (
@@ -23,11 +24,12 @@ from aclf_protocol import (
     Never,
     Patient,
     ProtocolError,
+    Sex,
     Signer,
     VentilationReason,
     age_years,
 )
-from aclf_protocol.patient import to_weight_kg
+from aclf_protocol.patient import _dated_field, _flag, _instance_of, _lab, to_weight_kg
 from tests.strategies import SPEC_RECORD
 from tests.test_patient import with_
 
@@ -277,3 +279,78 @@ class TestWeightAndAge:
     def test_born_on_the_screening_date(self) -> None:
         """§0: born on the screening date is age 0, not an error."""
         assert age_years(date(2021, 1, 1), date(2021, 1, 1)) == 0
+
+
+class TestSecondMeasurement:
+    """§0, §3.2, §7.1: what the second measurement still found unpinned."""
+
+    def test_every_si_value_is_checked(self) -> None:
+        """§7.1: two SI values out of range give two problems, in SI_FACTORS order."""
+        with pytest.raises(InvalidRecordError) as caught:
+            Labs.from_dict({"bilirubin_umol_l": 10_000, "creatinine_umol_l": 10_000})
+        assert [p.field for p in caught.value.problems] == [
+            "bilirubin_umol_l",
+            "creatinine_umol_l",
+        ]
+
+    def test_weight_is_stored_exactly(self) -> None:
+        """§0: a float weight 62.3 is stored as Decimal('62.3'), an int 70 as Decimal(70)."""
+        for given, stored in ((62.3, Decimal("62.3")), (70, Decimal(70))):
+            patient = Patient(
+                patient_id="X", birth_date=date(1970, 1, 1), sex=Sex.MALE, weight_kg=given
+            )
+            assert patient.weight_kg == stored
+            assert type(patient.weight_kg) is Decimal
+
+    def test_weight_refused_at_construction(self) -> None:
+        """§3.2: a patient built with 0 kg names weight_kg."""
+        with pytest.raises(InvalidValueError) as caught:
+            Patient(patient_id="X", birth_date=date(1970, 1, 1), sex=Sex.MALE, weight_kg=0)
+        assert str(caught.value) == "weight_kg: must be > 0 and <= 350 kg (§3.2); got 0"
+
+    def test_birth_date_must_be_a_date(self) -> None:
+        """§0: age_years refuses a text birth date by name."""
+        with pytest.raises(InvalidValueError) as caught:
+            age_years(junk("1970-01-01"), date(2021, 1, 1))
+        assert str(caught.value) == "birth_date: must be a calendar date (§0); got '1970-01-01'"
+
+    def test_field_factories_built_at_call_time(self) -> None:
+        """§0, §7.1: a lab field is unknown by default, lenient in, bounded with its rule text.
+
+        The factories run when the models are defined; building a model from them here lets
+        mutation testing see them (docs/mutation.md, "built at import").
+        """
+        holder = attrs.make_class(
+            "Holder",
+            {
+                "sodium": _lab("80", "200", "mmol/L", low_inclusive=True),
+                "inr": _lab("0", "20", ""),
+                "flag": _flag(),
+                "when": _dated_field(),
+                "sex": attrs.field(validator=_instance_of(Sex, "must be 'male' or 'female' (§9)")),
+            },
+            kw_only=True,
+        )
+        blank = holder(sex=Sex.MALE)
+        assert (blank.sodium, blank.inr, blank.flag, blank.when) == (None, None, None, None)
+        full = holder(sex=Sex.FEMALE, sodium=80, inr="2.5", flag=False, when=Never.NEVER)
+        assert (full.sodium, full.inr, full.flag) == (Decimal(80), Decimal("2.5"), False)
+        refusals: list[tuple[dict[str, Any], str]] = [
+            ({"sodium": 79}, "sodium: must be >= 80 and <= 200 mmol/L; got Decimal('79')"),
+            ({"sodium": 201}, "sodium: must be >= 80 and <= 200 mmol/L; got Decimal('201')"),
+            ({"inr": 0}, "inr: must be > 0 and <= 20; got Decimal('0')"),
+            ({"flag": 1}, "flag: must be true, false or null (unknown); got 1"),
+            ({"when": "never"}, "when: must be a calendar date (§0); got 'never'"),
+        ]
+        for changes, text in refusals:
+            with pytest.raises(InvalidValueError) as caught:
+                holder(sex=Sex.MALE, **changes)
+            assert str(caught.value) == text
+        with pytest.raises(InvalidValueError) as caught:
+            holder(sex="male")
+        assert str(caught.value) == "sex: must be 'male' or 'female' (§9); got 'male'"
+
+
+def junk(value: object) -> Any:
+    """*value* typed as anything: the argument a caller should not have passed."""
+    return value
