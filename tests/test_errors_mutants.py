@@ -79,3 +79,19 @@ class TestManyProblems:
         err = ProtocolError("x")
         assert err.problems == ()
         assert isinstance(err, ValueError)
+
+
+class TestSecondMeasurement:
+    """§0: what the second measurement still found unpinned."""
+
+    def test_args_are_the_constructor_arguments(self) -> None:
+        """§0: ``args`` (and so ``repr``) hold the field, the value and the rule as given."""
+        err = InvalidValueError("labs.inr", -1, "must be > 0")
+        assert err.args == ("labs.inr", -1, "must be > 0")
+        assert repr(err) == "InvalidValueError('labs.inr', -1, 'must be > 0')"
+        problems = (err,)
+        assert InvalidRecordError(problems).args == (problems,)
+
+    def test_printable_non_ascii_field_is_kept(self) -> None:
+        """§10: a printable accented key is shown as it is; only unprintables are escaped."""
+        assert str(InvalidValueError("poids_é", 1, "r")) == "poids_é: r; got 1"
