@@ -110,3 +110,15 @@ class TestSmallValidators:
         assert (
             refusal(a_date, "2021-10-01") == "dose: must be a calendar date (§0); got '2021-10-01'"
         )
+
+
+def test_optional_passes_the_instance_on() -> None:
+    """§0: optional(v) calls v exactly as attrs would, with the instance being checked."""
+    seen: list[object] = []
+
+    def record(instance: object, _attribute: object, _value: object) -> None:
+        seen.append(instance)
+
+    holder = _Holder()
+    optional(record)(holder, DOSE, 3)
+    assert seen == [holder]
