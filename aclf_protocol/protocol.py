@@ -115,8 +115,9 @@ class Criterion:
     text: str = attrs.field(validator=non_empty_str)
 
 
-def _arms(value: object) -> tuple[Arm, ...]:
-    return tuple(value) if isinstance(value, list | tuple) else value  # type: ignore[return-value]
+def _as_tuple(value: object) -> Any:
+    """A list becomes a tuple, so the protocol stays hashable; anything else is checked later."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 _I, _E = CriterionKind.INCLUSION, CriterionKind.EXCLUSION
@@ -189,7 +190,7 @@ class Protocol:
     country: str = attrs.field(default="CHN", validator=non_empty_str)
     site_id: str = attrs.field(default="RJ", validator=non_empty_str)
     # --- §2, §3: arms and dosing ----------------------------------------------------------
-    arms: tuple[Arm, ...] = attrs.field(converter=_arms)
+    arms: tuple[Arm, ...] = attrs.field(converter=_as_tuple)
     max_weight_kg: Decimal = attrs.field(
         default=MAX_WEIGHT_KG,
         validator=decimal_between(Decimal(0), MAX_WEIGHT_KG, "must be > 0 and <= 350 kg (§3.2)"),
@@ -213,16 +214,16 @@ class Protocol:
         ),
     )
     # --- §4: schedule ---------------------------------------------------------------------
-    infusion_days: tuple[DayWindow, ...]
+    infusion_days: tuple[DayWindow, ...] = attrs.field(converter=_as_tuple)
     min_interval_days: int = attrs.field(
         default=2, validator=int_between(0, _BIG, "must be a whole number of days >= 0 (§4.1)")
     )
     safety_window_months: int = attrs.field(
         default=1, validator=int_between(1, 1200, "must be a whole number of months >= 1 (§4.2)")
     )
-    follow_up_visits: tuple[DayWindow, ...] = ()
+    follow_up_visits: tuple[DayWindow, ...] = attrs.field(default=(), converter=_as_tuple)
     # --- §5: eligibility ------------------------------------------------------------------
-    criteria: tuple[Criterion, ...] = _CRITERIA
+    criteria: tuple[Criterion, ...] = attrs.field(default=_CRITERIA, converter=_as_tuple)
     min_age_years: int = attrs.field(default=18, validator=int_between(0, 150, "age in years"))
     max_age_years: int = attrs.field(default=70, validator=int_between(0, 150, "age in years"))
     eligible_aclf_grades: frozenset[int] = frozenset({1, 2})

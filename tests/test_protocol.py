@@ -162,3 +162,20 @@ class TestEdges:
         """A value of the wrong type is refused, never stored."""
         with pytest.raises(ProtocolError, match=f"^{field}: "):
             attrs.evolve(NCT04822922, **changes)
+
+
+class TestListsBecomeTuples:
+    """A variant built from JSON-like lists stays an immutable, hashable value (§1)."""
+
+    def test_lists_are_stored_as_tuples(self) -> None:
+        """Lists for arms, days, visits and criteria are kept as tuples; the value hashes."""
+        variant = attrs.evolve(
+            NCT04822922,
+            arms=list(NCT04822922.arms),
+            infusion_days=list(NCT04822922.infusion_days),
+            follow_up_visits=list(NCT04822922.follow_up_visits),
+            criteria=list(NCT04822922.criteria),
+        )
+        assert variant == NCT04822922
+        assert hash(variant) == hash(NCT04822922)
+        assert isinstance(variant.follow_up_visits, tuple)
