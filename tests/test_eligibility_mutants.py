@@ -18,6 +18,8 @@ import pytest
 
 from aclf_protocol import (
     NCT04822922,
+    Criterion,
+    CriterionKind,
     EligibilityStatus,
     InvalidValueError,
     Outcome,
@@ -567,3 +569,58 @@ class TestScreeningLog:
             "E6": Outcome.ABSENT,
             "E7": Outcome.ABSENT,
         }
+
+
+class TestWindowEnds:
+    """§5: windows are measured back from the screening date, both ends inside."""
+
+    def test_event_on_the_screening_date_is_within_the_window(self) -> None:
+        """E5: a bleed on the screening date itself is within the month, not "after" it."""
+        patient = rj001(**{"history.last_gi_bleeding": "2021-10-01"})
+        assert reason(patient, "E5") == (
+            (
+                "E5 present: GI bleeding on 2021-10-01, within 1 month before 2021-10-01 "
+                "(since 2021-09-01)"
+            ),
+            (),
+        )
+
+    def test_infection_date_unknown(self) -> None:
+        """E5: an unrecorded infection date is UNKNOWN and names its own path."""
+        patient = rj001(**{"history.last_serious_infection": None})
+        assert reason(patient, "E5") == (
+            (
+                "E5 unknown: no GI bleeding since 2021-09-01 (last on 2021-03-02); date of last "
+                "serious infection not recorded (history.last_serious_infection)"
+            ),
+            ("history.last_serious_infection",),
+        )
+
+
+class TestArgumentErrors:
+    """§0, §1, §5: refused arguments are named with their value and rule, word for word."""
+
+    def test_not_a_patient(self) -> None:
+        """A patient id instead of a Patient names 'patient' and the value."""
+        with pytest.raises(InvalidValueError) as caught:
+            check_eligibility("RJ-001", ON)  # type: ignore[arg-type]
+        assert str(caught.value) == "patient: must be a Patient (§9); got 'RJ-001'"
+        assert caught.value.value == "RJ-001"
+
+    def test_not_a_protocol(self) -> None:
+        """A trial id instead of a Protocol names 'protocol' and the value."""
+        with pytest.raises(InvalidValueError) as caught:
+            check_eligibility(rj001(), ON, protocol="NCT04822922")  # type: ignore[arg-type]
+        assert str(caught.value) == "protocol: must be a Protocol (§1); got 'NCT04822922'"
+        assert caught.value.value == "NCT04822922"
+
+    def test_criterion_without_evaluator_lists_the_known_ones(self) -> None:
+        """§5: an unknown criterion id is refused, listing the ten ids that have evaluators."""
+        extra = Criterion(criterion_id="E8", kind=CriterionKind.EXCLUSION, text="Left-handed")
+        variant = attrs.evolve(NCT04822922, criteria=(*NCT04822922.criteria, extra))
+        with pytest.raises(InvalidValueError) as caught:
+            check_eligibility(rj001(), ON, protocol=variant)
+        assert str(caught.value) == (
+            "criteria: has no evaluator; known criteria are I1, I2, I3, E1, E2, E3, E4, E5, E6, "
+            "E7 (§5); got 'E8'"
+        )
