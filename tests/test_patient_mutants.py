@@ -288,9 +288,15 @@ class TestSecondMeasurement:
         """§7.1: two SI values out of range give two problems, in SI_FACTORS order."""
         with pytest.raises(InvalidRecordError) as caught:
             Labs.from_dict({"bilirubin_umol_l": 10_000, "creatinine_umol_l": 10_000})
-        assert [p.field for p in caught.value.problems] == [
-            "bilirubin_umol_l",
-            "creatinine_umol_l",
+        assert [str(p) for p in caught.value.problems] == [
+            (
+                "bilirubin_umol_l: must be > 0 and <= 100 mg/dL once converted to "
+                "bilirubin_mg_dl (§7.1); got 10000"
+            ),
+            (
+                "creatinine_umol_l: must be > 0 and <= 30 mg/dL once converted to "
+                "creatinine_mg_dl (§7.1); got 10000"
+            ),
         ]
 
     def test_weight_is_stored_exactly(self) -> None:
