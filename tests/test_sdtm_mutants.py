@@ -14,8 +14,17 @@ from typing import Any
 import attrs
 import pytest
 
-from aclf_protocol import InvalidValueError, ae_rows, dm_rows, ex_rows
-from tests.test_sdtm import PLAN1, PLAN2, RJ1, RJ2, SAE1
+from aclf_protocol import (
+    NCT04822922,
+    InvalidValueError,
+    ae_rows,
+    build_plan,
+    dm_rows,
+    ex_rows,
+    record_infusion,
+)
+from aclf_protocol.protocol import DayWindow
+from tests.test_sdtm import PLAN1, PLAN2, RJ1, RJ2, SAE1, SAE1_FOLLOW_UP
 
 
 def refusal(call: Any) -> InvalidValueError:
@@ -92,3 +101,40 @@ class TestRefusalTexts:
         err = refusal(call)
         assert err.field == name
         assert err.rule == "must be a list of records (§9)"
+
+
+class TestSecondMeasurement:
+    """§1, §6.5, §9: what the first measurement found unpinned."""
+
+    def test_patients_must_be_a_list(self) -> None:
+        """§9: a single patient id where the list belongs is named 'patients'."""
+        err = refusal(lambda: dm_rows("RJ-001", []))  # type: ignore[arg-type]
+        assert (err.field, err.value) == ("patients", "RJ-001")
+
+    def test_variant_study_id_in_ex_and_ae(self) -> None:
+        """§1, §9: USUBJID takes the variant's study id in EX and AE rows too."""
+        variant = attrs.evolve(NCT04822922, study_id="V-2")
+        assert {r["USUBJID"] for r in ex_rows([PLAN1], protocol=variant)} == {"V-2-RJ-001"}
+        assert [r["USUBJID"] for r in ae_rows([SAE1], [PLAN1], protocol=variant)] == ["V-2-RJ-001"]
+
+    def test_visit_of_a_day_the_protocol_does_not_name(self) -> None:
+        """§9: Day 3 of a (1, 3) variant plan is VISIT 'DAY 3' under the trial's own days."""
+        days = (
+            DayWindow(name="Infusion 1", study_day=1),
+            DayWindow(name="Infusion 2", study_day=3),
+        )
+        variant = attrs.evolve(NCT04822922, infusion_days=days)
+        plan = build_plan(
+            patient_id="RJ-009", weight_kg=60, arm="low", start=date(2021, 10, 1), protocol=variant
+        )
+        plan = record_infusion(record_infusion(plan, 1, date(2021, 10, 1)), 2, date(2021, 10, 3))
+        assert [r["VISIT"] for r in ex_rows([plan])] == ["INFUSION 1", "DAY 3"]
+        assert [r["VISIT"] for r in ex_rows([plan], protocol=variant)] == [
+            "INFUSION 1",
+            "INFUSION 2",
+        ]
+
+    def test_latest_awareness_wins_whatever_the_input_order(self) -> None:
+        """§6.5: the follow-up report (aware 10-11) is current even when given first."""
+        rows = ae_rows([SAE1_FOLLOW_UP, SAE1], [PLAN1])
+        assert [r["AEOUT"] for r in rows] == ["RECOVERED/RESOLVED"]
