@@ -363,6 +363,20 @@ class TestOrganSentences:
         open_labs = normal(pao2_fio2=D(350), mechanical_ventilation=None)
         assert clif_c_of_details(open_labs).organs[5].missing == ("labs.mechanical_ventilation",)
 
+    def test_creatinine_unknown_without_renal_replacement(self) -> None:
+        """§7.3: no renal replacement and creatinine unknown: only creatinine is missing."""
+        organ = clif_c_of_details(normal(creatinine_mg_dl=None)).organs[1]
+        assert (organ.basis, organ.missing) == (
+            "creatinine unknown; no renal replacement",
+            ("labs.creatinine_mg_dl",),
+        )
+
+    def test_decided_grade_lists_nothing_missing(self) -> None:
+        """§7.4: three known failures decide grade 3; the other unknown organs are not missing."""
+        details = aclf_grade_details(Labs(bilirubin_mg_dl=D(13), inr=D(3), he_grade=4))
+        assert (details.grade, details.missing) == (3, ())
+        assert details.basis == "ACLF grade 3 (liver, brain, coagulation failure)"
+
     def test_two_open_organs_both_listed(self) -> None:
         """§5: INR and HE both unknown with liver failure: both paths, in §7.2 order."""
         labs = normal(bilirubin_mg_dl=D(13), inr=None, he_grade=None)
@@ -588,6 +602,8 @@ class TestMeldFigures:
             f"source: {MELD_NA_SOURCE}",
         ]
         assert meld_na(attrs.evolve(labs, sodium_mmol_l=None)) == 11
+        assert meld_na_details(labs).missing == ()
+        assert meld_na_details(RJ001).missing == ()
 
     def test_meld_na_cap(self) -> None:
         """Bili 40, INR 6, Cr 4, Na 120 (-> 125): 54 + 15.84 - 21.384 = 48.456 -> 48 -> 40."""
@@ -640,6 +656,14 @@ class TestMeldFigures:
         """§7.7: MELD-Na with nothing known names the MELD labs."""
         details = meld_na_details(Labs())
         assert details.value is None
+        assert details.explain().splitlines()[-3:] == [
+            "MELD-Na = unknown",
+            (
+                "missing: labs.creatinine_mg_dl, labs.renal_replacement, labs.bilirubin_mg_dl, "
+                "labs.inr"
+            ),
+            f"source: {MELD_NA_SOURCE}",
+        ]
         assert details.missing == (
             "labs.creatinine_mg_dl",
             "labs.renal_replacement",
@@ -852,6 +876,12 @@ class TestClifCFormulas:
         labs = attrs.evolve(RJ001, wbc_10e9_l=None, inr=None)
         details = clif_c_aclf_details(labs, 53)
         assert (details.value, details.missing) == (None, ("labs.inr", "labs.wbc_10e9_l"))
+        assert details.explain().splitlines()[-4:] == [
+            "wbc_10e9_l = unknown",
+            "CLIF-C ACLF = unknown",
+            "missing: labs.inr, labs.wbc_10e9_l",
+            "source: CLIF-C ACLF: Jalan R et al., J Hepatol 2014;61:1038-47 (SPEC §7.5)",
+        ]
         assert clif_c_aclf(labs, 53) is None
         only_wbc = clif_c_aclf_details(attrs.evolve(RJ001, wbc_10e9_l=None), 53)
         assert only_wbc.missing == ("labs.wbc_10e9_l",)
