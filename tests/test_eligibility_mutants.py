@@ -585,6 +585,17 @@ class TestWindowEnds:
             (),
         )
 
+    def test_infection_within_the_month(self) -> None:
+        """E5: a serious infection on 2021-09-15 is within the month, and the sentence says so."""
+        patient = rj001(**{"history.last_serious_infection": "2021-09-15"})
+        assert reason(patient, "E5") == (
+            (
+                "E5 present: serious infection on 2021-09-15, within 1 month before 2021-10-01 "
+                "(since 2021-09-01)"
+            ),
+            (),
+        )
+
     def test_infection_date_unknown(self) -> None:
         """E5: an unrecorded infection date is UNKNOWN and names its own path."""
         patient = rj001(**{"history.last_serious_infection": None})
