@@ -22,7 +22,6 @@ RJ-006    liver failure with creatinine 1.6 (grade 1), SI units from the    elig
 
 from __future__ import annotations
 
-import copy
 from datetime import date
 from typing import Any
 
@@ -103,75 +102,77 @@ def _record(
     }
 
 
-_RECORDS: tuple[dict[str, Any], ...] = (
-    # SPEC §9's example record, verbatim in substance.
-    _record(
-        "RJ-001",
-        "1968-05-01",
-        "male",
-        "62.5",
-        labs={
-            "bilirubin_mg_dl": 14.2,
-            "creatinine_mg_dl": 1.1,
-            "inr": 2.6,
-            "map_mmhg": 78,
-            "pao2_fio2": 350,
-            "wbc_10e9_l": 8.1,
-            "sodium_mmol_l": 134,
-            "albumin_g_dl": 2.9,
-        },
-        history={"last_gi_bleeding": "2021-03-02"},
-    ),
-    _record(
-        "RJ-002",
-        "1975-11-20",
-        "female",
-        "55.0",
-        labs={"creatinine_mg_dl": 2.3, "inr": 1.8, "bilirubin_mg_dl": 5.1},
-        history={"pregnant": False, "lactating": False},
-        consent={"signed_by": "family", "has_capacity": False, "adult_family_available": True},
-    ),
-    _record(
-        "RJ-003",
-        "1980-02-29",
-        "male",
-        "71.3",
-        labs={"bilirubin_mg_dl": 15.0, "creatinine_mg_dl": 1.7, "inr": None},
-        history={"hiv": None},
-    ),
-    _record(
-        "RJ-004",
-        "1962-07-15",
-        "male",
-        "80",
-        labs={"bilirubin_mg_dl": 18.5, "creatinine_mg_dl": 2.4, "inr": 2.9},
-        history={"last_gi_bleeding": "2021-09-17"},
-    ),
-    _record(
-        "RJ-005",
-        "1949-03-03",
-        "female",
-        "58.2",
-        labs={"bilirubin_mg_dl": 13.1, "inr": 2.7},
-        history={"pregnant": False, "lactating": False},
-    ),
-    _record(
-        "RJ-006",
-        "1990-06-30",
-        "male",
-        "68.4",
-        labs={
-            "bilirubin_mg_dl": None,
-            "bilirubin_umol_l": 230.9,
-            "creatinine_mg_dl": None,
-            "creatinine_umol_l": 141.4,
-            "albumin_g_dl": None,
-            "albumin_g_l": 30,
-        },
-    ),
-)
+def _records() -> tuple[dict[str, Any], ...]:
+    """The cohort, built afresh at each call (so callers may mutate what they get)."""
+    return (
+        # SPEC §9's example record, verbatim in substance.
+        _record(
+            "RJ-001",
+            "1968-05-01",
+            "male",
+            "62.5",
+            labs={
+                "bilirubin_mg_dl": 14.2,
+                "creatinine_mg_dl": 1.1,
+                "inr": 2.6,
+                "map_mmhg": 78,
+                "pao2_fio2": 350,
+                "wbc_10e9_l": 8.1,
+                "sodium_mmol_l": 134,
+                "albumin_g_dl": 2.9,
+            },
+            history={"last_gi_bleeding": "2021-03-02"},
+        ),
+        _record(
+            "RJ-002",
+            "1975-11-20",
+            "female",
+            "55.0",
+            labs={"creatinine_mg_dl": 2.3, "inr": 1.8, "bilirubin_mg_dl": 5.1},
+            history={"pregnant": False, "lactating": False},
+            consent={"signed_by": "family", "has_capacity": False, "adult_family_available": True},
+        ),
+        _record(
+            "RJ-003",
+            "1980-02-29",
+            "male",
+            "71.3",
+            labs={"bilirubin_mg_dl": 15.0, "creatinine_mg_dl": 1.7, "inr": None},
+            history={"hiv": None},
+        ),
+        _record(
+            "RJ-004",
+            "1962-07-15",
+            "male",
+            "80",
+            labs={"bilirubin_mg_dl": 18.5, "creatinine_mg_dl": 2.4, "inr": 2.9},
+            history={"last_gi_bleeding": "2021-09-17"},
+        ),
+        _record(
+            "RJ-005",
+            "1949-03-03",
+            "female",
+            "58.2",
+            labs={"bilirubin_mg_dl": 13.1, "inr": 2.7},
+            history={"pregnant": False, "lactating": False},
+        ),
+        _record(
+            "RJ-006",
+            "1990-06-30",
+            "male",
+            "68.4",
+            labs={
+                "bilirubin_mg_dl": None,
+                "bilirubin_umol_l": 230.9,
+                "creatinine_mg_dl": None,
+                "creatinine_umol_l": 141.4,
+                "albumin_g_dl": None,
+                "albumin_g_l": 30,
+            },
+        ),
+    )
 
 
 def patient_records() -> list[dict[str, Any]]:
     """The example cohort as fresh JSON-compatible patient records (§9); safe to mutate."""
-    return copy.deepcopy(list(_RECORDS))
+    return list(_records())
