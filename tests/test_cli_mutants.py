@@ -344,12 +344,22 @@ class TestReading:
         )
 
     def test_decimals_are_read_exactly(self) -> None:
-        """§10, §9: JSON numbers are read as decimals, never through float."""
+        """§10, §9: a JSON number is read as a decimal, never through float (one document)."""
         text = json.dumps({**ELIGIBLE, "weight_kg": "W"}).replace('"W"', "60.00000000000000001")
-        for stdin in (text, "\n" + text + "\n"):  # one document, then JSON lines
-            code, out, _ = call("plan", "--arm", "low", "--patient", "-", *START, stdin=stdin)
-            assert code == 0
-            assert out.startswith("RJ-001: arm low, baseline weight 60.00000000000000001 kg")
+        code, out, _ = call("plan", "--arm", "low", "--patient", "-", *START, stdin=text)
+        assert code == 0
+        assert out.startswith("RJ-001: arm low, baseline weight 60.00000000000000001 kg")
+
+    def test_json_lines_decimals_are_exact(self) -> None:
+        """§10, §3.2: in JSON lines 350.0000000000000001 kg is over the limit (a float is 350)."""
+        heavy = json.dumps({**ELIGIBLE, "patient_id": "RJ-H", "weight_kg": "W"})
+        stdin = json.dumps(ELIGIBLE) + "\n" + heavy.replace('"W"', "350.0000000000000001")
+        assert call("screen", "-", "--on", "2021-10-01", stdin=stdin) == (
+            2,
+            "",
+            P + "<stdin>:2: weight_kg: must be > 0 and <= 350 kg (§3.2); "
+            "got Decimal('350.0000000000000001')\n",
+        )
 
     def test_patient_with_two_records(self, tmp_path: Path) -> None:
         """§10: --patient needs exactly one record; the line names the file."""
