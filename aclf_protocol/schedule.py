@@ -63,6 +63,7 @@ __all__ = [
 ]
 
 _PLAN_RULE = "must be an InfusionPlan (§4)"
+_CALENDAR_RULE = "gives a date outside the calendar (years 1-9999) (§0)"
 
 #: ``date`` under another name: ``Infusion.date`` and ``Visit.date`` shadow it in their class.
 Date: TypeAlias = date
@@ -81,7 +82,10 @@ def date_of_study_day(reference: date, day: int) -> date:
     require_date(reference, "reference")
     if type(day) is not int or day == 0:
         raise InvalidValueError("study_day", day, "there is no Day 0 (§0)")
-    return reference + timedelta(days=day - 1 if day > 0 else day)
+    try:
+        return reference + timedelta(days=day - 1 if day > 0 else day)
+    except OverflowError:
+        raise InvalidValueError("study_day", day, _CALENDAR_RULE) from None
 
 
 def study_day(on: date, reference: date) -> int:
@@ -117,12 +121,17 @@ class Visit:
 
 def _visit(start: date, window: DayWindow) -> Visit:
     nominal = date_of_study_day(start, window.study_day)
+    try:
+        window_start = nominal - timedelta(days=window.days_before)
+        window_end = nominal + timedelta(days=window.days_after)
+    except OverflowError:
+        raise InvalidValueError("start", start, _CALENDAR_RULE) from None
     return Visit(
         name=window.name,
         study_day=window.study_day,
         date=nominal,
-        window_start=nominal - timedelta(days=window.days_before),
-        window_end=nominal + timedelta(days=window.days_after),
+        window_start=window_start,
+        window_end=window_end,
     )
 
 
@@ -370,7 +379,11 @@ def safety_window_end(start: date, *, protocol: Protocol = NCT04822922) -> date:
     >>> safety_window_end(date(2021, 9, 30)), safety_window_end(date(2021, 1, 31))
     (datetime.date(2021, 10, 30), datetime.date(2021, 2, 28))
     """
-    return require_date(start, "start") + relativedelta(months=protocol.safety_window_months)
+    require_date(start, "start")
+    try:
+        return start + relativedelta(months=protocol.safety_window_months)
+    except (OverflowError, ValueError):  # past 9999-12-31
+        raise InvalidValueError("start", start, _CALENDAR_RULE) from None
 
 
 def follow_up_visits(start: date, *, protocol: Protocol = NCT04822922) -> tuple[Visit, ...]:

@@ -22,8 +22,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     if inspect.isfunction(getattr(aclf_protocol, name))
 }
 
-#: Arguments a careless caller might pass: any JSON, dates, and lists of them.
-junk = json_values | study_dates | st.lists(study_dates, max_size=2)
+#: Arguments a careless caller might pass: any JSON, dates (the calendar's ends included), and
+#: lists of them.
+junk = json_values | study_dates | st.dates() | st.lists(study_dates, max_size=2)
 
 
 def _required(function: Callable[..., Any]) -> tuple[list[str], list[str]]:
@@ -83,3 +84,16 @@ def test_known_escapes_stay_fixed() -> None:
         aclf_protocol.safety_window_end("2021-10-01")  # type: ignore[arg-type]
     with pytest.raises(ProtocolError, match=r"^on: "):
         aclf_protocol.age_years(date(1970, 1, 1), None)  # type: ignore[arg-type]
+
+
+def test_the_ends_of_the_calendar() -> None:
+    """A study day or window past year 9999 (or before year 1) is refused by name (§0)."""
+    with pytest.raises(ProtocolError, match=r"^study_day: gives a date outside the calendar"):
+        aclf_protocol.date_of_study_day(date(2021, 1, 1), 10**8)
+    with pytest.raises(ProtocolError, match=r"^study_day: gives a date outside the calendar"):
+        aclf_protocol.date_of_study_day(date(1, 1, 1), -5)
+    with pytest.raises(ProtocolError, match=r"^start: gives a date outside the calendar"):
+        aclf_protocol.safety_window_end(date.max)
+    last_day = date(9999, 12, 30)
+    with pytest.raises(ProtocolError, match="outside the calendar"):
+        aclf_protocol.build_plan(patient_id="P", weight_kg=60, arm="low", start=last_day)
