@@ -427,3 +427,16 @@ class TestSchemaCommand:
         code, _, err = call("schema", "labs")
         assert code == 2
         assert "invalid choice" in err
+
+
+class TestDemoOutput:
+    """The README's main command prints exactly what docs/demo.md shows (§10)."""
+
+    def test_demo_text_matches_the_documented_output(self) -> None:
+        """Every line of the demo, as documented: cohort, screening, doses, safety scenario."""
+        page = (Path(__file__).parent.parent / "docs" / "demo.md").read_text(encoding="utf-8")
+        block = page.split('>>> main(["demo"])\n', 1)[1].split("\n0\n", 1)[0]
+        documented = block.replace("<BLANKLINE>", "") + "\n"
+        code, out, _ = call("demo")
+        assert code == 0
+        assert out == documented
