@@ -159,10 +159,11 @@ def run_demo(*, protocol: Protocol = NCT04822922) -> DemoReport:
     )
     plans = []
     for patient, result in screening:
-        if result.status is EligibilityStatus.ELIGIBLE:
-            plan = plan_infusions(
-                patient, DEMO_ARMS[patient.patient_id], DEMO_START, protocol=protocol
-            )
+        arm = DEMO_ARMS.get(patient.patient_id)
+        # A variant protocol may make more patients eligible; the demo enrols only those it
+        # has an arm for.
+        if result.status is EligibilityStatus.ELIGIBLE and arm is not None:
+            plan = plan_infusions(patient, arm, DEMO_START, protocol=protocol)
             # The first two infusions were given on their nominal days.
             for infusion in plan.infusions[:2]:
                 plan = record_infusion(plan, infusion.number, infusion.date)

@@ -1,0 +1,46 @@
+"""The demo of the README's main command, on the protocol and on a variant (§1, §10)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import attrs
+
+from aclf_protocol import NCT04822922
+from aclf_protocol.demo import demo_events, run_demo
+
+
+def test_json_report_shape() -> None:
+    """The JSON report names the protocol, the screening date and each section's records."""
+    report = json.loads(json.dumps(run_demo().to_dict()))
+    assert report["protocol"] == {"nct_id": "NCT04822922", "study_id": "MSC-ACLF-1"}
+    assert report["screened_on"] == "2021-10-01"
+    assert [s["patient_id"] for s in report["screening"]] == [f"RJ-00{n}" for n in range(1, 7)]
+    assert [p["patient_id"] for p in report["plans"]] == ["RJ-001", "RJ-002", "RJ-006"]
+    assert [s["as_of"] for s in report["safety"]] == ["2021-10-06", "2021-10-08", "2021-10-11"]
+
+
+def test_events_as_the_site_sends_them() -> None:
+    """The scenario: a grade-1 expected fever, then SAE-001 reported twice (§6.5)."""
+    events = demo_events()
+    assert [(e["event_id"], e["term"], e["grade"]) for e in events] == [
+        ("AE-001", "Pyrexia", 1),
+        ("SAE-001", "Acute kidney injury", 3),
+        ("SAE-001", "Acute kidney injury", 3),
+    ]
+    assert [e["causality"] for e in events] == ["possible", "not_assessed", "possible"]
+
+
+def test_a_variant_protocol_reaches_every_step() -> None:
+    """An older age limit, a higher low dose and a 2-day sponsor deadline all show (§1)."""
+    low = attrs.evolve(NCT04822922.arm("low"), dose_per_kg=500_000)
+    arms = (low, *NCT04822922.arms[1:])
+    variant = attrs.evolve(NCT04822922, max_age_years=75, arms=arms, sae_to_sponsor_days=2)
+    report = run_demo(protocol=variant)
+    statuses = {p.patient_id: r.status.value for p, r in report.screening}
+    assert statuses["RJ-005"] == "eligible"  # 72 years old, within 18-75
+    low_plan = next(p for p in report.plans if p.arm_id == "low")
+    assert low_plan.infusions[0].cells == 34_200_000  # 5e5 cells/kg x 68.4 kg
+    sponsor = report.safety[1][1].obligations[0]
+    assert sponsor.due == date(2021, 10, 10)  # aware 2021-10-08, + 2 days
