@@ -164,7 +164,7 @@ def _cmd_screen(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:
             continue
         all_eligible &= result.status is EligibilityStatus.ELIGIBLE
         if args.json:
-            _emit(out, {"patient_id": patient.patient_id, **result.to_dict()})
+            _emit(out, result.to_dict())  # it opens with "patient_id"
         else:
             out.write("\n".join(screening_lines(result)) + "\n")
     if problems:

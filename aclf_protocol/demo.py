@@ -103,9 +103,7 @@ class DemoReport:
         return {
             "protocol": {"nct_id": self.protocol.nct_id, "study_id": self.protocol.study_id},
             "screened_on": self.screened_on.isoformat(),
-            "screening": [
-                {"patient_id": p.patient_id, **result.to_dict()} for p, result in self.screening
-            ],
+            "screening": [result.to_dict() for _patient, result in self.screening],
             "plans": [_plan_record(plan, self.protocol) for plan in self.plans],
             "safety": [{"as_of": on.isoformat(), **result.to_dict()} for on, result in self.safety],
         }

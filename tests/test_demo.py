@@ -36,7 +36,9 @@ def test_a_variant_protocol_reaches_every_step() -> None:
     """An older age limit, a higher low dose and a 2-day sponsor deadline all show (§1)."""
     low = attrs.evolve(NCT04822922.arm("low"), dose_per_kg=500_000)
     arms = (low, *NCT04822922.arms[1:])
-    variant = attrs.evolve(NCT04822922, max_age_years=75, arms=arms, sae_to_sponsor_days=2)
+    variant = attrs.evolve(
+        NCT04822922, max_age_years=75, arms=arms, sae_to_sponsor_days=2, safety_window_months=2
+    )
     report = run_demo(protocol=variant)
     statuses = {p.patient_id: r.status.value for p, r in report.screening}
     assert statuses["RJ-005"] == "eligible"  # 72 years old, within 18-75
@@ -44,3 +46,4 @@ def test_a_variant_protocol_reaches_every_step() -> None:
     assert low_plan.infusions[0].cells == 34_200_000  # 5e5 cells/kg x 68.4 kg
     sponsor = report.safety[1][1].obligations[0]
     assert sponsor.due == date(2021, 10, 10)  # aware 2021-10-08, + 2 days
+    assert report.to_dict()["plans"][0]["safety_window_end"] == "2021-12-02"  # Day 1 + 2 months
