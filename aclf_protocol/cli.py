@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import IO, Any, NoReturn
 
-from aclf_protocol.errors import InvalidValueError, ProtocolError
+from aclf_protocol.errors import ProtocolError
 from aclf_protocol.interchange import parse_date, parse_decimal
 
 __all__ = ["main"]
@@ -49,8 +49,7 @@ class _BadInputError(Exception):
 
 def _problem_lines(err: ProtocolError, where: str = "") -> list[str]:
     prefix = f"{where}: " if where else ""
-    problems = err.problems or (InvalidValueError("", None, str(err)),)
-    return [f"{prefix}{p}" for p in problems]
+    return [f"{prefix}{p}" for p in err.problems or (err,)]
 
 
 # --- reading input ---------------------------------------------------------------------------

@@ -440,3 +440,20 @@ class TestDemoOutput:
         code, out, _ = call("demo")
         assert code == 0
         assert out == documented
+
+
+class TestBareProtocolError:
+    """A ProtocolError without field problems still prints as one line, exit 2 (§10)."""
+
+    def test_bare_error_is_one_line(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Its message is printed after the program name, nothing else."""
+        from aclf_protocol import ProtocolError
+        from aclf_protocol import demo as demo_module
+
+        def broken() -> None:
+            raise ProtocolError("the demo cohort could not be read")
+
+        monkeypatch.setattr(demo_module, "run_demo", broken)
+        code, out, err = call("demo")
+        assert (code, out) == (2, "")
+        assert err == "aclf-protocol: the demo cohort could not be read\n"

@@ -341,3 +341,15 @@ class TestSchemaLaws:
         if problems is not None and all(isinstance(p, InconsistentRecordError) for p in problems):
             return  # a well-formed but inconsistent plan: left to the library
         assert schema_accepts(PLAN, data) is (problems is None), problems
+
+
+class TestUnknownAnnotations:
+    """A field shape no schema rule covers is refused loudly, never guessed (§9)."""
+
+    def test_new_field_shape_raises(self) -> None:
+        """A developer adding a complex-valued field must write its schema first."""
+        from aclf_protocol.patient import Labs
+        from aclf_protocol.schema import _field_schema
+
+        with pytest.raises(TypeError, match=r"^Labs\.impedance: no schema for <class 'complex'>$"):
+            _field_schema(Labs, "impedance", complex)
