@@ -36,6 +36,7 @@ from aclf_protocol import (
     organ_failures,
 )
 from aclf_protocol.scores import describe_grades
+from tests.test_scores import NORMAL
 
 D = Decimal
 HE = VentilationReason.HEPATIC_ENCEPHALOPATHY
@@ -52,20 +53,9 @@ MELD_NA_CALCULATOR_SOURCE = (
     "MELD-Na, calculator variant without the one-decimal rounding of MELD(i); "
     "Kim WR et al., N Engl J Med 2008;359:1018-26 (SPEC §7.6, clinical-sources C4)"
 )
+
 MELD_3_SOURCE = "MELD 3.0: Kim WR et al., Gastroenterology 2021;161:1887-95 (SPEC §7.6)"
 
-#: Every organ known and normal (CLIF-C OF 6, no failure), as in tests/test_scores.py.
-NORMAL: dict[str, Any] = {
-    "bilirubin_mg_dl": D("1.0"),
-    "creatinine_mg_dl": D("0.9"),
-    "renal_replacement": False,
-    "he_grade": 0,
-    "inr": D("1.1"),
-    "map_mmhg": D(85),
-    "vasopressors": False,
-    "pao2_fio2": D(400),
-    "mechanical_ventilation": False,
-}
 
 #: SPEC §9's patient RJ-001: liver 3 (14.2 > 12) and coagulation 3 (2.6 >= 2.5), the rest 1.
 RJ001 = Labs(
