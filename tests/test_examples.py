@@ -18,7 +18,12 @@ from aclf_protocol import (
 from aclf_protocol.examples import patient_records
 
 ON = date(2021, 10, 1)
-COHORT = {r["patient_id"]: Patient.from_dict(r) for r in patient_records()}
+
+
+def cohort() -> dict[str, Patient]:
+    """The example patients by id, read afresh in each test."""
+    return {r["patient_id"]: Patient.from_dict(r) for r in patient_records()}
+
 
 # Hand-worked from the §7.2 table and the §7.6 formula (ln by calculator):
 # RJ-001 bili 14.2 (3) Cr 1.1 (1) INR 2.6 (3), rest 1: OF 10, liver + coagulation: grade 2;
@@ -44,7 +49,7 @@ SCORES = {
 @pytest.mark.parametrize("patient_id", sorted(SCORES))
 def test_scores_by_hand(patient_id: str) -> None:
     """CLIF-C OF, ACLF grade, MELD and the MELD(i) sum of each complete example (§7)."""
-    labs = COHORT[patient_id].labs
+    labs = cohort()[patient_id].labs
     of, grade, meld_score, meld_sum = SCORES[patient_id]
     assert (clif_c_of(labs), aclf_grade(labs), meld(labs)) == (of, grade, meld_score)
     assert meld_details(labs).to_dict()["steps"]["MELD(i) sum (+ 0.643)"] == meld_sum
@@ -52,18 +57,18 @@ def test_scores_by_hand(patient_id: str) -> None:
 
 def test_rj003_is_open_only_on_the_inr() -> None:
     """RJ-003: liver failure, creatinine 1.7, INR unknown: grade 1 or 2, no OF, no MELD (§7.4)."""
-    labs = COHORT["RJ-003"].labs
+    labs = cohort()["RJ-003"].labs
     assert (clif_c_of(labs), aclf_grade(labs), meld(labs)) == (None, None, None)
     assert possible_aclf_grades(labs) == frozenset({1, 2})
 
 
 def test_rj002_family_consent_for_a_patient_without_capacity() -> None:
     """RJ-002: the family signs because the patient cannot judge (§5 I3, E7)."""
-    result = check_eligibility(COHORT["RJ-002"], ON)
+    result = check_eligibility(cohort()["RJ-002"], ON)
     assert result.criteria["I3"].reason == (
         "I3 met: informed consent signed by an adult family member"
     )
-    assert COHORT["RJ-002"].consent.has_capacity is False
+    assert cohort()["RJ-002"].consent.has_capacity is False
     assert result.criteria["E7"].reason == (
         "E7 absent: a direct adult family member is available to sign"
     )
