@@ -23,8 +23,10 @@ Conventions (docs/notes/interchange.md):
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable
 from datetime import date
+from typing import TypeVar
 
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import at, date_to_json, records_of
@@ -79,19 +81,36 @@ def _iso(value: date | None) -> str | None:
     return None if value is None else date_to_json(value)
 
 
+class _PatientRecord(typing.Protocol):
+    @property
+    def patient_id(self) -> str: ...
+
+
+_R = TypeVar("_R", bound=_PatientRecord)
+
+
+def _by_patient(values: object, name: str, kind: type[_R], once: str) -> dict[str, tuple[str, _R]]:
+    """Records of *kind* keyed by patient id, each with its argument path (``plans[2]``);
+    a second record for one patient breaks the rule *once*."""
+    keyed: dict[str, tuple[str, _R]] = {}
+    for index, record in enumerate(records_of(values, name)):
+        where = f"{name}[{index}]"
+        if not isinstance(record, kind):
+            raise InvalidValueError(where, record, f"must be {_article(kind)} (§9)")
+        if record.patient_id in keyed:
+            raise InconsistentRecordError(f"{where}.patient_id", record.patient_id, once)
+        keyed[record.patient_id] = (where, record)
+    return keyed
+
+
+def _article(kind: type) -> str:
+    name = kind.__name__
+    return f"an {name}" if name[0] in "AEIOU" else f"a {name}"
+
+
 def _plans_by_patient(plans: object) -> dict[str, tuple[str, InfusionPlan]]:
     """Plans keyed by patient id, each with its argument path; one plan per patient (§6.5)."""
-    by_patient: dict[str, tuple[str, InfusionPlan]] = {}
-    for index, plan in enumerate(records_of(plans, "plans")):
-        where = f"plans[{index}]"
-        if not isinstance(plan, InfusionPlan):
-            raise InvalidValueError(where, plan, "must be an InfusionPlan (§9)")
-        if plan.patient_id in by_patient:
-            raise InconsistentRecordError(
-                f"{where}.patient_id", plan.patient_id, "one plan per patient (§6.5)"
-            )
-        by_patient[plan.patient_id] = (where, plan)
-    return by_patient
+    return _by_patient(plans, "plans", InfusionPlan, "one plan per patient (§6.5)")
 
 
 def _given(plan: InfusionPlan) -> list[tuple[date, Infusion]]:
@@ -142,17 +161,7 @@ def dm_rows(
 
 def _patients(patients: object) -> dict[str, tuple[str, Patient]]:
     """Patients keyed by id, each with its argument path; one record per patient."""
-    checked: dict[str, tuple[str, Patient]] = {}
-    for index, patient in enumerate(records_of(patients, "patients")):
-        where = f"patients[{index}]"
-        if not isinstance(patient, Patient):
-            raise InvalidValueError(where, patient, "must be a Patient (§9)")
-        if patient.patient_id in checked:
-            raise InconsistentRecordError(
-                f"{where}.patient_id", patient.patient_id, "one record per patient (§9)"
-            )
-        checked[patient.patient_id] = (where, patient)
-    return checked
+    return _by_patient(patients, "patients", Patient, "one record per patient (§9)")
 
 
 def _arm(plan_where: str, plan: InfusionPlan, protocol: Protocol) -> Arm:
