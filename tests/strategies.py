@@ -1,5 +1,7 @@
 """Hypothesis strategies for aclf_protocol values; every test imports its generators from here.
 
+Fixed data (records, dates, helpers) lives in ``tests/fixtures.py``.
+
 Strategies build valid values by construction. Knobs are keyword-only: ``complete=True``
 gives every clinical fact a value; the default leaves each fact unknown (``None``) at random,
 as an EDC does before screening is finished.
@@ -44,50 +46,6 @@ from aclf_protocol.schedule import cancel_remaining
 from aclf_protocol.schema import FIELD_BOUNDS
 
 T = TypeVar("T")
-
-#: SPEC §9's example record, as an EDC sends it: ACLF grade 2, eligible on 2021-10-01.
-#: (Fixed data beside the generators, so every test reads the one copy.)
-SPEC_RECORD: dict[str, Any] = {
-    "patient_id": "RJ-001",
-    "birth_date": "1968-05-01",
-    "sex": "male",
-    "weight_kg": "62.5",
-    "chronic_liver_disease": True,
-    "labs": {
-        "bilirubin_mg_dl": 14.2,
-        "creatinine_mg_dl": 1.1,
-        "inr": 2.6,
-        "he_grade": 0,
-        "map_mmhg": 78,
-        "vasopressors": False,
-        "pao2_fio2": 350,
-        "spo2_fio2": None,
-        "mechanical_ventilation": False,
-        "renal_replacement": False,
-        "wbc_10e9_l": 8.1,
-        "sodium_mmol_l": 134,
-        "albumin_g_dl": 2.9,
-    },
-    "history": {
-        "artificial_liver_planned": False,
-        "prior_liver_transplant": False,
-        "prior_stem_cell_therapy": False,
-        "malignancy": False,
-        "imaging_suspected_liver_malignancy": False,
-        "tuberculosis": False,
-        "severe_autoimmune_disease": False,
-        "severe_cardiopulmonary_insufficiency": False,
-        "immunosuppressive_therapy": False,
-        "hiv": False,
-        "substance_addiction": False,
-        "last_drug_trial": "never",
-        "last_gi_bleeding": "2021-03-02",
-        "last_serious_infection": "never",
-        "pregnant": None,
-        "lactating": None,
-    },
-    "consent": {"signed_by": "patient", "has_capacity": True, "adult_family_available": True},
-}
 
 arm_ids = st.sampled_from(NCT04822922.arm_ids)
 # Whole grams: exact, inside (0, 350] kg, and they shrink towards 1 g.

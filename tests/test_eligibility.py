@@ -33,8 +33,8 @@ from aclf_protocol import (
     screen,
     summarise_screening,
 )
+from tests.fixtures import SPEC_RECORD
 from tests.strategies import (
-    SPEC_RECORD,
     completions,
     fillings,
     partial_patients,

@@ -28,7 +28,7 @@ from aclf_protocol import (
     screen,
     summarise_screening,
 )
-from tests.strategies import SPEC_RECORD
+from tests.fixtures import SPEC_RECORD
 
 ON = date(2021, 10, 1)
 STRICT = attrs.evolve(NCT04822922, presume_patient_capacity=False)

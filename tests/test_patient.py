@@ -30,7 +30,8 @@ from aclf_protocol import (
     age_years,
 )
 from aclf_protocol.examples import patient_records
-from tests.strategies import SPEC_RECORD, consents, histories, labs, patients
+from tests.fixtures import SPEC_RECORD
+from tests.strategies import consents, histories, labs, patients
 
 
 def with_(record: dict[str, Any], path: str, value: object) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from aclf_protocol import (
     age_years,
 )
 from aclf_protocol.patient import _dated_field, _flag, _instance_of, _lab, to_weight_kg
-from tests.strategies import SPEC_RECORD
+from tests.fixtures import SPEC_RECORD
 from tests.test_patient import with_
 
 #: (path in the §9 record, bad value, the one problem's text), each text read off the rule.

@@ -26,7 +26,7 @@ from aclf_protocol import (
     record_infusion,
 )
 from aclf_protocol.reports import plan_lines, plan_record, screening_lines, stop_lines
-from tests.strategies import SPEC_RECORD
+from tests.fixtures import SPEC_RECORD
 
 SCREENING = date(2021, 10, 1)
 

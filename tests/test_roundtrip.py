@@ -33,8 +33,8 @@ from aclf_protocol import (
     SafetyEvent,
     UnknownKeyError,
 )
+from tests.fixtures import SPEC_RECORD
 from tests.strategies import (
-    SPEC_RECORD,
     arms,
     consents,
     histories,

@@ -29,8 +29,8 @@ from aclf_protocol import (
 )
 from aclf_protocol.patient import SI_FACTORS
 from aclf_protocol.schema import FIELD_BOUNDS, Bounds, schema_texts
+from tests.fixtures import SPEC_RECORD
 from tests.strategies import (
-    SPEC_RECORD,
     mutations,
     patients,
     replaced,

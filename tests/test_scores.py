@@ -39,7 +39,8 @@ from aclf_protocol import (
     possible_aclf_grades,
 )
 from aclf_protocol.scores import ORGANS, _half_up
-from tests.strategies import SPEC_RECORD, lab_completions, labs, worsened_labs
+from tests.fixtures import SPEC_RECORD
+from tests.strategies import lab_completions, labs, worsened_labs
 
 D = Decimal
 HE = VentilationReason.HEPATIC_ENCEPHALOPATHY

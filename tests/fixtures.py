@@ -1,0 +1,103 @@
+"""Fixed test data and small helpers shared by the test modules (no test module imports another).
+
+Golden files: a sentence that *is* the product (CLI text, the demo, eligibility reasons) is kept
+in ``tests/golden/NAME`` and compared with :func:`assert_golden`. After a reviewed wording
+change, regenerate every golden file with the one switch::
+
+    UPDATE_GOLDEN=1 .venv/bin/python -m pytest
+
+and review the diff of ``tests/golden/`` like any other change.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aclf_protocol import ProtocolError
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+
+#: SPEC §9's example record, as an EDC sends it: ACLF grade 2, eligible on 2021-10-01.
+#: (Fixed data beside the generators, so every test reads the one copy.)
+SPEC_RECORD: dict[str, Any] = {
+    "patient_id": "RJ-001",
+    "birth_date": "1968-05-01",
+    "sex": "male",
+    "weight_kg": "62.5",
+    "chronic_liver_disease": True,
+    "labs": {
+        "bilirubin_mg_dl": 14.2,
+        "creatinine_mg_dl": 1.1,
+        "inr": 2.6,
+        "he_grade": 0,
+        "map_mmhg": 78,
+        "vasopressors": False,
+        "pao2_fio2": 350,
+        "spo2_fio2": None,
+        "mechanical_ventilation": False,
+        "renal_replacement": False,
+        "wbc_10e9_l": 8.1,
+        "sodium_mmol_l": 134,
+        "albumin_g_dl": 2.9,
+    },
+    "history": {
+        "artificial_liver_planned": False,
+        "prior_liver_transplant": False,
+        "prior_stem_cell_therapy": False,
+        "malignancy": False,
+        "imaging_suspected_liver_malignancy": False,
+        "tuberculosis": False,
+        "severe_autoimmune_disease": False,
+        "severe_cardiopulmonary_insufficiency": False,
+        "immunosuppressive_therapy": False,
+        "hiv": False,
+        "substance_addiction": False,
+        "last_drug_trial": "never",
+        "last_gi_bleeding": "2021-03-02",
+        "last_serious_infection": "never",
+        "pregnant": None,
+        "lactating": None,
+    },
+    "consent": {"signed_by": "patient", "has_capacity": True, "adult_family_available": True},
+}
+
+
+#: The screening date of SPEC §9's example (RJ-001 is eligible on it).
+ON = date(2021, 10, 1)
+
+
+def d(text: str) -> date:
+    """A date from ISO text."""
+    return date.fromisoformat(text)
+
+
+def refusal(call: Callable[[], object]) -> ProtocolError:
+    """The ``ProtocolError`` that *call* raises (the test fails if it returns)."""
+    with pytest.raises(ProtocolError) as caught:
+        call()
+    return caught.value
+
+
+def assert_golden(name: str, text: str) -> None:
+    """*text* equals the golden file ``tests/golden/NAME``; ``UPDATE_GOLDEN=1`` rewrites it."""
+    path = GOLDEN_DIR / name
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return
+    assert path.exists(), f"no golden file {path}; run with UPDATE_GOLDEN=1 to create it"
+    expected = path.read_text(encoding="utf-8")
+    assert text == expected, f"{name} differs from its golden file (UPDATE_GOLDEN=1 rewrites it)"
+
+
+def golden_json(value: Any) -> str:
+    """*value* as the stable JSON text golden files hold (sorted keys, two-space indent)."""
+    import json
+
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
