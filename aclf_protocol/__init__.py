@@ -1,7 +1,11 @@
 """aclf_protocol: the protocol of trial NCT04822922 (UC-MSC for ACLF) as tested Python.
 
 The names here are the public contract of SPEC §10; module paths behind them may move.
+``__version__`` is read from the installed package's metadata, so the version is written once,
+in ``pyproject.toml`` (docs/dev/decisions.md D-VERSION).
 """
+
+from importlib import metadata as _metadata
 
 from aclf_protocol.dosing import (
     ReleaseCheck,
@@ -116,7 +120,10 @@ from aclf_protocol.stop_rules import (
     treatment_period_end,
 )
 
-__version__ = "0.1.0"
+try:
+    __version__ = _metadata.version("aclf-protocol")
+except _metadata.PackageNotFoundError:  # pragma: no cover - a source tree, not installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "NCT04822922",
