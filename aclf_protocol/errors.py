@@ -85,7 +85,7 @@ class InconsistentRecordError(InvalidValueError):
 
 
 class InvalidRecordError(ProtocolError):
-    """Several problems in one record; ``.problems`` lists each with its path (issue #5).
+    """Several problems in one record; ``.problems`` lists each with its path (§9).
 
     >>> err = InvalidRecordError((InvalidValueError("a", 1, "r"), InvalidValueError("b", 2, "s")))
     >>> print(err)

@@ -1,7 +1,7 @@
 """Helpers behind every ``from_dict`` / ``to_dict`` (SPEC §9).
 
 Records come in as plain JSON-compatible dicts. Reading one collects *every* problem with its
-path before raising (issue #5): one problem raises that :class:`InvalidValueError`, several an
+path before raising (§9): one problem raises that :class:`InvalidValueError`, several an
 :class:`InvalidRecordError` whose ``.problems`` lists them.
 
 Writing follows §9: ISO 8601 dates, decimals as strings, enums as their lower-case values,
@@ -219,7 +219,7 @@ def _is_object(value: object) -> TypeGuard[Mapping[str, Any]]:
 
 
 class RecordReader:
-    """Reads one JSON object field by field, collecting every problem (§9, issue #5).
+    """Reads one JSON object field by field, collecting every problem (§9).
 
     Paths in the problems are relative to this record; a parent reader puts its key in front.
     """
@@ -290,7 +290,7 @@ class RecordReader:
         """Check unknown keys and every field's validator, raise all problems, else build.
 
         Each attrs validator of *cls* runs on its own value first, so a record with three
-        bad fields reports three problems (issue #5); rules spanning several fields run in the
+        bad fields reports three problems (§9); rules spanning several fields run in the
         model's ``__attrs_post_init__`` afterwards.
         """
         for field in attrs.fields(cls):  # type: ignore[arg-type]

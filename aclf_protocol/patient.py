@@ -128,7 +128,7 @@ def _flag() -> Any:
 class Labs:
     """Labs and organ support at screening, conventional units; ``None`` = unknown (§7, §9).
 
-    Bounds reject impossible values (docs/decisions.md D-LAB-BOUNDS), not unusual ones.
+    Bounds reject impossible values (docs/dev/decisions.md D-LAB-BOUNDS), not unusual ones.
     """
 
     bilirubin_mg_dl: Decimal | None = _lab("0", "100", "mg/dL")

@@ -152,7 +152,7 @@ class SafetyEvent:
         grade: CTCAE grade 1-5; 5 exactly when ``DEATH`` is a criterion.
         causality: WHO-UMC category; ``NOT_ASSESSED`` counts as a reaction (§6.2).
         expectedness: ``NOT_ASSESSED`` counts as unexpected (§6.2).
-        outcome: ``FATAL`` exactly when ``DEATH`` is a criterion (docs/notes D-SAF-FATAL).
+        outcome: ``FATAL`` exactly when ``DEATH`` is a criterion (decision D-SAF-FATAL).
 
     >>> SafetyEvent(event_id="AE-1", patient_id="P", term="Fever", onset_date=date(2021, 10, 2),
     ...             awareness_date=date(2021, 10, 1), grade=1)
@@ -261,7 +261,7 @@ class SafetyEvent:
         ``seriousness`` and ``grade`` are required (a missing list must not read as "not
         serious", §0); a missing or null ``causality`` or ``expectedness`` is
         ``not_assessed`` and a missing ``outcome`` is ``unknown``: the readings that hide no
-        stop rule (docs/notes D-SAF-MISSING).
+        stop rule (docs/dev/decisions.md D-SAF-MISSING).
 
         >>> SafetyEvent.from_dict({"event_id": "AE-1", "patient_id": "P", "term": "Fever",
         ...     "onset_date": "2021-10-02", "awareness_date": "2021-10-02", "grade": 1})
@@ -444,7 +444,7 @@ def reporting_obligations(
     Deadlines are calendar days from Day 0 = an awareness date: any SAE to the sponsor within
     ``sae_to_sponsor_days``; a fatal or life-threatening SUSAR to the regulator within
     ``fatal_susar_days`` with a follow-up ``fatal_susar_follow_up_days`` after that deadline
-    (Day 0 + 7 + 8, research A7/C10, docs/notes D-SAF-FOLLOWUP); any other SUSAR within
+    (Day 0 + 7 + 8, docs/dev/decisions.md D-SAF-FOLLOWUP); any other SUSAR within
     ``other_susar_days``.
 
     Which reports are owed follows *event*, the current version. Day 0 of each is the first

@@ -179,7 +179,7 @@ def _liver_states(labs: Labs) -> frozenset[int]:
         return _S_ANY
     if bili < _BILI_2:
         return _S1
-    return _S2 if bili <= _BILI_3 else _S3  # §7.2/C1: 12 mg/dL scores 2, failure is > 12
+    return _S2 if bili <= _BILI_3 else _S3  # §7.2: 12 mg/dL scores 2, failure is > 12
 
 
 def _kidney_band(creatinine: Decimal) -> int:
@@ -1016,7 +1016,7 @@ def meld_na_details(
     Args:
         unrounded: ``False`` (default) reads the OPTN policy literally: MELD(i) is the sum
             rounded to one decimal, times 10. ``True`` gives the calculator variant that uses
-            the unrounded 10 x sum (clinical-sources C4); it can differ by up to 9 points.
+            the unrounded 10 x sum (docs/protocol.md §7.6); it can differ by up to 9 points.
 
     >>> labs = Labs(bilirubin_mg_dl=Decimal(1), inr=Decimal("1.51"), sodium_mmol_l=Decimal(128),
     ...             creatinine_mg_dl=Decimal(1), renal_replacement=False)
@@ -1098,7 +1098,7 @@ def meld_3_details(
     MELD 3.0 = 1.33 (female) + 4.56 ln bili + 0.82 (137 - Na) - 0.24 (137 - Na) ln bili
     + 9.09 ln INR + 11.14 ln Cr + 1.85 (3.5 - alb) - 1.83 (3.5 - alb) ln Cr + 6, with bili, INR,
     Cr >= 1.0; Cr <= 3.0 (3.0 on renal replacement); Na 125-137; albumin 1.5-3.5 g/dL; rounded
-    half up; capped at 40 as OPTN allocation does (clinical-sources C5).
+    half up; capped at 40 as OPTN allocation does (docs/protocol.md §7.6).
     """
     _check_protocol(protocol)
     _check_labs(labs)

@@ -4,7 +4,7 @@ Each function returns a list of plain dicts, one per row, ready for ``pandas.Dat
 with no pandas dependency here: keys are SDTM variable names in SDTMIG order, values are
 ``str``, ``int`` or ``None`` (JSON-compatible), rows sorted by USUBJID then sequence number.
 
-Conventions (docs/notes/interchange.md):
+Conventions (docs/dev/decisions.md, D-SDTM-*):
 
 - ``USUBJID`` is ``f"{protocol.study_id}-{patient_id}"``, e.g. ``MSC-ACLF-1-RJ-001``.
 - ``RFSTDTC`` is the plan's start: Day 1, the enrolment date and the first infusion (§0).

@@ -85,7 +85,7 @@ class StudyDecision(enum.Enum):
 
 
 class PatientStatus(enum.Enum):
-    """Where a patient's intervention stands as of ``on`` (§6.5, docs/notes D-SAF-STATUS).
+    """Where a patient's intervention stands as of ``on`` (§6.5, decision D-SAF-STATUS).
 
     ``STOPPED``: the intervention was stopped (a termination found infusions still to give,
     or the plan carries a stop date). ``COMPLETED``: not stopped, and no infusion can still be
@@ -390,7 +390,7 @@ def evaluate_stop_rules(
 
     An event counts once the site is aware of it (``awareness_date <= on``). A re-submitted
     event id replaces the earlier version: the latest awareness date wins, and for equal dates
-    the later one in *events* (docs/notes D-SAF-VERSIONS). R1: a serious reaction (causality
+    the later one in *events* (decision D-SAF-VERSIONS). R1: a serious reaction (causality
     certain, probable or possible) with onset in the patient's treatment period (Day 1 to
     Day 10, or the last infusion given if later) terminates the study; R2: the same with
     causality not yet assessed suspends it; R3: assessed unlikely or unrelated stops nothing.

@@ -1,4 +1,4 @@
-"""Screening throughput and memory (issue #3, SPEC §5): a plain script, not a test.
+"""Screening throughput and memory (SPEC §5): a plain script, not a test.
 
     python benchmarks/bench_screening.py [--n 100000] [--seed 20211001] [--quick]
 

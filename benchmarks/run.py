@@ -1,10 +1,10 @@
-"""Benchmark runner (issue #6): prints a table of figures; nothing here is asserted.
+"""Benchmark runner: prints a table of figures; nothing here is asserted.
 
     python benchmarks/run.py            # full sizes (about a minute on 2 cores)
     python benchmarks/run.py --quick    # smaller sizes, as .ci/run reports them
 
 Each library figure is timed beside a minimal hand-written baseline of the same work, in the
-same run, and reported as a ratio. Targets (issue #6): import < 150 ms; screening < 50 µs per
+same run, and reported as a ratio. Targets: import < 150 ms; screening < 50 µs per
 patient; stop-rule evaluation at 10,000 patients x 50,000 events < 5 s, scaling no worse
 than n log n.
 """
@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import bench_screening  # the screening cohort and its dict-and-if baseline (issue #3)
+import bench_screening  # the screening cohort and its dict-and-if baseline
 
 from aclf_protocol import (
     NCT04822922,

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Mutation testing of aclf_protocol with mutmut 3 (issue #6, "proof that the tests bite").
+# Mutation testing of aclf_protocol with mutmut 3: do the tests bite?
 #
 # Usage:  scripts/mutation.sh [MODULE ...]      e.g. scripts/mutation.sh dosing schedule
 # Default: the safety-critical modules first, then the rest (see MODULES below).
 #
-# Not part of .ci/run: a full pass takes tens of minutes (docs/mutation.md has the figures).
+# Not part of .ci/run: a full pass takes tens of minutes (docs/dev/mutation.md has the figures).
 # For each module M it mutates aclf_protocol/M.py only. mutmut first runs the selected tests
 # once on the clean copy and records which tests execute which function; each mutant then runs
 # only the tests that executed its function, stopping at the first failure (pytest -x).

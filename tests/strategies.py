@@ -158,7 +158,7 @@ def days(low: int, high: int) -> st.SearchStrategy[timedelta]:
 
 
 # --- safety ---
-# §6 and §8 (issue #4): safety events, cohorts of plans with infusions given, stop-rule inputs.
+# §6 and §8: safety events, cohorts of plans with infusions given, stop-rule inputs.
 
 #: Day 1 of the first patient in generated cohorts; later patients start within a few weeks.
 SAFETY_START = date(2021, 10, 1)
@@ -379,7 +379,7 @@ def stage1_inputs(
 
 
 # --- screening ---
-# §5, §7 (issue #3): patients near the eligibility boundary, completions of unknown facts,
+# §5, §7: patients near the eligibility boundary, completions of unknown facts,
 # worsened labs and shuffled records.
 
 #: Screening dates for eligibility laws.
@@ -588,7 +588,7 @@ def shuffled_records(draw: st.DrawFn, record: dict[str, Any]) -> dict[str, Any]:
 
 
 # --- interchange ---
-# §9 (issue #5): arbitrary JSON for fuzzing, values at the schema bounds, records with one
+# §9: arbitrary JSON for fuzzing, values at the schema bounds, records with one
 # change, and treated plans, patients and events for the SDTM rows.
 
 #: Any scalar ``json.loads`` can return, NaN and the infinities included (Python reads them).

@@ -1,4 +1,4 @@
-"""The public API of SPEC §10 at its boundary: any argument, only ProtocolError (issue #6)."""
+"""The public API of SPEC §10 at its boundary: any argument, only ProtocolError."""
 
 from __future__ import annotations
 

@@ -362,7 +362,7 @@ class TestEntryPoints:
 
 
 class TestCliFuzz:
-    """Issue #6: arbitrary input never escapes as anything but a clean exit code."""
+    """§10: arbitrary input never escapes as anything but a clean exit code."""
 
     @given(payload=json_values, splice=st.booleans())
     @example(payload=float("nan"), splice=True)

@@ -31,11 +31,11 @@ class TestWorkedExamples:
     """Hand-checked numbers for §2, §3."""
 
     def test_high_arm_at_62_5_kg(self) -> None:
-        """§3.1: 12e5 cells/kg x 62.5 kg = 75,000,000 cells (issue #2's example)."""
+        """§3.1: 12e5 cells/kg x 62.5 kg = 75,000,000 cells (the README's example)."""
         assert cells_per_infusion("high", Decimal("62.5")) == 75_000_000
 
     def test_each_arm_at_60_kg(self) -> None:
-        """§2: 4e5, 8e5, 12e5 cells/kg x 60 kg; research §8: high at 60 kg is 7.2e7."""
+        """§2: 4e5, 8e5, 12e5 cells/kg x 60 kg; high at 60 kg is 7.2e7 cells."""
         assert [cells_per_infusion(a, 60) for a in ("low", "medium", "high")] == [
             24_000_000,
             48_000_000,
@@ -43,7 +43,7 @@ class TestWorkedExamples:
         ]
 
     def test_total_of_four_infusions(self) -> None:
-        """§3.3: research §8 example, high arm at 60 kg: 2.88e8 cells over four infusions."""
+        """§3.3: high arm at 60 kg: 2.88e8 cells over four infusions."""
         assert total_planned_cells("high", 60) == 288_000_000
 
     def test_half_cell_rounds_up(self) -> None:

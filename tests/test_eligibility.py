@@ -511,7 +511,7 @@ class TestProtocolVariants:
 
 
 class TestScreening:
-    """screen() is lazy; summarise_screening() counts in one pass (§5, issue #3)."""
+    """screen() is lazy; summarise_screening() counts in one pass (§5)."""
 
     def test_screen_is_lazy(self) -> None:
         """screen() pulls one patient per result, never ahead."""

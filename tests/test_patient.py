@@ -218,7 +218,7 @@ class TestMalformedRecords:
             Patient.from_dict({**SPEC_RECORD, "weight_lb": 130})
 
     def test_every_problem_is_listed(self) -> None:
-        """Issue #5: errors on bad records list every problem with its path."""
+        """§9: errors on bad records list every problem with its path."""
         record = with_(SPEC_RECORD, "labs.inr", "high")
         record = with_(record, "weight_kg", 0)
         record = with_(record, "history.hiv", "no")

@@ -1,4 +1,4 @@
-"""The README's two set-up commands and CI stay in step (issue #2)."""
+"""The README's two set-up commands and CI stay in step."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every model's JSON record: lossless round trips, malformed records, fuzzing (SPEC §9, #5).
+"""Every model's JSON record: lossless round trips, malformed records, fuzzing (SPEC §9).
 
 Malformed input of any shape must come out as a ``ProtocolError`` naming each problem's path,
 never as a ``TypeError``, ``KeyError``, ``decimal.Overflow`` or a hang.
@@ -192,7 +192,7 @@ class TestMalformedPatients:
     def test_every_problem_is_reported(
         self, chosen: list[tuple[tuple[str, ...], object, str | None]]
     ) -> None:
-        """Issue #5: several bad values in labs, history and consent are all listed, by path."""
+        """§9: several bad values in labs, history and consent are all listed, by path."""
         record = SPEC_RECORD
         for path, value, _ in chosen:
             record = replaced(record, path, value)

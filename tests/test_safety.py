@@ -110,7 +110,7 @@ class TestSpecRecord:
             SafetyEvent.from_dict(record)
 
     def test_every_problem_is_reported(self) -> None:
-        """§9 / issue #5: three bad fields give three problems, each with its path."""
+        """§9: three bad fields give three problems, each with its path."""
         record = {
             **SPEC_RECORD,
             "grade": "severe",

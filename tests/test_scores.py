@@ -115,7 +115,7 @@ class TestSpecExample:
 
 
 class TestPublishedMeldExamples:
-    """MELD and MELD-Na worked examples from published pages (clinical-sources §4, C4, C6)."""
+    """MELD and MELD-Na worked examples from published pages (§7.6)."""
 
     def test_calculatorlib_example(self) -> None:
         """calculatorlib.com/meld-score-calculator example: bili 1.9, INR 1.2, Cr 1.3 -> 13."""
@@ -125,14 +125,14 @@ class TestPublishedMeldExamples:
         assert meld(labs) == 13
 
     def test_droracle_689324_corrected_to_21(self) -> None:
-        """droracle.ai 689324 (C6): bili 3.59, INR 1.99, Cr 1.3; the page says 19, its own
+        """droracle.ai 689324: bili 3.59, INR 1.99, Cr 1.3; the page says 19, its own
         terms sum to 21.48, so 21."""
         # 0.25108 + 0.378 ln 3.59 (0.48314) + 1.120 ln 1.99 (0.77071) + 0.643 = 2.14793 -> 21
         labs = normal(bilirubin_mg_dl=D("3.59"), inr=D("1.99"), creatinine_mg_dl=D("1.3"))
         assert meld(labs) == 21
 
     def test_droracle_689334_with_natural_logs_is_18(self) -> None:
-        """droracle.ai 689334 (C6): bili 2.8, INR 1.6, Cr 1.25 gives 18 with ln (the page used
+        """droracle.ai 689334: bili 2.8, INR 1.6, Cr 1.25 gives 18 with ln (the page used
         log10 and said 14)."""
         # 0.957 ln 1.25 = 0.21355; 0.378 ln 2.8 = 0.38920; 1.120 ln 1.6 = 0.52640;
         # + 0.643 = 1.77215 -> 1.8 -> 18
@@ -148,7 +148,7 @@ class TestPublishedMeldExamples:
         assert meld(labs) == 26
 
     def test_optn_literal_and_calculator_meld_na_differ_near_11(self) -> None:
-        """Clinical-sources C4: bili 1.0, INR 1.51, Cr 1.0, Na 128 -> 11 OPTN-literal, 20
+        """§7.6 (OPTN 2016 policy): bili 1.0, INR 1.51, Cr 1.0, Na 128 -> 11 OPTN-literal, 20
         unrounded."""
         # sum = 1.120 ln 1.51 (0.46156) + 0.643 = 1.10456. Literal: 1.1 -> MELD(i) 11, not > 11,
         # no sodium term -> 11. Unrounded: 11.0456 > 11 -> 11.0456 + 1.32 x 9
@@ -294,7 +294,7 @@ class TestOrganTable:
         [("5.99", 1, False), ("6", 2, False), ("12", 2, False), ("12.01", 3, True)],
     )
     def test_liver(self, bilirubin: str, score: int, failed: bool) -> None:
-        """Bilirubin < 6 -> 1; 6-12 -> 2; > 12 -> 3 and failure (12 itself is not, C1)."""
+        """Bilirubin < 6 -> 1; 6-12 -> 2; > 12 -> 3 and failure (12 itself is not)."""
         labs = normal(bilirubin_mg_dl=D(bilirubin))
         assert (subscore(labs, "liver"), organ_failures(labs)["liver"]) == (score, failed)
 
