@@ -28,6 +28,7 @@ from aclf_protocol import (
     InvalidRecordError,
     Patient,
     Sex,
+    build_plan,
     cancel_remaining,
     check_adherence,
     date_of_study_day,
@@ -71,6 +72,26 @@ def infusion_outside_window(start: date, first: date, last: date) -> Infusion:
     """Infusion 1 dated *start* with the window *first*..*last*."""
     return Infusion(number=1, study_day=1, date=start, window_start=first, window_end=last, cells=1)
 
+
+#: Calls whose dates would fall past year 9999 or before year 1 (label, call, field, value), §0.
+CALENDAR_ENDS: list[tuple[str, Callable[[], object], str, object]] = [
+    (
+        "date_of_study_day(2021-01-01, 10**8)",
+        lambda: date_of_study_day(date(2021, 1, 1), 10**8),
+        "study_day",
+        10**8,
+    ),
+    ("date_of_study_day(0001-01-01, -5)", lambda: date_of_study_day(date.min, -5), "study_day", -5),
+    ("follow_up_visits(date.max)", lambda: follow_up_visits(date.max), "study_day", 14),
+    (
+        "follow_up_visits(9999-12-18)",  # Day 14 is date.max, its window ends past it
+        lambda: follow_up_visits(date(9999, 12, 18)),
+        "start",
+        date(9999, 12, 18),
+    ),
+    ("safety_window_end(date.max)", lambda: safety_window_end(date.max), "start", date.max),
+    ("safety_window_end(text)", lambda: safety_window_end(TEXT_DATE), "start", TEXT_DATE),
+]
 
 #: Arguments that are not what they claim (label, call): each refused naming the argument.
 JUNK_ARGUMENTS: list[tuple[str, Callable[[], object]]] = [
@@ -146,6 +167,20 @@ class TestStudyDays:
         assert date_of_study_day(ref, -1) == d("2022-01-02")
         err = invalid(lambda: date_of_study_day(ref, 0))
         assert (err.field, err.value) == ("study_day", 0)
+
+
+class TestCalendarEnds:
+    """§0: a study day or window past the calendar's ends is refused by name (no OverflowError)."""
+
+    @pytest.mark.parametrize(
+        ("call", "field", "value"),
+        [(call, field, value) for _, call, field, value in CALENDAR_ENDS],
+        ids=[label for label, *_ in CALENDAR_ENDS],
+    )
+    def test_refused_by_name(self, call: Callable[[], object], field: str, value: object) -> None:
+        """The refusal names the argument and the value given."""
+        err = invalid(call)
+        assert (err.field, err.value) == (field, value)
 
 
 class TestWindows:
@@ -415,6 +450,15 @@ class TestPlanRecords:
         assert isinstance(err, InconsistentRecordError)
         assert err.field == "infusions[0].number"
 
+    def test_given_and_stopped_plan_round_trips(self) -> None:
+        """§9: a plan with a given infusion and a stop date writes and reads them back."""
+        stopped = cancel_remaining(record_infusion(PLAN, 1, START), d("2021-10-01"))
+        record = stopped.to_dict()
+        assert record["stopped_on"] == "2021-10-01"
+        assert record["infusions"][0]["given_date"] == "2021-09-30"
+        assert [i["cancelled"] for i in record["infusions"]] == [False, True, True, True]
+        assert InfusionPlan.from_dict(json.loads(json.dumps(record))) == stopped
+
     def test_total_cells_must_match(self) -> None:
         """§3.3, §9: a total of 5 cells contradicts four infusions of 2.8 x 10^7."""
         record = {**PLAN.to_dict(), "total_cells": 5}
@@ -494,6 +538,12 @@ class TestInfusionRecords:
 
 class TestProtocolVariants:
     """§1: a variant protocol changes the schedule without code changes."""
+
+    def test_build_plan_doses_by_the_variant(self) -> None:
+        """§3.2: a variant capping the dosing weight at 100 kg gives 150 kg 4e7 cells a dose."""
+        capped = attrs.evolve(NCT04822922, max_dosing_weight_kg=Decimal(100))
+        plan = build_plan(patient_id="P", arm="low", start=START, weight_kg=150, protocol=capped)
+        assert [i.cells for i in plan.infusions] == [40_000_000] * 4
 
     def test_invalid_variants(self) -> None:
         """Days must rise strictly and start with an exact Day 1."""
@@ -663,6 +713,7 @@ class TestErrorWording:
             ("given before Day 1", partial(evolve, infusions=(early,))),
             ("two infusions on Day 1", partial(evolve, infusions=twice)),
             *JUNK_ARGUMENTS,
+            *((label, call) for label, call, _, _ in CALENDAR_ENDS),
             *(
                 (
                     f"variant days {[w.study_day for w in days]}",
