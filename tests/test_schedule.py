@@ -378,6 +378,11 @@ class TestAdherence:
 class TestRecordingInfusions:
     """§4.4, §4.5: an infusion is given once, never after it is cancelled."""
 
+    def test_last_infusion_can_be_recorded(self) -> None:
+        """§4.4: numbers run 1..4 inclusive: infusion 4 is recorded on its day."""
+        plan = record_infusion(PLAN, 4, d("2021-10-09"))
+        assert plan.infusions[3].given_date == d("2021-10-09")
+
     def test_recording_refusals(self) -> None:
         """§4.4, §4.5: a bad number, an already given or a cancelled infusion say which."""
         err = invalid(lambda: record_infusion(PLAN, 5, START))
