@@ -12,14 +12,14 @@ and review the diff of ``tests/golden/`` like any other change.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from aclf_protocol import ProtocolError
+from aclf_protocol import InvalidValueError, ProtocolError
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 
@@ -101,3 +101,26 @@ def golden_json(value: Any) -> str:
     import json
 
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# Safety, schedule and enrolment
+
+
+def invalid(call: Callable[[], object]) -> InvalidValueError:
+    """The ``InvalidValueError`` that *call* raises (its ``.field``, ``.value``, ``.rule``)."""
+    err = refusal(call)
+    assert isinstance(err, InvalidValueError), f"{type(err).__name__}: {err}"
+    return err
+
+
+def error_table(cases: Iterable[tuple[str, Callable[[], object]]]) -> str:
+    """One line per ``(label, call)``: ``label => ErrorClass: message`` of the error *call* raises.
+
+    Golden files under ``tests/golden/errors/`` hold these tables: the wording of every error
+    is reviewed there, once, and the tests assert the structure (class, field, value).
+    """
+    lines = []
+    for label, call in cases:
+        err = refusal(call)
+        lines.append(f"{label} => {type(err).__name__}: {err}")
+    return "\n".join(lines) + "\n"

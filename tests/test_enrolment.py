@@ -3,14 +3,20 @@
 The worked examples enrol stage 1 on twelve consecutive days from 2021-10-01, arms in turn
 low, medium, high: ``S1-00`` (low, 10-01) ... ``S1-11`` (high, 10-12). The last safety window
 ends 2021-11-12 (10-12 + 1 month, §4.2), so stage 1 is complete from 2021-11-13.
+
+The reasons the enrolment gives (why an arm is open, why nothing is selected) are kept in
+``tests/golden/reasons/enrolment.txt``, the wording of every refusal in
+``tests/golden/errors/enrolment.txt``.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import attrs
@@ -27,7 +33,7 @@ from aclf_protocol import (
     Expectedness,
     InconsistentRecordError,
     InfusionPlan,
-    InvalidValueError,
+    PatientStatus,
     ProtocolError,
     SafetyEvent,
     Seriousness,
@@ -37,17 +43,13 @@ from aclf_protocol import (
     enrolment_status,
     select_expansion_arm,
 )
+from tests.fixtures import assert_golden, d, error_table, invalid
 from tests.strategies import SAFETY_START, arm_ids, stage1_inputs
 
 ARMS = ("low", "medium", "high")
 LAST_WINDOW_END = date(2021, 11, 12)
 EXPANSION_DAY = date(2021, 11, 13)
 EFFICACY = {"low": 1, "medium": 3, "high": 2}
-
-
-def d(text: str) -> date:
-    """A date from ISO text."""
-    return date.fromisoformat(text)
 
 
 def new_plan(patient_id: str, arm: str, start: date) -> InfusionPlan:
@@ -85,8 +87,81 @@ def reaction(
     )
 
 
+#: A trial of one patient per arm in stage 1 and one more in the expansion (4 in all).
+SMALL = attrs.evolve(NCT04822922, stage1_per_arm=1, expansion_size=1)
+#: A one-arm variant (arm 'mega') that NCT04822922 does not have.
+MEGA = attrs.evolve(NCT04822922, arms=(Arm(arm_id="mega", label="m", dose_per_kg=9),))
+
+BAD_EFFICACY: list[tuple[Any, str]] = [
+    ({"huge": 1}, "efficacy"),
+    ({"low": float("nan")}, "efficacy.low"),
+    ({"low": True}, "efficacy.low"),
+    ({"low": "good"}, "efficacy.low"),
+    ([("low", 1)], "efficacy"),
+]
+
+
+def mega_plan() -> InfusionPlan:
+    """Patient X's plan on MEGA's arm, from 2021-10-01."""
+    return build_plan(
+        patient_id="X", arm="mega", start=d("2021-10-01"), weight_kg=60, protocol=MEGA
+    )
+
+
+def small_stage1() -> list[InfusionPlan]:
+    """One patient per arm from 2021-10-01: stage 1 of the SMALL variant."""
+    return [
+        new_plan("A", "low", d("2021-10-01")),
+        new_plan("B", "medium", d("2021-10-01")),
+        new_plan("C", "high", d("2021-10-01")),
+    ]
+
+
+def expanded(n: int) -> EnrolmentState:
+    """Stage 1 plus *n* expansion patients in medium from 2021-11-13."""
+    state = stage1()
+    for k in range(n):
+        plan = new_plan(f"S2-{k}", "medium", EXPANSION_DAY + timedelta(k))
+        state = state.enrol(plan, efficacy=EFFICACY)
+    return state
+
+
+def three_given() -> EnrolmentState:
+    """S1-00 alone, with infusions 1-3 given on 10-01, 10-04 and 10-07 (Day 10 still to give)."""
+    state = stage1(1)
+    for number, when in enumerate(("2021-10-01", "2021-10-04", "2021-10-07"), start=1):
+        state = state.record_infusion("S1-00", number, d(when))
+    return state
+
+
+def reaction_in_every_arm() -> list[SafetyEvent]:
+    """A serious reaction on 10-25 in S1-00, S1-01 and S1-02 (one per arm)."""
+    return [reaction(f"S1-{k:02d}", "2021-10-25", event_id=f"SAE-{k}") for k in range(3)]
+
+
+def pending_in_treatment() -> SafetyEvent:
+    """S1-04's serious event of 10-06 (its Day 3), not yet assessed: R2."""
+    return reaction("S1-04", "2021-10-06", causality=Causality.NOT_ASSESSED)
+
+
+def arm(arm_id: str, efficacy: object, *reactions: str) -> dict[str, object]:
+    """The record of one arm's safety verdict, written by hand."""
+    return {
+        "arm_id": arm_id,
+        "acceptable": not reactions,
+        "reactions": list(reactions),
+        "efficacy": efficacy,
+    }
+
+
+def two_expanded_arms() -> list[InfusionPlan]:
+    """Five patients in low and five in medium from SAFETY_START: two arms beyond stage 1."""
+    plans = [new_plan(f"L{k}", "low", SAFETY_START) for k in range(5)]
+    return plans + [new_plan(f"M{k}", "medium", SAFETY_START) for k in range(5)]
+
+
 class TestStage1:
-    """§8 stage 1: four patients in each arm."""
+    """§8 stage 1: four patients in each arm, then one month of safety windows."""
 
     def test_twelve_fill_stage_1(self) -> None:
         """Twelve patients, four per arm, stage 1 full; the windows end 2021-11-12."""
@@ -106,37 +181,58 @@ class TestStage1:
         assert status.may_enrol
 
     def test_full_arm_is_refused(self) -> None:
-        """A fifth low-dose patient in stage 1 is refused; the open arms are named."""
+        """A fifth low-dose patient in stage 1 is refused, naming the arm."""
         state = stage1(10)  # low has 4 (S1-00, 03, 06, 09)
-        with pytest.raises(InvalidValueError, match=r"^arm_id: arm is closed; open arms: medium"):
-            state.enrol(new_plan("NEW", "low", d("2021-10-11")))
+        err = invalid(lambda: state.enrol(new_plan("NEW", "low", d("2021-10-11"))))
+        assert (err.field, err.value) == ("arm_id", "low")
+        assert state.status(on=d("2021-10-11")).open_arms == ("medium", "high")
 
     def test_same_patient_twice(self) -> None:
-        """A patient is enrolled once."""
-        with pytest.raises(InconsistentRecordError, match=r"^patient_id: is already enrolled"):
-            stage1(3).enrol(new_plan("S1-01", "high", d("2021-10-04")))
+        """§8: a patient is enrolled once."""
+        err = invalid(lambda: stage1(3).enrol(new_plan("S1-01", "high", d("2021-10-04"))))
+        assert isinstance(err, InconsistentRecordError)
+        assert (err.field, err.value) == ("patient_id", "S1-01")
 
     def test_arm_outside_the_protocol(self) -> None:
         """A plan on an arm the protocol does not have is refused."""
-        variant = attrs.evolve(NCT04822922, arms=(Arm(arm_id="mega", label="m", dose_per_kg=9),))
-        odd = build_plan(
-            patient_id="X", arm="mega", start=d("2021-10-01"), weight_kg=60, protocol=variant
-        )
-        with pytest.raises(InvalidValueError, match=r"^arm: "):
-            enrol([], odd)
+        assert invalid(lambda: enrol([], mega_plan())).field == "arm"
 
-    def test_nobody_before_the_windows_end(self) -> None:
-        """Boundary: on 2021-11-12 stage 1 is still in its safety windows."""
-        with pytest.raises(InvalidValueError, match=r"safety windows run to 2021-11-12"):
-            stage1().enrol(new_plan("NEW", "medium", LAST_WINDOW_END), efficacy=EFFICACY)
+    def test_enrol_needs_a_plan(self) -> None:
+        """§8: a dict is not a plan."""
+        bad: Any = {"patient_id": "X"}
+        err = invalid(lambda: enrol([], bad))
+        assert (err.field, err.value) == ("plan", bad)
+
+    @pytest.mark.parametrize("efficacy", [None, EFFICACY])
+    def test_nobody_before_the_windows_end(self, efficacy: dict[str, int] | None) -> None:
+        """Boundary: on 2021-11-12 stage 1 is still in its safety windows: no arm is open."""
+        plan = new_plan("NEW", "medium", LAST_WINDOW_END)
+        err = invalid(lambda: stage1().enrol(plan, efficacy=efficacy))
+        assert (err.field, err.value) == ("arm_id", "medium")
+        status = stage1().status(on=LAST_WINDOW_END, efficacy=EFFICACY)
+        assert status.open_arms == ()
+        assert status.selection is not None
+        assert status.selection.outcome is ExpansionOutcome.STAGE1_INCOMPLETE
 
     def test_complete_the_day_after(self) -> None:
         """Boundary: on 2021-11-13 stage 1 is complete."""
         assert stage1().status(on=EXPANSION_DAY).stage1_complete
         assert not stage1().status(on=LAST_WINDOW_END).stage1_complete
 
+    def test_plans_must_be_a_list(self) -> None:
+        """§9: one plan where a list belongs is refused as 'plans' by every entry point."""
+        plan: Any = new_plan("X", "low", d("2021-10-01"))
+        calls: list[Callable[[], object]] = [
+            lambda: select_expansion_arm(plan, (), {}, on=EXPANSION_DAY),
+            lambda: enrolment_status(plan, on=EXPANSION_DAY),
+            lambda: enrol(plan, plan),
+        ]
+        for call in calls:
+            err = invalid(call)
+            assert (err.field, err.value) == ("plans", plan)
 
-class TestSelection:
+
+class TestExpansionArm:
     """§8: the acceptable arm with the best efficacy; ties to the lower dose."""
 
     def test_best_efficacy_wins(self) -> None:
@@ -171,6 +267,17 @@ class TestSelection:
         assert selection.acceptable == ("medium", "high")
         assert selection.arms[0].reactions == ("SAE-1",)
 
+    def test_reaction_on_day_1_counts_against_the_arm(self) -> None:
+        """§4.2, §8: the safety window starts on Day 1; a reaction that day rules low out."""
+        selection = select_expansion_arm(
+            stage1().plans, [reaction("S1-00", "2021-10-01")], EFFICACY, on=EXPANSION_DAY
+        )
+        assert [(a.arm_id, a.reactions) for a in selection.arms] == [
+            ("low", ("SAE-1",)),
+            ("medium", ()),
+            ("high", ()),
+        ]
+
     def test_unassessed_reaction_counts_against_the_arm(self) -> None:
         """§6.2: not yet assessed counts as a reaction (outside treatment: no R2)."""
         event = reaction("S1-01", "2021-10-25", causality=Causality.NOT_ASSESSED)
@@ -198,9 +305,10 @@ class TestSelection:
         assert selection.arm_id == "medium"
 
     def test_acceptable_arm_without_efficacy(self) -> None:
-        """§8: an acceptable arm with no efficacy figure is a ProtocolError."""
-        with pytest.raises(InvalidValueError, match=r"^efficacy: .*'high'"):
-            select_expansion_arm(stage1().plans, (), {"low": 1, "medium": 2}, on=EXPANSION_DAY)
+        """§8: an acceptable arm with no efficacy figure is refused, naming the arm."""
+        efficacy = {"low": 1, "medium": 2}
+        err = invalid(lambda: select_expansion_arm(stage1().plans, (), efficacy, on=EXPANSION_DAY))
+        assert (err.field, err.value) == ("efficacy", "high")
 
     def test_unacceptable_arm_needs_no_efficacy(self) -> None:
         """An arm ruled out needs no figure."""
@@ -212,57 +320,59 @@ class TestSelection:
 
     def test_no_acceptable_arm(self) -> None:
         """A reaction in every arm: no expansion, nobody enrolled."""
-        events = [reaction(f"S1-{k:02d}", "2021-10-25", event_id=f"SAE-{k}") for k in range(3)]
+        events = reaction_in_every_arm()
         state = stage1()
         for event in events:
             state = state.report(event)
         selection = select_expansion_arm(state.plans, events, {}, on=EXPANSION_DAY)
         assert selection.outcome is ExpansionOutcome.NO_ACCEPTABLE_ARM
         assert selection.arm_id is None
+        assert selection.acceptable == ()
         status = state.status(on=EXPANSION_DAY, efficacy={})
         assert status.open_arms == ()
-        assert "every arm had a serious reaction" in status.reason
+        assert status.selection == selection
 
     def test_nothing_selected_before_completion(self) -> None:
-        """Before the windows end the outcome says stage 1 is incomplete."""
+        """Before the windows end, or with stage 1 not full, stage 1 is incomplete."""
         selection = select_expansion_arm(stage1().plans, (), EFFICACY, on=LAST_WINDOW_END)
         assert selection.outcome is ExpansionOutcome.STAGE1_INCOMPLETE
-        assert "2021-11-13" in selection.reason
-        partial = select_expansion_arm(stage1(11).plans, (), EFFICACY, on=EXPANSION_DAY)
-        assert partial.outcome is ExpansionOutcome.STAGE1_INCOMPLETE
+        not_full = select_expansion_arm(stage1(11).plans, (), EFFICACY, on=EXPANSION_DAY)
+        assert not_full.outcome is ExpansionOutcome.STAGE1_INCOMPLETE
+        assert not_full.reason != selection.reason  # two reasons (golden file)
 
-    @pytest.mark.parametrize(
-        ("efficacy", "field"),
-        [
-            ({"huge": 1}, "efficacy"),
-            ({"low": float("nan")}, "efficacy.low"),
-            ({"low": True}, "efficacy.low"),
-            ({"low": "good"}, "efficacy.low"),
-            ([("low", 1)], "efficacy"),
-        ],
-    )
+    @pytest.mark.parametrize(("efficacy", "field"), BAD_EFFICACY)
     def test_bad_efficacy(self, efficacy: Any, field: str) -> None:
         """Efficacy maps protocol arm ids to finite numbers."""
-        with pytest.raises(InvalidValueError) as info:
-            select_expansion_arm(stage1().plans, (), efficacy, on=EXPANSION_DAY)
-        assert info.value.field == field
+        err = invalid(lambda: select_expansion_arm(stage1().plans, (), efficacy, on=EXPANSION_DAY))
+        assert err.field == field
+        err = invalid(lambda: enrolment_status([], on=EXPANSION_DAY, efficacy=efficacy))
+        assert err.field == field
+
+    def test_selection_reads_the_protocol_for_the_stop_rules(self) -> None:
+        """§1: a plan on a one-arm variant's arm is judged under that variant, not refused."""
+        plan = mega_plan()
+        selection = select_expansion_arm([plan], (), {"mega": 1}, on=EXPANSION_DAY, protocol=MEGA)
+        assert selection.outcome is ExpansionOutcome.STAGE1_INCOMPLETE
 
 
-class TestStopsAndEnrolment:
-    """§8: a suspended or terminated study enrols no one and selects nothing."""
+class TestStoppedStudy:
+    """§8, §6.5: a suspended or terminated study enrols no one and selects nothing."""
 
     def test_suspended_study_enrols_no_one(self) -> None:
         """An unassessed SAE in treatment (R2) closes enrolment in stage 1."""
-        state = stage1(5).report(reaction("S1-04", "2021-10-06", causality=Causality.NOT_ASSESSED))
+        state = stage1(5).report(pending_in_treatment())
         status = state.status(on=d("2021-10-06"))
         assert status.decision is StudyDecision.SUSPEND
         assert status.open_arms == ()
-        with pytest.raises(InvalidValueError, match=r"suspended since 2021-10-06 \(R2\)"):
-            state.enrol(new_plan("NEW", "high", d("2021-10-06")))
+        err = invalid(lambda: state.enrol(new_plan("NEW", "high", d("2021-10-06"))))
+        assert (err.field, err.value) == ("arm_id", "high")
+        selection = state.status(on=d("2021-10-07"), efficacy=EFFICACY).selection
+        assert selection is not None
+        assert selection.outcome is ExpansionOutcome.STUDY_SUSPENDED
 
     def test_suspension_lifts_after_assessment(self) -> None:
         """Assessed unrelated: enrolment resumes."""
-        pending = reaction("S1-04", "2021-10-06", causality=Causality.NOT_ASSESSED)
+        pending = pending_in_treatment()
         assessed = attrs.evolve(
             pending, awareness_date=d("2021-10-08"), causality=Causality.UNRELATED
         )
@@ -277,8 +387,10 @@ class TestStopsAndEnrolment:
         selection = select_expansion_arm(state.plans, state.events, EFFICACY, on=EXPANSION_DAY)
         assert selection.outcome is ExpansionOutcome.STUDY_TERMINATED
         assert selection.arm_id is None
-        with pytest.raises(InvalidValueError, match=r"terminated \(R1\)"):
-            state.enrol(new_plan("NEW", "medium", EXPANSION_DAY), efficacy=EFFICACY)
+        plan = new_plan("NEW", "medium", EXPANSION_DAY)
+        err = invalid(lambda: state.enrol(plan, efficacy=EFFICACY))
+        assert (err.field, err.value) == ("arm_id", "medium")
+        assert state.status(on=EXPANSION_DAY, efficacy=EFFICACY).open_arms == ()
 
     def test_suspended_selection(self) -> None:
         """A suspension at the end of stage 1 holds the selection."""
@@ -289,92 +401,101 @@ class TestStopsAndEnrolment:
         assert selection.outcome is ExpansionOutcome.STUDY_SUSPENDED
 
 
-class TestExpansion:
+class TestExpansionStage:
     """§8 stage 2: four more in the selected arm, sixteen in all."""
-
-    def expanded(self, n: int) -> EnrolmentState:
-        """Stage 1 plus *n* expansion patients in medium from 2021-11-13."""
-        state = stage1()
-        for k in range(n):
-            plan = new_plan(f"S2-{k}", "medium", EXPANSION_DAY + timedelta(k))
-            state = state.enrol(plan, efficacy=EFFICACY)
-        return state
 
     def test_four_more_in_the_selected_arm(self) -> None:
         """Medium receives S2-0..S2-3: sixteen in all, then the target is reached."""
-        state = self.expanded(4)
+        state = expanded(4)
         status = state.status(on=d("2021-11-20"), efficacy=EFFICACY)
         assert status.counts == {"low": 4, "medium": 8, "high": 4}
         assert status.total == 16
+        assert status.open_arms == ()
         assert status.arms[1].expansion == ("S2-0", "S2-1", "S2-2", "S2-3")
-        with pytest.raises(InvalidValueError, match=r"target of 16 is reached"):
-            state.enrol(new_plan("S2-4", "medium", d("2021-11-20")), efficacy=EFFICACY)
+        plan = new_plan("S2-4", "medium", d("2021-11-20"))
+        err = invalid(lambda: state.enrol(plan, efficacy=EFFICACY))
+        assert (err.field, err.value) == ("arm_id", "medium")
 
     def test_other_arms_are_closed(self) -> None:
         """During the expansion only the selected arm is open."""
-        with pytest.raises(InvalidValueError, match=r"^arm_id: arm is closed; open arms: medium"):
-            self.expanded(1).enrol(new_plan("X", "low", d("2021-11-20")), efficacy=EFFICACY)
+        state = expanded(1)
+        assert state.status(on=d("2021-11-20"), efficacy=EFFICACY).open_arms == ("medium",)
+        plan = new_plan("X", "low", d("2021-11-20"))
+        err = invalid(lambda: state.enrol(plan, efficacy=EFFICACY))
+        assert (err.field, err.value) == ("arm_id", "low")
 
     def test_no_efficacy_no_expansion(self) -> None:
         """Without efficacy figures the expansion arm cannot be chosen."""
         status = stage1().status(on=EXPANSION_DAY)
         assert status.selection is None
         assert status.open_arms == ()
-        assert "efficacy figures are needed" in status.reason
-        with pytest.raises(InvalidValueError, match=r"efficacy figures are needed"):
-            stage1().enrol(new_plan("X", "medium", EXPANSION_DAY))
+        err = invalid(lambda: stage1().enrol(new_plan("X", "medium", EXPANSION_DAY)))
+        assert (err.field, err.value) == ("arm_id", "medium")
 
     def test_expansion_locked_to_its_arm(self) -> None:
         """A reaction learnt of later rules medium out: the expansion stops, it does not move."""
-        state = self.expanded(2).report(
+        state = expanded(2).report(
             reaction("S1-01", "2021-10-20", aware="2021-11-16", event_id="LATE")
         )
         status = state.status(on=d("2021-11-16"), efficacy=EFFICACY)
         assert status.selection is not None
         assert status.selection.arm_id == "high"
         assert status.open_arms == ()
-        assert "expansion began in arm 'medium'" in status.reason
+
+    def test_target_reached_in_a_variant(self) -> None:
+        """§8: in the four-patient variant the fourth patient reaches the target."""
+        plans = [*small_stage1(), new_plan("D", "low", d("2021-11-02"))]
+        status = enrolment_status(plans, on=d("2021-11-03"), protocol=SMALL)
+        assert status.total == 4
+        assert status.open_arms == ()
 
     def test_to_dict_is_json(self) -> None:
         """The status writes as JSON with the selection."""
-        record = self.expanded(1).status(on=d("2021-11-14"), efficacy=EFFICACY).to_dict()
+        record = expanded(1).status(on=d("2021-11-14"), efficacy=EFFICACY).to_dict()
         assert json.loads(json.dumps(record)) == record
         assert record["selection"]["arm_id"] == "medium"
         assert record["open_arms"] == ["medium"]
         assert record["total"] == 13
 
 
-class TestRecord:
-    """The enrolment record itself must be possible under §8."""
+class TestEnrolmentLimits:
+    """§8: the enrolment record itself must be possible."""
 
     def test_two_expanded_arms(self) -> None:
-        """Five in low and five in medium cannot both be."""
-        plans = [new_plan(f"L{k}", "low", SAFETY_START) for k in range(5)]
-        plans += [new_plan(f"M{k}", "medium", SAFETY_START) for k in range(5)]
-        with pytest.raises(InconsistentRecordError, match=r"^plans: .*only one arm"):
-            enrolment_status(plans, on=SAFETY_START)
+        """Five in low and five in medium cannot both be beyond stage 1."""
+        err = invalid(lambda: enrolment_status(two_expanded_arms(), on=SAFETY_START))
+        assert isinstance(err, InconsistentRecordError)
+        assert (err.field, err.value) == ("plans", ["low", "medium"])
 
     def test_arm_beyond_eight(self) -> None:
         """No arm holds more than 4 + 4."""
         plans = [new_plan(f"L{k}", "low", SAFETY_START) for k in range(9)]
-        with pytest.raises(InconsistentRecordError, match=r"^plans: .*at most 4 \+ 4"):
-            enrolment_status(plans, on=SAFETY_START)
+        err = invalid(lambda: enrolment_status(plans, on=SAFETY_START))
+        assert isinstance(err, InconsistentRecordError)
+        assert (err.field, err.value) == ("plans", "low")
 
     def test_beyond_the_target(self) -> None:
         """No record holds more than sixteen."""
         plans = [new_plan(f"P{k}", ARMS[k % 3], SAFETY_START) for k in range(17)]
-        with pytest.raises(InconsistentRecordError, match=r"^plans: more patients .* 16"):
-            enrolment_status(plans, on=SAFETY_START)
+        err = invalid(lambda: enrolment_status(plans, on=SAFETY_START))
+        assert isinstance(err, InconsistentRecordError)
+        assert (err.field, err.value) == ("plans", 17)
 
 
-class TestState:
-    """EnrolmentState: checked, immutable transitions (§6.5, §8)."""
+class TestStateTransitions:
+    """§6.5, §6.6: EnrolmentState's checked, immutable transitions."""
 
     def test_infusion_refused_while_suspended(self) -> None:
-        """No infusion may be given while the study is suspended."""
+        """§6.5: an unassessed SAE on 10-03 suspends; an infusion on 10-04 is refused."""
         state = stage1(2).report(reaction("S1-00", "2021-10-03", causality=Causality.NOT_ASSESSED))
-        with pytest.raises(InvalidValueError, match=r"^given_on: no infusion .* suspended"):
-            state.record_infusion("S1-00", 2, d("2021-10-04"))
+        err = invalid(lambda: state.record_infusion("S1-00", 2, d("2021-10-04")))
+        assert (err.field, err.value) == ("given_on", d("2021-10-04"))
+
+    def test_infusion_refused_while_terminated(self) -> None:
+        """§6.5: a probable SAE on 10-03 terminates; an infusion on 10-05 is refused."""
+        state = stage1(2).report(reaction("S1-00", "2021-10-03"))
+        err = invalid(lambda: state.record_infusion("S1-01", 2, d("2021-10-05")))
+        assert (err.field, err.value) == ("given_on", d("2021-10-05"))
 
     def test_infusion_before_the_report_is_fine(self) -> None:
         """An infusion given before the site learnt of the event is recorded."""
@@ -385,15 +506,349 @@ class TestState:
         assert after.plans[0].infusions[1].given_date == d("2021-10-04")
         assert state.plans[0].infusions[1].given_date is None  # the old state is unchanged
 
+    def test_late_infusion_that_would_extend_the_period(self) -> None:
+        """§6.6: a Day-12 reaction is outside Day 1-10, but a fourth dose on 10-12 brings it in."""
+        state = three_given().report(reaction("S1-00", "2021-10-12"))
+        assert state.evaluate(on=d("2021-10-12")).decision is StudyDecision.CONTINUE
+        err = invalid(lambda: state.record_infusion("S1-00", 4, d("2021-10-12")))
+        assert (err.field, err.value) == ("given_on", d("2021-10-12"))
+        assert err.rule.endswith(" SAE-1 (R1)")
+
+    def test_late_infusion_names_every_event(self) -> None:
+        """§6.6: two Day-12 reactions are both named, comma-separated."""
+        state = three_given().report(reaction("S1-00", "2021-10-12"))
+        state = state.report(reaction("S1-00", "2021-10-12", event_id="SAE-2"))
+        err = invalid(lambda: state.record_infusion("S1-00", 4, d("2021-10-12")))
+        assert err.rule.endswith(" SAE-1, SAE-2 (R1)")
+
     def test_report_for_an_unknown_patient(self) -> None:
         """An event needs the patient's plan."""
-        with pytest.raises(InvalidValueError, match=r"patient_id: has no infusion plan"):
-            stage1(2).report(reaction("NOBODY", "2021-10-03"))
+        err = invalid(lambda: stage1(2).report(reaction("NOBODY", "2021-10-03")))
+        assert err.field.endswith("patient_id")
+        assert err.value == "NOBODY"
 
     def test_unknown_patient_infusion(self) -> None:
         """Recording an infusion for nobody is an error."""
-        with pytest.raises(InvalidValueError, match=r"^patient_id: "):
-            stage1(2).record_infusion("NOBODY", 1, d("2021-10-03"))
+        err = invalid(lambda: stage1(2).record_infusion("NOBODY", 1, d("2021-10-03")))
+        assert (err.field, err.value) == ("patient_id", "NOBODY")
+
+    def test_state_evaluate_passes_done_marks(self) -> None:
+        """§6.5: the state's evaluation honours the done marks given to it."""
+        state = stage1(1).report(reaction("S1-00", "2021-10-03", causality=Causality.UNRELATED))
+        result = state.evaluate(on=d("2021-10-06"), done=[("SAE-1", "sae_to_sponsor")])
+        assert result.decision is StudyDecision.CONTINUE
+        assert [(o.event_id, o.done, o.overdue) for o in result.obligations] == [
+            ("SAE-1", True, False)
+        ]
+
+
+class TestVariantProtocol:
+    """§1: every enrolment function reads the trial's numbers from ``protocol=``."""
+
+    def test_status(self) -> None:
+        """§8: one per arm fills stage 1 of SMALL; complete from 11-02."""
+        status = enrolment_status(small_stage1(), on=d("2021-11-02"), protocol=SMALL)
+        assert (status.stage1_full, status.stage1_complete) == (True, True)
+        assert status.stage1_safety_end == d("2021-11-01")
+
+    def test_selection(self) -> None:
+        """§8: SMALL selects medium on 11-02 with the module's efficacy figures."""
+        selection = select_expansion_arm(
+            small_stage1(), (), EFFICACY, on=d("2021-11-02"), protocol=SMALL
+        )
+        assert selection.arm_id == "medium"
+
+    def test_enrol_and_state(self) -> None:
+        """§8: SMALL lets a fourth patient into medium, in enrol and in EnrolmentState."""
+        fourth = new_plan("D", "medium", d("2021-11-02"))
+        assert len(enrol(small_stage1(), fourth, efficacy=EFFICACY, protocol=SMALL)) == 4
+        state = EnrolmentState(plans=tuple(small_stage1()), protocol=SMALL)
+        assert state.enrol(fourth, efficacy=EFFICACY).status(on=d("2021-11-02")).total == 4
+
+    def test_status_reads_the_safety_window(self) -> None:
+        """§4.2, §8: with two-month windows stage 1 of SMALL runs to 12-01."""
+        longer = attrs.evolve(SMALL, safety_window_months=2)
+        status = enrolment_status(small_stage1(), on=d("2021-11-02"), protocol=longer)
+        assert status.stage1_safety_end == d("2021-12-01")
+        assert not status.stage1_complete
+
+    def test_state_reads_its_protocol(self) -> None:
+        """§1: a one-arm variant's plan passes every transition of a state built on it."""
+        state = EnrolmentState(protocol=MEGA).enrol(mega_plan())
+        state = state.record_infusion("X", 1, d("2021-10-01"))
+        state = state.report(reaction("X", "2021-10-02", causality=Causality.UNRELATED))
+        assert state.evaluate(on=d("2021-10-02")).status == {"X": PatientStatus.ACTIVE}
+        assert state.status(on=d("2021-10-02")).counts == {"mega": 1}
+
+
+class TestStatusRecords:
+    """§8, §9: the selection and the status records, worked by hand."""
+
+    def test_selection_record(self) -> None:
+        """§8: a reaction in high (Day 18 of S1-02) rules it out; medium's 2.5 beats low's 1."""
+        selection = select_expansion_arm(
+            stage1().plans,
+            [reaction("S1-02", "2021-10-20")],
+            {"low": 1, "medium": Decimal("2.5")},
+            on=EXPANSION_DAY,
+        )
+        record = selection.to_dict()
+        assert isinstance(record.pop("reason"), str)
+        assert record == {
+            "on": "2021-11-13",
+            "outcome": "selected",
+            "arm_id": "medium",
+            "arms": [arm("low", 1), arm("medium", 2.5), arm("high", None, "SAE-1")],
+        }
+
+    def test_status_record_during_the_expansion(self) -> None:
+        """§8: stage 1 complete, S2-0 enrolled in medium on 11-13, medium still open on 11-14."""
+        state = stage1().enrol(new_plan("S2-0", "medium", EXPANSION_DAY), efficacy=EFFICACY)
+        record = state.status(on=d("2021-11-14"), efficacy=EFFICACY).to_dict()
+        reason, selection_reason = record.pop("reason"), record["selection"].pop("reason")
+        assert reason == f"expansion: {selection_reason}"
+        assert record == {
+            "on": "2021-11-14",
+            "decision": "continue",
+            "arms": [
+                {
+                    "arm_id": "low",
+                    "stage1": ["S1-00", "S1-03", "S1-06", "S1-09"],
+                    "expansion": [],
+                },
+                {
+                    "arm_id": "medium",
+                    "stage1": ["S1-01", "S1-04", "S1-07", "S1-10"],
+                    "expansion": ["S2-0"],
+                },
+                {
+                    "arm_id": "high",
+                    "stage1": ["S1-02", "S1-05", "S1-08", "S1-11"],
+                    "expansion": [],
+                },
+            ],
+            "total": 13,
+            "stage1_full": True,
+            "stage1_safety_end": "2021-11-12",
+            "stage1_complete": True,
+            "selection": {
+                "on": "2021-11-14",
+                "outcome": "selected",
+                "arm_id": "medium",
+                "arms": [arm("low", 1), arm("medium", 3), arm("high", 2)],
+            },
+            "open_arms": ["medium"],
+        }
+
+    def test_status_record_while_filling(self) -> None:
+        """§8: two patients in, no efficacy: no selection, no safety end yet, all arms open."""
+        record = stage1(2).status(on=d("2021-10-02")).to_dict()
+        assert isinstance(record.pop("reason"), str)
+        assert record == {
+            "on": "2021-10-02",
+            "decision": "continue",
+            "arms": [
+                {"arm_id": "low", "stage1": ["S1-00"], "expansion": []},
+                {"arm_id": "medium", "stage1": ["S1-01"], "expansion": []},
+                {"arm_id": "high", "stage1": [], "expansion": []},
+            ],
+            "total": 2,
+            "stage1_full": False,
+            "stage1_safety_end": None,
+            "stage1_complete": False,
+            "selection": None,
+            "open_arms": ["low", "medium", "high"],
+        }
+
+
+class TestReasonWording:
+    """§8, §6.5: why an arm is open or nothing is selected; the sentences are the golden file."""
+
+    def test_reason_wording(self) -> None:
+        """One line per situation: the status and selection reasons (golden/reasons/enrolment)."""
+        terminated = stage1().report(reaction("S1-11", "2021-10-14"))
+        suspended = stage1(5).report(pending_in_treatment())
+        expanding = stage1().enrol(new_plan("S2-0", "medium", EXPANSION_DAY), efficacy=EFFICACY)
+        locked = expanded(2).report(
+            reaction("S1-01", "2021-10-20", aware="2021-11-16", event_id="LATE")
+        )
+        longer = attrs.evolve(SMALL, safety_window_months=2)
+        four = [*small_stage1(), new_plan("D", "low", d("2021-11-02"))]
+        statuses = [
+            ("filling, 2 in, 10-02", stage1(2).status(on=d("2021-10-02"))),
+            ("full, in windows, 11-12", stage1().status(on=LAST_WINDOW_END, efficacy=EFFICACY)),
+            ("complete, no efficacy", stage1().status(on=EXPANSION_DAY)),
+            (
+                "complete, reaction in every arm",
+                enrolment_status(
+                    stage1().plans, reaction_in_every_arm(), on=EXPANSION_DAY, efficacy={}
+                ),
+            ),
+            ("expansion, S2-0 in, 11-14", expanding.status(on=d("2021-11-14"), efficacy=EFFICACY)),
+            ("expansion locked, 11-16", locked.status(on=d("2021-11-16"), efficacy=EFFICACY)),
+            ("target reached, 16 in", expanded(4).status(on=d("2021-11-20"), efficacy=EFFICACY)),
+            ("terminated (R1)", terminated.status(on=EXPANSION_DAY, efficacy=EFFICACY)),
+            ("suspended (R2), 10-07", suspended.status(on=d("2021-10-07"), efficacy=EFFICACY)),
+            (
+                "SMALL, target of 4 reached",
+                enrolment_status(four, on=d("2021-11-03"), protocol=SMALL),
+            ),
+            (
+                "SMALL, two-month windows",
+                enrolment_status(small_stage1(), on=d("2021-11-02"), protocol=longer),
+            ),
+        ]
+        lines = []
+        for label, status in statuses:
+            lines.append(f"status {label} => {status.reason}")
+            if status.selection is not None:
+                lines.append(f"selection {label} => {status.selection.reason}")
+        selections = [
+            (
+                "high ruled out, medium 2.5",
+                select_expansion_arm(
+                    stage1().plans,
+                    [reaction("S1-02", "2021-10-20")],
+                    {"low": 1, "medium": Decimal("2.5")},
+                    on=EXPANSION_DAY,
+                ),
+            ),
+            (
+                "11 in stage 1",
+                select_expansion_arm(stage1(11).plans, (), EFFICACY, on=EXPANSION_DAY),
+            ),
+            ("on 11-12", select_expansion_arm(stage1().plans, (), EFFICACY, on=LAST_WINDOW_END)),
+        ]
+        lines += [f"selection {label} => {s.reason}" for label, s in selections]
+        assert_golden("reasons/enrolment.txt", "\n".join(lines) + "\n")
+
+
+class TestErrorWording:
+    """§0: every refusal names field, rule and value; the wording is the golden file."""
+
+    def test_error_wording(self) -> None:
+        """One line per refused call, class and full message (golden/errors/enrolment.txt)."""
+        plans = stage1().plans
+        not_a_plan: Any = {"patient_id": "X"}
+        one_plan: Any = new_plan("X", "low", d("2021-10-01"))
+        suspended = stage1(2).report(
+            reaction("S1-00", "2021-10-03", causality=Causality.NOT_ASSESSED)
+        )
+        terminated = stage1(2).report(reaction("S1-00", "2021-10-03"))
+        late = three_given().report(reaction("S1-00", "2021-10-12"))
+        later = late.report(reaction("S1-00", "2021-10-12", event_id="SAE-2"))
+        cases: list[tuple[str, Callable[[], object]]] = [
+            *(
+                (
+                    f"select, efficacy {e!r}",
+                    partial(select_expansion_arm, plans, (), e, on=EXPANSION_DAY),
+                )
+                for e, _ in BAD_EFFICACY
+            ),
+            *(
+                (
+                    f"status, efficacy {e!r}",
+                    partial(enrolment_status, [], on=EXPANSION_DAY, efficacy=e),
+                )
+                for e, _ in BAD_EFFICACY
+            ),
+            (
+                "select, no figure for high",
+                partial(select_expansion_arm, plans, (), {"low": 1, "medium": 2}, on=EXPANSION_DAY),
+            ),
+            ("select, one plan", partial(select_expansion_arm, one_plan, (), {}, on=EXPANSION_DAY)),
+            ("status, one plan", partial(enrolment_status, one_plan, on=EXPANSION_DAY)),
+            ("enrol, one plan", partial(enrol, one_plan, one_plan)),
+            ("enrol a dict", partial(enrol, [], not_a_plan)),
+            ("enrol on arm 'mega'", partial(enrol, [], mega_plan())),
+            (
+                "enrol S1-01 twice",
+                partial(stage1(3).enrol, new_plan("S1-01", "high", d("2021-10-04"))),
+            ),
+            ("enrol a 5th low", partial(stage1(10).enrol, new_plan("NEW", "low", d("2021-10-11")))),
+            ("enrol on 11-12", partial(stage1().enrol, new_plan("NEW", "medium", LAST_WINDOW_END))),
+            (
+                "enrol on 11-12 with efficacy",
+                partial(
+                    stage1().enrol, new_plan("NEW", "medium", LAST_WINDOW_END), efficacy=EFFICACY
+                ),
+            ),
+            (
+                "enrol without efficacy",
+                partial(stage1().enrol, new_plan("X", "medium", EXPANSION_DAY)),
+            ),
+            (
+                "enrol while suspended",
+                partial(
+                    stage1(5).report(pending_in_treatment()).enrol,
+                    new_plan("NEW", "high", d("2021-10-06")),
+                ),
+            ),
+            (
+                "enrol while terminated",
+                partial(
+                    stage1().report(reaction("S1-11", "2021-10-14")).enrol,
+                    new_plan("NEW", "medium", EXPANSION_DAY),
+                    efficacy=EFFICACY,
+                ),
+            ),
+            (
+                "enrol low in the expansion",
+                partial(
+                    expanded(1).enrol, new_plan("X", "low", d("2021-11-20")), efficacy=EFFICACY
+                ),
+            ),
+            (
+                "enrol a 17th",
+                partial(
+                    expanded(4).enrol,
+                    new_plan("S2-4", "medium", d("2021-11-20")),
+                    efficacy=EFFICACY,
+                ),
+            ),
+            (
+                "status, two expanded arms",
+                partial(enrolment_status, two_expanded_arms(), on=SAFETY_START),
+            ),
+            (
+                "status, nine in low",
+                partial(
+                    enrolment_status,
+                    [new_plan(f"L{k}", "low", SAFETY_START) for k in range(9)],
+                    on=SAFETY_START,
+                ),
+            ),
+            (
+                "status, seventeen",
+                partial(
+                    enrolment_status,
+                    [new_plan(f"P{k}", ARMS[k % 3], SAFETY_START) for k in range(17)],
+                    on=SAFETY_START,
+                ),
+            ),
+            (
+                "infusion while suspended",
+                partial(suspended.record_infusion, "S1-00", 2, d("2021-10-04")),
+            ),
+            (
+                "infusion while terminated",
+                partial(terminated.record_infusion, "S1-01", 2, d("2021-10-05")),
+            ),
+            (
+                "late infusion over SAE-1",
+                partial(late.record_infusion, "S1-00", 4, d("2021-10-12")),
+            ),
+            (
+                "late infusion over SAE-1, SAE-2",
+                partial(later.record_infusion, "S1-00", 4, d("2021-10-12")),
+            ),
+            ("report for NOBODY", partial(stage1(2).report, reaction("NOBODY", "2021-10-03"))),
+            (
+                "infusion for NOBODY",
+                partial(stage1(2).record_infusion, "NOBODY", 1, d("2021-10-03")),
+            ),
+        ]
+        assert_golden("errors/enrolment.txt", error_table(cases))
 
 
 class TestEnrolmentLaws:

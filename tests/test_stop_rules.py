@@ -9,12 +9,17 @@ RJ-001   low     2021-10-01  10-01, 10-04, 10-07, 10-10
 RJ-002   medium  2021-10-03  10-03, 10-06, 10-09, 10-12
 RJ-003   high    2021-10-05  10-05, 10-08, 10-11, 10-14
 =======  ======  ==========  ========================================
+
+Dates written ``MM-DD`` are in 2021 (:func:`day`). The wording of every refusal is kept in
+``tests/golden/errors/stop_rules.txt``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import attrs
@@ -26,10 +31,10 @@ from aclf_protocol import (
     NCT04822922,
     Arm,
     Causality,
+    EventOutcome,
     Expectedness,
     InconsistentRecordError,
     InfusionPlan,
-    InvalidValueError,
     ObligationKind,
     PatientStatus,
     SafetyEvent,
@@ -42,6 +47,7 @@ from aclf_protocol import (
     record_infusion,
     treatment_period_end,
 )
+from tests.fixtures import assert_golden, d, error_table, invalid
 from tests.strategies import (
     RELATED,
     SAFETY_START,
@@ -54,16 +60,16 @@ CONTINUE, SUSPEND, TERMINATE = StudyDecision
 ACTIVE, STOPPED, COMPLETED = PatientStatus.ACTIVE, PatientStatus.STOPPED, PatientStatus.COMPLETED
 
 
-def d(text: str) -> date:
-    """A date from ISO text (month-day within 2021 when given as MM-DD)."""
-    return date.fromisoformat(text if len(text) == 10 else f"2021-{text}")
+def day(month_day: str) -> date:
+    """The date of 2021 written ``MM-DD`` (the cohort's year)."""
+    return d(f"2021-{month_day}")
 
 
 def plan(patient_id: str, arm: str, start: str, *given: str) -> InfusionPlan:
     """A plan with infusions 1, 2, ... given on the *given* dates."""
-    result = build_plan(patient_id=patient_id, arm=arm, start=d(start), weight_kg=60)
+    result = build_plan(patient_id=patient_id, arm=arm, start=day(start), weight_kg=60)
     for number, when in enumerate(given, start=1):
-        result = record_infusion(result, number, d(when))
+        result = record_infusion(result, number, day(when))
     return result
 
 
@@ -82,8 +88,8 @@ def sae(
         event_id=event_id,
         patient_id=patient_id,
         term="Event",
-        onset_date=d(onset),
-        awareness_date=d(aware or onset),
+        onset_date=day(onset),
+        awareness_date=day(aware or onset),
         seriousness={Seriousness.HOSPITALISATION} if serious else frozenset(),
         grade=3 if serious else 2,
         causality=causality,
@@ -106,19 +112,47 @@ def refs(result: StopRuleEvaluation, which: str) -> list[tuple[str, int, str]]:
     return [(r.patient_id, r.number, r.date.isoformat()[5:]) for r in getattr(result, which)]
 
 
-class TestR1:
+def mega_plan() -> InfusionPlan:
+    """A plan on arm 'mega', which a variant has and NCT04822922 has not."""
+    variant = attrs.evolve(NCT04822922, arms=(Arm(arm_id="mega", label="mega", dose_per_kg=10**6),))
+    return build_plan(
+        patient_id="X", arm="mega", start=day("10-01"), weight_kg=60, protocol=variant
+    )
+
+
+#: Values that are not a list of records (§0).
+NOT_LISTS: list[Any] = [5, "plans", {"patient_id": "RJ-001"}, None]
+
+
+def suspended_scenario() -> tuple[list[InfusionPlan], dict[str, SafetyEvent]]:
+    """RJ-001 (low, Day 1 10-01, given 10-01 and 10-04) and five event versions.
+
+    SAE-2 is reported not serious on 10-05, serious (not assessed) on 10-06 and again, with an
+    outcome, on 10-07; SAE-3 began on Day 1 and is serious but unrelated; SAE-9 is learnt of
+    on 10-09.
+    """
+    plans = [plan("RJ-001", "low", "10-01", "10-01", "10-04")]
+    v1 = sae("SAE-2", "RJ-001", "10-05", causality=Causality.NOT_ASSESSED, serious=False)
+    v2 = sae("SAE-2", "RJ-001", "10-05", "10-06", causality=Causality.NOT_ASSESSED)
+    v3 = attrs.evolve(v2, awareness_date=day("10-07"), outcome=EventOutcome.RECOVERING)
+    r3 = sae("SAE-3", "RJ-001", "10-01", "10-03", causality=Causality.UNRELATED)
+    later = sae("SAE-9", "RJ-001", "10-08", "10-09")
+    return plans, {"v1": v1, "v2": v2, "v3": v3, "r3": r3, "later": later}
+
+
+class TestR1SeriousReaction:
     """R1: a serious adverse reaction in the treatment period terminates the study."""
 
     def test_probable_sae_terminates_and_cancels_everyone(self) -> None:
         """SAE-1 (RJ-001, onset 10-04, aware 10-05): every infusion after 10-05 is cancelled."""
         result = evaluate_stop_rules(
-            cohort(), [sae("SAE-1", "RJ-001", "10-04", "10-05")], on=d("10-05")
+            cohort(), [sae("SAE-1", "RJ-001", "10-04", "10-05")], on=day("10-05")
         )
         assert result.decision is TERMINATE
         assert [(t.rule, t.event_id, t.since) for t in result.triggers] == [
-            ("R1", "SAE-1", d("10-05"))
+            ("R1", "SAE-1", day("10-05"))
         ]
-        assert result.since == d("10-05")
+        assert result.since == day("10-05")
         assert refs(result, "cancelled") == [
             ("RJ-001", 3, "10-07"),
             ("RJ-001", 4, "10-10"),
@@ -130,7 +164,7 @@ class TestR1:
             ("RJ-003", 4, "10-14"),
         ]
         assert result.status == {"RJ-001": STOPPED, "RJ-002": STOPPED, "RJ-003": STOPPED}
-        assert {p.stopped_on for p in result.plans} == {d("10-05")}
+        assert {p.stopped_on for p in result.plans} == {day("10-05")}
         assert not result.may_infuse
         assert result.on_hold == ()
 
@@ -138,12 +172,12 @@ class TestR1:
     def test_each_related_causality_terminates(self, causality: Causality) -> None:
         """Certain, probable and possible all count as reactions."""
         event = sae("SAE-1", "RJ-002", "10-06", causality=causality)
-        assert evaluate_stop_rules(cohort(), [event], on=d("10-06")).decision is TERMINATE
+        assert evaluate_stop_rules(cohort(), [event], on=day("10-06")).decision is TERMINATE
 
     def test_infusion_dated_on_the_awareness_day_is_not_cancelled(self) -> None:
         """§6.5 cancels infusions dated *after* the awareness date; the patient still stops."""
         plans = [plan("RJ-001", "low", "10-01", "10-01", "10-04"), plan("RJ-003", "high", "10-05")]
-        result = evaluate_stop_rules(plans, [sae("SAE-1", "RJ-001", "10-05")], on=d("10-05"))
+        result = evaluate_stop_rules(plans, [sae("SAE-1", "RJ-001", "10-05")], on=day("10-05"))
         rj3 = result.plan_of("RJ-003")
         assert [(i.number, i.cancelled, i.given_date) for i in rj3.infusions] == [
             (1, False, None),
@@ -157,7 +191,7 @@ class TestR1:
         """A patient with every infusion given before the stop keeps an untouched plan."""
         done = plan("RJ-000", "medium", "09-01", "09-01", "09-04", "09-07", "09-10")
         result = evaluate_stop_rules(
-            [done, *cohort()], [sae("SAE-1", "RJ-001", "10-05")], on=d("10-05")
+            [done, *cohort()], [sae("SAE-1", "RJ-001", "10-05")], on=day("10-05")
         )
         assert result.status["RJ-000"] is COMPLETED
         assert result.plan_of("RJ-000") == done
@@ -168,10 +202,10 @@ class TestR1:
             sae("SAE-2", "RJ-001", "10-04", causality=Causality.NOT_ASSESSED),
             sae("SAE-1", "RJ-002", "10-06"),
         ]
-        result = evaluate_stop_rules(cohort(), events, on=d("10-06"))
+        result = evaluate_stop_rules(cohort(), events, on=day("10-06"))
         assert result.decision is TERMINATE
         assert [(t.rule, t.event_id) for t in result.triggers] == [("R1", "SAE-1"), ("R2", "SAE-2")]
-        assert result.since == d("10-04")
+        assert result.since == day("10-04")
         assert ("RJ-002", 2, "10-06") in refs(result, "cancelled")
 
     def test_terminate_lists_the_r2_triggers(self) -> None:
@@ -180,15 +214,15 @@ class TestR1:
             sae("SAE-1", "RJ-001", "10-04", "10-05"),
             sae("SAE-2", "RJ-002", "10-06", causality=Causality.NOT_ASSESSED),
         ]
-        result = evaluate_stop_rules(cohort(), events, on=d("10-07"))
+        result = evaluate_stop_rules(cohort(), events, on=day("10-07"))
         assert [(t.rule, t.event_id, t.since) for t in result.triggers] == [
-            ("R1", "SAE-1", d("10-05")),
-            ("R2", "SAE-2", d("10-06")),
+            ("R1", "SAE-1", day("10-05")),
+            ("R2", "SAE-2", day("10-06")),
         ]
-        assert result.since == d("10-05")
+        assert result.since == day("10-05")
 
 
-class TestR2:
+class TestR2PendingAssessment:
     """R2: a serious event not yet assessed suspends the study until it is."""
 
     def pending(self) -> SafetyEvent:
@@ -201,9 +235,9 @@ class TestR2:
 
     def test_suspends_and_holds_open_infusions(self) -> None:
         """On 10-07 every infusion still to give is on hold; nothing is cancelled."""
-        result = evaluate_stop_rules(self.plans(), [self.pending()], on=d("10-07"))
+        result = evaluate_stop_rules(self.plans(), [self.pending()], on=day("10-07"))
         assert result.decision is SUSPEND
-        assert [(t.rule, t.since) for t in result.triggers] == [("R2", d("10-06"))]
+        assert [(t.rule, t.since) for t in result.triggers] == [("R2", day("10-06"))]
         assert refs(result, "on_hold") == [
             ("RJ-001", 3, "10-07"),
             ("RJ-001", 4, "10-10"),
@@ -220,19 +254,29 @@ class TestR2:
 
     def test_missed_infusion_is_not_on_hold(self) -> None:
         """On 10-10 RJ-003's infusion 2 (window 10-07..10-09) is missed, not held."""
-        result = evaluate_stop_rules(self.plans(), [self.pending()], on=d("10-10"))
+        result = evaluate_stop_rules(self.plans(), [self.pending()], on=day("10-10"))
         assert ("RJ-003", 2, "10-08") not in refs(result, "on_hold")
         assert ("RJ-003", 3, "10-11") in refs(result, "on_hold")
+
+    def test_infusion_held_on_the_last_day_of_its_window(self) -> None:
+        """R2: on 10-08, the last day of infusion 3's window, it is still on hold."""
+        pending = sae("SAE-2", "RJ-001", "10-05", causality=Causality.NOT_ASSESSED)
+        result = evaluate_stop_rules(cohort()[:1], [pending], on=day("10-08"))
+        assert result.decision is SUSPEND
+        assert [(h.number, h.date) for h in result.on_hold] == [
+            (3, day("10-07")),
+            (4, day("10-10")),
+        ]
 
     def test_assessed_probable_terminates_from_the_first_report(self) -> None:
         """Assessed probable on 10-09: R1, stopping since the R2 report of 10-06."""
         assessed = attrs.evolve(
-            self.pending(), awareness_date=d("10-09"), causality=Causality.PROBABLE
+            self.pending(), awareness_date=day("10-09"), causality=Causality.PROBABLE
         )
-        result = evaluate_stop_rules(self.plans(), [assessed, self.pending()], on=d("10-09"))
+        result = evaluate_stop_rules(self.plans(), [assessed, self.pending()], on=day("10-09"))
         assert result.decision is TERMINATE
         assert [(t.rule, t.event, t.since) for t in result.triggers] == [
-            ("R1", assessed, d("10-06"))
+            ("R1", assessed, day("10-06"))
         ]
         assert refs(result, "cancelled") == [
             ("RJ-001", 3, "10-07"),
@@ -248,9 +292,9 @@ class TestR2:
     def test_assessed_unrelated_lifts_the_suspension(self) -> None:
         """Assessed unrelated on 10-09: CONTINUE, and the event counts under R3."""
         assessed = attrs.evolve(
-            self.pending(), awareness_date=d("10-09"), causality=Causality.UNRELATED
+            self.pending(), awareness_date=day("10-09"), causality=Causality.UNRELATED
         )
-        result = evaluate_stop_rules(self.plans(), [self.pending(), assessed], on=d("10-09"))
+        result = evaluate_stop_rules(self.plans(), [self.pending(), assessed], on=day("10-09"))
         assert result.decision is CONTINUE
         assert result.triggers == ()
         assert result.on_hold == ()
@@ -260,57 +304,70 @@ class TestR2:
     def test_before_the_assessment_is_known_it_still_suspends(self) -> None:
         """§6.5: replaying on 10-08 shows the suspension the site had then."""
         assessed = attrs.evolve(
-            self.pending(), awareness_date=d("10-09"), causality=Causality.UNRELATED
+            self.pending(), awareness_date=day("10-09"), causality=Causality.UNRELATED
         )
-        result = evaluate_stop_rules(self.plans(), [self.pending(), assessed], on=d("10-08"))
+        result = evaluate_stop_rules(self.plans(), [self.pending(), assessed], on=day("10-08"))
         assert result.decision is SUSPEND
         assert result.ignored == (assessed,)
 
 
-class TestR3:
-    """R3: a serious event assessed unlikely or unrelated stops nothing."""
+class TestR3UnrelatedEvents:
+    """R3: a serious event assessed unlikely or unrelated stops nothing, but counts."""
 
     @pytest.mark.parametrize("causality", UNRELATED)
     def test_no_stop_but_counted(self, causality: Causality) -> None:
         """CONTINUE; listed as R3 and in the primary endpoint; reported to the sponsor."""
         event = sae("SAE-3", "RJ-001", "10-04", causality=causality)
-        result = evaluate_stop_rules(cohort(), [event], on=d("10-06"))
+        result = evaluate_stop_rules(cohort(), [event], on=day("10-06"))
         assert result.decision is CONTINUE
         assert result.r3_events == (event,)
         assert result.primary_endpoint_events == (event,)
         assert [(o.kind, o.due, o.overdue) for o in result.obligations] == [
-            (ObligationKind.SAE_TO_SPONSOR, d("10-05"), True)
+            (ObligationKind.SAE_TO_SPONSOR, day("10-05"), True)
         ]
 
     def test_non_serious_reaction_stops_nothing(self) -> None:
         """A non-serious probable reaction: CONTINUE, no report, not in the endpoint."""
         result = evaluate_stop_rules(
-            cohort(), [sae("AE-1", "RJ-001", "10-04", serious=False)], on=d("10-06")
+            cohort(), [sae("AE-1", "RJ-001", "10-04", serious=False)], on=day("10-06")
         )
         assert result.decision is CONTINUE
         assert result.obligations == ()
         assert result.primary_endpoint_events == ()
         assert result.r3_events == ()
 
+    def test_r3_lists_only_serious_unrelated_events(self) -> None:
+        """R3: an unrelated event counts for R3 only when it is serious."""
+        serious = sae("SAE-1", "RJ-001", "10-02", causality=Causality.UNRELATED)
+        mild = sae("AE-2", "RJ-001", "10-02", causality=Causality.UNRELATED, serious=False)
+        result = evaluate_stop_rules(cohort(), [serious, mild], on=day("10-03"))
+        assert result.decision is CONTINUE
+        assert result.r3_events == (serious,)
+
 
 class TestTreatmentPeriod:
-    """§6.4, §6.6: Day 1 to Day 10, or to a later infusion actually given."""
+    """§4.2, §6.4, §6.6: Day 1 to Day 10 (or a later infusion given); the safety window."""
 
     def rj1(self, fourth: str) -> InfusionPlan:
         """RJ-001 with infusions on 10-01, 10-04, 10-07 and *fourth*."""
         return plan("RJ-001", "low", "10-01", "10-01", "10-04", "10-07", fourth)
 
+    def test_reaction_on_day_1_terminates(self) -> None:
+        """§6.4, R1: Day 1 belongs to the treatment period; a reaction that day terminates."""
+        result = evaluate_stop_rules(cohort(), [sae("SAE-1", "RJ-001", "10-01")], on=day("10-01"))
+        assert result.decision is TERMINATE
+
     def test_day_10_is_inside(self) -> None:
         """Boundary: onset on Day 10 (10-10) is in the period."""
         result = evaluate_stop_rules(
-            [self.rj1("10-10")], [sae("S", "RJ-001", "10-10")], on=d("10-10")
+            [self.rj1("10-10")], [sae("S", "RJ-001", "10-10")], on=day("10-10")
         )
         assert result.decision is TERMINATE
 
     def test_day_11_is_outside(self) -> None:
         """Boundary: onset on Day 11 is outside: no stop, but it is reported and counted."""
         event = sae("S", "RJ-001", "10-11")
-        result = evaluate_stop_rules([self.rj1("10-10")], [event], on=d("10-11"))
+        result = evaluate_stop_rules([self.rj1("10-10")], [event], on=day("10-11"))
         assert result.decision is CONTINUE
         assert result.primary_endpoint_events == (event,)
         assert [o.kind for o in result.obligations] == [
@@ -321,23 +378,23 @@ class TestTreatmentPeriod:
     def test_late_infusion_extends_the_period(self) -> None:
         """§6.6: infusion 4 given late on 10-12 (Day 12): onset on 10-12 is in the period."""
         result = evaluate_stop_rules(
-            [self.rj1("10-12")], [sae("S", "RJ-001", "10-12")], on=d("10-12")
+            [self.rj1("10-12")], [sae("S", "RJ-001", "10-12")], on=day("10-12")
         )
         assert result.decision is TERMINATE
-        assert result.patients[0].treatment_period_end == d("10-12")
+        assert result.patients[0].treatment_period_end == day("10-12")
 
     def test_late_infusion_counts_once_given(self) -> None:
         """As of 10-11 the late infusion of 10-12 is not yet given: Day 11 is outside."""
         result = evaluate_stop_rules(
-            [self.rj1("10-12")], [sae("S", "RJ-001", "10-11")], on=d("10-11")
+            [self.rj1("10-12")], [sae("S", "RJ-001", "10-11")], on=day("10-11")
         )
         assert result.decision is CONTINUE
-        assert result.patients[0].treatment_period_end == d("10-10")
+        assert result.patients[0].treatment_period_end == day("10-10")
 
     def test_outside_period_inside_safety_window(self) -> None:
         """A probable SAE on Day 20: no stop rule, in the primary endpoint."""
         event = sae("S", "RJ-001", "10-20")
-        result = evaluate_stop_rules(cohort(), [event], on=d("10-21"))
+        result = evaluate_stop_rules(cohort(), [event], on=day("10-21"))
         assert result.decision is CONTINUE
         assert result.primary_endpoint_events == (event,)
 
@@ -345,85 +402,161 @@ class TestTreatmentPeriod:
         """§4.2: Day 1 10-01 + 1 month = 11-01 is the last day of the endpoint window."""
         inside = sae("IN", "RJ-001", "11-01", causality=Causality.UNRELATED)
         outside = sae("OUT", "RJ-001", "11-02", causality=Causality.UNRELATED)
-        result = evaluate_stop_rules(cohort(), [inside, outside], on=d("11-02"))
+        result = evaluate_stop_rules(cohort(), [inside, outside], on=day("11-02"))
         assert [e.event_id for e in result.primary_endpoint_events] == ["IN"]
         assert [e.event_id for e in result.r3_events] == ["IN", "OUT"]
+
+    def test_variant_safety_window(self) -> None:
+        """§4.2, §1: a two-month safety window ends 2021-12-01 for Day 1 = 2021-10-01."""
+        variant = attrs.evolve(NCT04822922, safety_window_months=2)
+        result = evaluate_stop_rules(cohort()[:1], [], on=day("10-02"), protocol=variant)
+        assert result.patients[0].safety_window_end == day("12-01")
 
     def test_protocol_variant_period(self) -> None:
         """A variant with a 14-day treatment period stops for a Day 12 reaction."""
         variant = attrs.evolve(NCT04822922, treatment_period_last_day=14)
         event = sae("S", "RJ-001", "10-12")
-        assert evaluate_stop_rules(cohort(), [event], on=d("10-12")).decision is CONTINUE
-        decision = evaluate_stop_rules(cohort(), [event], on=d("10-12"), protocol=variant).decision
+        assert evaluate_stop_rules(cohort(), [event], on=day("10-12")).decision is CONTINUE
+        decision = evaluate_stop_rules(
+            cohort(), [event], on=day("10-12"), protocol=variant
+        ).decision
         assert decision is TERMINATE
 
     def test_treatment_period_end_helper(self) -> None:
         """treatment_period_end ignores infusions given after *on*."""
         late = self.rj1("10-13")
-        assert treatment_period_end(late) == d("10-13")
-        assert treatment_period_end(late, on=d("10-12")) == d("10-10")
+        assert treatment_period_end(late) == day("10-13")
+        assert treatment_period_end(late, on=day("10-12")) == day("10-10")
 
 
-class TestAsOfAndVersions:
-    """§6.5: events known on ``on``; the latest version of an event counts."""
+class TestKnownOnDate:
+    """§6.5: an event counts from its awareness date on."""
 
     def test_awareness_after_on_is_ignored(self) -> None:
         """An SAE the site learns of on 10-06 is unknown on 10-05."""
         event = sae("S", "RJ-001", "10-04", "10-06")
-        result = evaluate_stop_rules(cohort(), [event], on=d("10-05"))
+        result = evaluate_stop_rules(cohort(), [event], on=day("10-05"))
         assert result.decision is CONTINUE
         assert result.ignored == (event,)
         assert result.events == ()
         assert result.obligations == ()
 
+    def test_event_is_known_on_its_awareness_date(self) -> None:
+        """§6.5: evaluated on the awareness date the event counts; the day before it is ignored."""
+        event = sae("SAE-1", "RJ-001", "10-02", "10-03")
+        on_the_day = evaluate_stop_rules(cohort(), [event], on=day("10-03"))
+        assert on_the_day.decision is TERMINATE
+        assert on_the_day.ignored == ()
+        day_before = evaluate_stop_rules(cohort(), [event], on=day("10-02"))
+        assert day_before.decision is CONTINUE
+        assert day_before.ignored == (event,)
+
+
+class TestCorrections:
+    """§6.5: the latest version of an event counts; the stop dates from the first serious one."""
+
     def test_same_day_correction_later_in_input_wins(self) -> None:
         """Two versions aware the same day: the later one in the input is current."""
         wrong = sae("S", "RJ-001", "10-04")
         fixed = attrs.evolve(wrong, causality=Causality.UNRELATED)
-        assert evaluate_stop_rules(cohort(), [wrong, fixed], on=d("10-04")).decision is CONTINUE
-        assert evaluate_stop_rules(cohort(), [fixed, wrong], on=d("10-04")).decision is TERMINATE
+        assert evaluate_stop_rules(cohort(), [wrong, fixed], on=day("10-04")).decision is CONTINUE
+        assert evaluate_stop_rules(cohort(), [fixed, wrong], on=day("10-04")).decision is TERMINATE
 
     def test_latest_awareness_wins_whatever_the_input_order(self) -> None:
         """A later-aware version wins even when it comes first in the input."""
         first = sae("S", "RJ-001", "10-04", causality=Causality.NOT_ASSESSED)
-        later = attrs.evolve(first, awareness_date=d("10-06"), causality=Causality.UNLIKELY)
-        result = evaluate_stop_rules(cohort(), [later, first], on=d("10-06"))
+        later = attrs.evolve(first, awareness_date=day("10-06"), causality=Causality.UNLIKELY)
+        result = evaluate_stop_rules(cohort(), [later, first], on=day("10-06"))
         assert result.decision is CONTINUE
         assert result.events == (later,)
 
     def test_identical_resubmission_collapses(self) -> None:
         """The same record sent twice is one version, with no history."""
         event = sae("S", "RJ-001", "10-04", causality=Causality.UNRELATED)
-        result = evaluate_stop_rules(cohort(), [event, event], on=d("10-05"))
+        result = evaluate_stop_rules(cohort(), [event, event], on=day("10-05"))
         assert result.events == (event,)
         assert result.history == ()
+
+    def test_termination_dates_the_stop_from_the_first_serious_report(self) -> None:
+        """§6.5, R1: reported not serious 10-05, serious probable 10-06: stopped since 10-06."""
+        mild = sae("SAE-1", "RJ-001", "10-05", serious=False)
+        serious = sae("SAE-1", "RJ-001", "10-05", "10-06")
+        result = evaluate_stop_rules(cohort()[:1], [mild, serious], on=day("10-06"))
+        assert result.since == day("10-06")
+        assert [t.since for t in result.triggers] == [day("10-06")]
+        assert [p.to_dict() for p in result.patients] == [
+            {
+                "patient_id": "RJ-001",
+                "arm_id": "low",
+                "status": "stopped",
+                "start": "2021-10-01",
+                "treatment_period_end": "2021-10-10",
+                "safety_window_end": "2021-11-01",
+                "stopped_on": "2021-10-06",
+            }
+        ]
+        assert [c.to_dict() for c in result.cancelled] == [
+            {"patient_id": "RJ-001", "number": 3, "date": "2021-10-07"},
+            {"patient_id": "RJ-001", "number": 4, "date": "2021-10-10"},
+        ]
+
+
+class TestReportingObligations:
+    """§6.3, §6.5: the obligations of the known events, done and overdue as of ``on``."""
 
     def test_done_marks_and_overdue(self) -> None:
         """Obligations carry done and overdue flags as of ``on``."""
         event = sae("S", "RJ-001", "10-04", causality=Causality.UNRELATED)
-        late = evaluate_stop_rules(cohort(), [event], on=d("10-06"))
-        assert [o.due for o in late.overdue] == [d("10-05")]
+        late = evaluate_stop_rules(cohort(), [event], on=day("10-06"))
+        assert [o.due for o in late.overdue] == [day("10-05")]
         marked = evaluate_stop_rules(
-            cohort(), [event], on=d("10-06"), done=[("S", "sae_to_sponsor")]
+            cohort(), [event], on=day("10-06"), done=[("S", "sae_to_sponsor")]
         )
         assert marked.overdue == ()
         assert marked.obligations[0].done
 
+    def test_variant_reporting_deadline(self) -> None:
+        """§6.3, §1: with two days for the sponsor report, an SAE aware 10-04 is due 10-06."""
+        variant = attrs.evolve(NCT04822922, sae_to_sponsor_days=2)
+        event = sae("S", "RJ-001", "10-04", causality=Causality.UNRELATED)
+        result = evaluate_stop_rules(cohort(), [event], on=day("10-06"), protocol=variant)
+        assert [(o.kind.value, o.due, o.overdue) for o in result.obligations] == [
+            ("sae_to_sponsor", day("10-06"), False)
+        ]
+
+
+class TestPatientStatus:
+    """§4.5, §6.5: active, stopped or completed as of ``on``."""
+
     def test_stopped_plan_is_stopped(self) -> None:
         """A plan stopped for any reason (withdrawal) reports STOPPED under CONTINUE."""
-        withdrawn = cancel_remaining(cohort()[0], d("10-04"))
-        result = evaluate_stop_rules([withdrawn], [], on=d("10-05"))
+        withdrawn = cancel_remaining(cohort()[0], day("10-04"))
+        result = evaluate_stop_rules([withdrawn], [], on=day("10-05"))
         assert result.status == {"RJ-001": STOPPED}
+
+    def test_stopped_on_the_day_of_evaluation(self) -> None:
+        """§4.5: a plan stopped on 10-05 is STOPPED when evaluated on 10-05."""
+        withdrawn = cancel_remaining(cohort()[0], day("10-05"))
+        assert evaluate_stop_rules([withdrawn], [], on=day("10-05")).status == {"RJ-001": STOPPED}
 
     def test_completed_after_the_last_window(self) -> None:
         """With a missed infusion, the patient is completed once its window has closed."""
         missed = plan("RJ-001", "low", "10-01", "10-01", "10-04", "10-07")
-        assert evaluate_stop_rules([missed], [], on=d("10-11")).status == {"RJ-001": ACTIVE}
-        assert evaluate_stop_rules([missed], [], on=d("10-12")).status == {"RJ-001": COMPLETED}
+        assert evaluate_stop_rules([missed], [], on=day("10-11")).status == {"RJ-001": ACTIVE}
+        assert evaluate_stop_rules([missed], [], on=day("10-12")).status == {"RJ-001": COMPLETED}
+
+    def test_completed_on_the_day_of_the_last_infusion(self) -> None:
+        """§6.5: all four given, the last on 10-10: COMPLETED on 10-10 itself."""
+        done = plan("RJ-001", "low", "10-01", "10-01", "10-04", "10-07", "10-10")
+        assert evaluate_stop_rules([done], [], on=day("10-10")).status == {"RJ-001": COMPLETED}
+
+
+class TestEvaluationRecord:
+    """§6.5, §9: the evaluation as a JSON record."""
 
     def test_to_dict_is_json(self) -> None:
         """The whole evaluation writes as JSON with the decision, triggers and cancellations."""
-        result = evaluate_stop_rules(cohort(), [sae("SAE-1", "RJ-001", "10-05")], on=d("10-06"))
+        result = evaluate_stop_rules(cohort(), [sae("SAE-1", "RJ-001", "10-05")], on=day("10-06"))
         record = json.loads(json.dumps(result.to_dict()))
         assert record["decision"] == "terminate"
         assert record["since"] == "2021-10-05"
@@ -432,54 +565,147 @@ class TestAsOfAndVersions:
         assert record["cancelled"][0] == {"patient_id": "RJ-001", "number": 3, "date": "2021-10-07"}
         assert {p["status"] for p in record["patients"]} == {"stopped"}
 
+    def test_suspension_record(self) -> None:
+        """§6.5, R2, R3: on 10-07 SAE-2 suspends since 10-06, its first serious report."""
+        plans, ev = suspended_scenario()
+        result = evaluate_stop_rules(
+            plans, [ev["later"], ev["v3"], ev["r3"], ev["v1"], ev["v2"]], on=day("10-07")
+        )
+        assert result.to_dict() == {
+            "on": "2021-10-07",
+            "decision": "suspend",
+            "since": "2021-10-06",
+            "triggers": [
+                {
+                    "rule": "R2",
+                    "event_id": "SAE-2",
+                    "patient_id": "RJ-001",
+                    "since": "2021-10-06",
+                    "event": ev["v3"].to_dict(),
+                }
+            ],
+            "patients": [
+                {
+                    "patient_id": "RJ-001",
+                    "arm_id": "low",
+                    "status": "active",
+                    "start": "2021-10-01",
+                    "treatment_period_end": "2021-10-10",
+                    "safety_window_end": "2021-11-01",
+                    "stopped_on": None,
+                }
+            ],
+            "cancelled": [],
+            "on_hold": [
+                {"patient_id": "RJ-001", "number": 3, "date": "2021-10-07"},
+                {"patient_id": "RJ-001", "number": 4, "date": "2021-10-10"},
+            ],
+            "r3_events": ["SAE-3"],
+            "primary_endpoint_events": ["SAE-3", "SAE-2"],
+            "obligations": [
+                {
+                    "event_id": "SAE-3",
+                    "patient_id": "RJ-001",
+                    "kind": "sae_to_sponsor",
+                    "day0": "2021-10-03",
+                    "due": "2021-10-04",
+                    "done": False,
+                    "overdue": True,
+                },
+                {
+                    "event_id": "SAE-2",
+                    "patient_id": "RJ-001",
+                    "kind": "sae_to_sponsor",
+                    "day0": "2021-10-06",
+                    "due": "2021-10-07",
+                    "done": False,
+                    "overdue": False,
+                },
+                {
+                    "event_id": "SAE-2",
+                    "patient_id": "RJ-001",
+                    "kind": "susar_to_regulator",
+                    "day0": "2021-10-06",
+                    "due": "2021-10-21",
+                    "done": False,
+                    "overdue": False,
+                },
+            ],
+            "events": [ev["r3"].to_dict(), ev["v3"].to_dict()],
+            "history": {"SAE-2": [ev["v1"].to_dict(), ev["v2"].to_dict()]},
+            "ignored": [ev["later"].to_dict()],
+            "plans": [plans[0].to_dict()],
+        }
 
-class TestErrors:
-    """§6.5: bad input is a ProtocolError naming the path."""
+
+class TestInputErrors:
+    """§0, §6.5: bad input is a ProtocolError naming the path and the value."""
 
     def test_event_without_plan(self) -> None:
         """An event for a patient without a plan is an error, even if not yet known."""
-        with pytest.raises(InvalidValueError, match=r"^events\[1\]\.patient_id: has no infusion"):
-            evaluate_stop_rules(
-                cohort(),
-                [sae("A", "RJ-001", "10-04"), sae("B", "RJ-404", "10-04", "10-30")],
-                on=d("10-05"),
-            )
+        known = sae("A", "RJ-404", "10-04")
+        err = invalid(lambda: evaluate_stop_rules(cohort(), [known], on=day("10-05")))
+        assert (err.field, err.value) == ("events[0].patient_id", "RJ-404")
+        unknown = [sae("A", "RJ-001", "10-04"), sae("B", "RJ-404", "10-04", "10-30")]
+        err = invalid(lambda: evaluate_stop_rules(cohort(), unknown, on=day("10-05")))
+        assert (err.field, err.value) == ("events[1].patient_id", "RJ-404")
 
     def test_onset_before_day_1(self) -> None:
-        """An event cannot begin before the patient's Day 1."""
-        with pytest.raises(InconsistentRecordError, match=r"^events\[0\]\.onset_date: .*RJ-003"):
-            evaluate_stop_rules(cohort(), [sae("A", "RJ-003", "10-04")], on=d("10-05"))
+        """§6.1: onset 10-04 precedes RJ-003's Day 1 10-05; the error names the onset."""
+        events = [sae("A", "RJ-003", "10-04")]
+        err = invalid(lambda: evaluate_stop_rules(cohort(), events, on=day("10-05")))
+        assert isinstance(err, InconsistentRecordError)
+        assert (err.field, err.value) == ("events[0].onset_date", day("10-04"))
 
     def test_two_plans_for_one_patient(self) -> None:
-        """One plan per patient."""
-        with pytest.raises(InconsistentRecordError, match=r"^plans\[1\]\.patient_id"):
-            evaluate_stop_rules([cohort()[0], cohort()[0]], [], on=d("10-05"))
+        """One plan per patient: the second plan for RJ-001 is named with the patient id."""
+        twice = [cohort()[0], cohort()[0]]
+        err = invalid(lambda: evaluate_stop_rules(twice, [], on=day("10-05")))
+        assert isinstance(err, InconsistentRecordError)
+        assert (err.field, err.value) == ("plans[1].patient_id", "RJ-001")
 
     def test_not_a_plan(self) -> None:
-        """Plans must be InfusionPlan values."""
-        with pytest.raises(InvalidValueError, match=r"^plans\[0\]"):
-            evaluate_stop_rules([{"patient_id": "RJ-001"}], [], on=d("10-05"))  # type: ignore[list-item]
+        """§6.5: plans must be InfusionPlan values; a dict is named with its index."""
+        bad: Any = {"patient_id": "RJ-001"}
+        err = invalid(lambda: evaluate_stop_rules([bad], [], on=day("10-05")))
+        assert (err.field, err.value) == ("plans[0]", bad)
 
     def test_not_an_event(self) -> None:
-        """Events must be SafetyEvent values."""
-        with pytest.raises(InvalidValueError, match=r"^events\[0\]"):
-            evaluate_stop_rules(cohort(), [{"event_id": "A"}], on=d("10-05"))  # type: ignore[list-item]
+        """§6.1: events must be SafetyEvent values; a dict is named with its index."""
+        bad: Any = {"event_id": "A"}
+        err = invalid(lambda: evaluate_stop_rules(cohort(), [bad], on=day("10-05")))
+        assert (err.field, err.value) == ("events[0]", bad)
 
     def test_plan_arm_outside_protocol(self) -> None:
         """A plan on an arm the protocol does not have is an error."""
-        variant = attrs.evolve(
-            NCT04822922, arms=(Arm(arm_id="mega", label="mega", dose_per_kg=10**6),)
-        )
-        odd = build_plan(
-            patient_id="X", arm="mega", start=d("10-01"), weight_kg=60, protocol=variant
-        )
-        with pytest.raises(InvalidValueError, match=r"^plans\[0\]\.arm"):
-            evaluate_stop_rules([odd], [], on=d("10-05"))
+        err = invalid(lambda: evaluate_stop_rules([mega_plan()], [], on=day("10-05")))
+        assert err.field == "plans[0].arm"
 
     def test_on_must_be_a_date(self) -> None:
         """A datetime is not a calendar date (§0)."""
-        with pytest.raises(InvalidValueError, match=r"^on: "):
-            evaluate_stop_rules(cohort(), [], on=datetime(2021, 10, 5))  # noqa: DTZ001
+        moment = datetime(2021, 10, 5)  # noqa: DTZ001
+        err = invalid(lambda: evaluate_stop_rules(cohort(), [], on=moment))
+        assert (err.field, err.value) == ("on", moment)
+
+    @pytest.mark.parametrize("bad", NOT_LISTS)
+    def test_plans_and_events_must_be_lists(self, bad: Any) -> None:
+        """A number, a string, a single record or None is not a list of records."""
+        err = invalid(lambda: evaluate_stop_rules(bad, [], on=day("10-05")))
+        assert (err.field, err.value) == ("plans", bad)
+        err = invalid(lambda: evaluate_stop_rules([], bad, on=day("10-05")))
+        assert (err.field, err.value) == ("events", bad)
+
+    def test_plan_of_unknown_patient(self) -> None:
+        """§6.5: asking for the plan of a patient not in the evaluation names the id."""
+        result = evaluate_stop_rules(cohort(), [], on=day("10-05"))
+        err = invalid(lambda: result.plan_of("RJ-404"))
+        assert (err.field, err.value) == ("patient_id", "RJ-404")
+
+    def test_treatment_period_end_needs_a_plan(self) -> None:
+        """§6.4: a dict is not a plan; the error names 'plan'."""
+        bad: Any = {"start": "2021-10-01"}
+        err = invalid(lambda: treatment_period_end(bad))
+        assert (err.field, err.value) == ("plan", bad)
 
 
 def severity(plans: Any, events: Any, on: date) -> int:
@@ -651,13 +877,31 @@ class TestStopRuleLaws:
             assert set(after.superseded) == {e.event_id for e in assessed}
 
 
-class TestArgumentShapes:
-    """Bad argument shapes are ProtocolErrors naming the argument (§0)."""
+class TestErrorWording:
+    """§0: every refusal names field, rule and value; the wording is the golden file."""
 
-    @pytest.mark.parametrize("bad", [5, "plans", {"patient_id": "RJ-001"}, None])
-    def test_plans_and_events_must_be_lists(self, bad: object) -> None:
-        """A number, a string, a single record or None is not a list of records."""
-        with pytest.raises(InvalidValueError, match=r"^plans: must be a list of records"):
-            evaluate_stop_rules(bad, [], on=d("10-05"))  # type: ignore[arg-type]
-        with pytest.raises(InvalidValueError, match=r"^events: must be a list of records"):
-            evaluate_stop_rules([], bad, on=d("10-05"))  # type: ignore[arg-type]
+    def test_error_wording(self) -> None:
+        """One line per refused call, class and full message (golden/errors/stop_rules.txt)."""
+        on = day("10-05")
+        evaluate = partial(evaluate_stop_rules, on=on)
+        records: list[Any] = [{"patient_id": "X"}, {"patient_id": "RJ-001"}]
+        not_an_event: Any = {"event_id": "A"}
+        not_a_plan: Any = {"start": "2021-10-01"}
+        moment: Any = datetime(2021, 10, 5)  # noqa: DTZ001
+        unknown = [sae("A", "RJ-001", "10-04"), sae("B", "RJ-404", "10-04", "10-30")]
+        result = evaluate_stop_rules(cohort(), [], on=on)
+        cases: list[tuple[str, Callable[[], object]]] = [
+            *((f"plans [{r!r}]", partial(evaluate, [r], [])) for r in records),
+            ("plans RJ-001 twice", partial(evaluate, [cohort()[0], cohort()[0]], [])),
+            ("plans on arm 'mega'", partial(evaluate, [mega_plan()], [])),
+            *((f"plans {bad!r}", partial(evaluate, bad, [])) for bad in NOT_LISTS),
+            ("events [{'event_id': 'A'}]", partial(evaluate, cohort(), [not_an_event])),
+            ("event of RJ-404", partial(evaluate, cohort(), [sae("A", "RJ-404", "10-04")])),
+            ("second event of RJ-404, aware later", partial(evaluate, cohort(), unknown)),
+            ("onset before Day 1", partial(evaluate, cohort(), [sae("A", "RJ-003", "10-04")])),
+            *((f"events {bad!r}", partial(evaluate, [], bad)) for bad in NOT_LISTS),
+            ("on a datetime", partial(evaluate_stop_rules, cohort(), [], on=moment)),
+            ("plan_of('RJ-404')", partial(result.plan_of, "RJ-404")),
+            ("treatment_period_end of a dict", partial(treatment_period_end, not_a_plan)),
+        ]
+        assert_golden("errors/stop_rules.txt", error_table(cases))
