@@ -34,6 +34,7 @@ __all__ = [
     "a_date",
     "an_optional_bool",
     "an_optional_date",
+    "boolean",
     "bounded_decimal",
     "bounded_int",
     "bounds_of",
@@ -117,13 +118,17 @@ def decimal_between(
     """
     if low_inclusive:
         return Check(
-            lambda v: (v is None and or_none)
-            or (isinstance(v, Decimal) and v.is_finite() and low <= v <= high),
+            lambda v: (
+                (v is None and or_none)
+                or (isinstance(v, Decimal) and v.is_finite() and low <= v <= high)
+            ),
             rule,
         )
     return Check(
-        lambda v: (v is None and or_none)
-        or (isinstance(v, Decimal) and v.is_finite() and low < v <= high),
+        lambda v: (
+            (v is None and or_none)
+            or (isinstance(v, Decimal) and v.is_finite() and low < v <= high)
+        ),
         rule,
     )
 
@@ -173,10 +178,19 @@ def bounds_of(cls: type, name: str) -> Bounds | None:
 an_optional_bool = Check(
     lambda v: v is None or v is True or v is False, "must be true, false or null (unknown)"
 )
+
+
+def boolean(rule: str = "must be true or false") -> Check:
+    """Accept ``True`` or ``False`` only (no 0/1)."""
+    return Check(_is_bool, rule)
+
+
 #: ``True`` or ``False``.
-a_bool = Check(_is_bool, "must be true or false")
+a_bool = boolean()
 #: A string with at least one non-blank character.
-non_empty_str = Check(lambda v: isinstance(v, str) and bool(v.strip()), "must be a non-empty string")
+non_empty_str = Check(
+    lambda v: isinstance(v, str) and bool(v.strip()), "must be a non-empty string"
+)
 #: A calendar ``date`` (not a ``datetime``: no time of day, no zone, §0).
 a_date = Check(is_calendar_date, "must be a calendar date (§0)")
 #: A calendar date or ``None``.

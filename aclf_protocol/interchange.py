@@ -123,9 +123,7 @@ def lenient_decimal(value: object) -> object:
     ``Decimal`` with the field's name. A float goes through its shortest ``repr`` (§0), so
     ``62.3`` becomes ``Decimal("62.3")``, not ``62.2999999999999971578…``.
     """
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, bool):
+    if isinstance(value, Decimal | bool):  # a Decimal as it is; a bool is no number (§9)
         return value
     if isinstance(value, float):
         return Decimal(repr(value))
@@ -190,7 +188,7 @@ def parse_enum(kind: type[E], value: object, field: str) -> E:
         return value
     members = _members_by_value(kind)
     try:
-        return members[value]
+        return members[value]  # type: ignore[no-any-return]
     except (KeyError, TypeError):  # TypeError: an unhashable value, a list say
         pass
     allowed = ", ".join(repr(v) for v in members)
@@ -383,7 +381,7 @@ class RecordReader:
         if not self.problems and not unknown:
             try:
                 return cls(**values)
-            except InvalidValueError as err:
+            except InvalidValueError:
                 if not self._find_problems(cls, values, translate or {}):
                     raise
         else:

@@ -14,9 +14,10 @@ Decimal('1.5')
 from __future__ import annotations
 
 import enum
+import types
+from collections.abc import Callable
 from datetime import date
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
-from collections.abc import Callable
 from typing import Any, TypeAlias
 
 import attrs
@@ -33,7 +34,6 @@ from aclf_protocol._validators import (
     decimal_between,
     instance_of,
     is_calendar_date,
-    member_of,
     non_empty_str,
     require_date,
 )
@@ -53,6 +53,8 @@ from aclf_protocol.protocol import MAX_WEIGHT_KG
 
 __all__ = [
     "SI_FACTORS",
+    "WEIGHT",
+    "WEIGHT_METADATA",
     "Consent",
     "DatedHistory",
     "History",
@@ -63,6 +65,7 @@ __all__ = [
     "Signer",
     "VentilationReason",
     "age_years",
+    "parse_weight",
     "to_weight_kg",
 ]
 
@@ -318,7 +321,7 @@ class Consent:
 
 
 #: §3.2: a baseline weight, an exact ``Decimal`` in (0, 350] kg.
-_WEIGHT = decimal_between(_ZERO, MAX_WEIGHT_KG, f"must be > 0 and <= {MAX_WEIGHT_KG} kg (§3.2)")
+WEIGHT = decimal_between(_ZERO, MAX_WEIGHT_KG, f"must be > 0 and <= {MAX_WEIGHT_KG} kg (§3.2)")
 
 
 def to_weight_kg(value: object, field: str = "weight_kg") -> Decimal:
@@ -331,20 +334,17 @@ def to_weight_kg(value: object, field: str = "weight_kg") -> Decimal:
         ...
     aclf_protocol.errors.InvalidValueError: weight_kg: must be > 0 and <= 350 kg (§3.2); got 351
     """
-    return _WEIGHT.require(lenient_decimal(value), field, shown=value)  # type: ignore[return-value]
+    return WEIGHT.require(lenient_decimal(value), field, shown=value)  # type: ignore[return-value]
 
 
-def weight_field() -> Any:
-    """The attrs field of a baseline weight (§3.2): converted once, checked once, bounded."""
-    return attrs.field(
-        converter=lenient_decimal,
-        validator=_WEIGHT,
-        metadata={BOUNDS: Bounds(_ZERO, MAX_WEIGHT_KG), "unit": "kg"},
-    )
+#: The attrs metadata of a baseline weight field: its bounds (§3.2) and unit, read by the
+#: JSON Schemas; the field is ``attrs.field(converter=lenient_decimal, validator=WEIGHT,
+#: metadata=WEIGHT_METADATA)`` (written out there, so that mypy sees the converter).
+WEIGHT_METADATA = types.MappingProxyType({BOUNDS: Bounds(_ZERO, MAX_WEIGHT_KG), "unit": "kg"})
 
 
-def _parse_weight(value: object, _field: str) -> object:
-    """The number in a record's weight; :data:`_WEIGHT` checks it once, in ``__init__``."""
+def parse_weight(value: object, _field: str) -> object:
+    """The number in a record's weight; :data:`WEIGHT` checks it once, in ``__init__``."""
     return lenient_decimal(value)
 
 
@@ -377,11 +377,11 @@ class Patient:
     patient_id: str = attrs.field(validator=non_empty_str)
     birth_date: date = attrs.field(validator=a_date)
     sex: Sex = attrs.field(validator=instance_of(Sex, "must be 'male' or 'female' (§9)"))
-    weight_kg: Decimal = weight_field()
-    chronic_liver_disease: bool | None = _flag()
-    labs: Labs = attrs.field(
-        factory=Labs, validator=instance_of(Labs, "must be a Labs value (§9)")
+    weight_kg: Decimal = attrs.field(
+        converter=lenient_decimal, validator=WEIGHT, metadata=WEIGHT_METADATA
     )
+    chronic_liver_disease: bool | None = _flag()
+    labs: Labs = attrs.field(factory=Labs, validator=instance_of(Labs, "must be a Labs value (§9)"))
     history: History = attrs.field(
         factory=History, validator=instance_of(History, "must be a History value (§9)")
     )
@@ -428,7 +428,7 @@ class Patient:
         """
         r = RecordReader(record, what="patient")
         values = r.take(_PATIENT_READINGS, _REQUIRED)
-        if (weight := r.get("weight_kg", _parse_weight, required=True, as_read=True)) is not None:
+        if (weight := r.get("weight_kg", parse_weight, required=True, as_read=True)) is not None:
             values["weight_kg"] = weight
         values.update(r.take(_AFTER_WEIGHT))
         for key, part in (("labs", Labs), ("history", History), ("consent", Consent)):
@@ -441,7 +441,7 @@ class Patient:
 #: given, its validator its only check (RecordReader.take); a parser turns JSON into a value.
 _AS_BOOL = "must be true or false (§9)"
 _LAB_READINGS: dict[str, Reading] = {
-    **{name: parse_decimal for name in attrs.fields_dict(Labs)},
+    **dict.fromkeys(attrs.fields_dict(Labs), parse_decimal),
     **dict.fromkeys(_BOOL_LABS, _AS_BOOL),
     "he_grade": parse_int,
     "ventilation_reason": lambda v, k: parse_enum(VentilationReason, v, k),

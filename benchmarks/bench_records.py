@@ -31,7 +31,7 @@ from aclf_protocol import Patient
 try:
     import cattrs
 except ImportError:  # pragma: no cover - depends on the environment
-    cattrs = None
+    cattrs = None  # type: ignore[assignment]
 
 
 class Sex(enum.Enum):
@@ -136,7 +136,9 @@ def anchor_reader() -> Callable[[dict[str, Any]], Record]:
     return lambda record: converter.structure(record, Record)
 
 
-def median_us(read: Callable[[dict[str, Any]], object], records: list[dict[str, Any]], repeats: int) -> float:
+def median_us(
+    read: Callable[[dict[str, Any]], object], records: list[dict[str, Any]], repeats: int
+) -> float:
     """Median over *repeats* runs of the time to read every record, µs per record."""
     times = []
     for _ in range(repeats):

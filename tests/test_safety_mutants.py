@@ -28,7 +28,7 @@ from aclf_protocol import (
     overdue_obligations,
     reporting_obligations,
 )
-from aclf_protocol.safety import _member_of
+from aclf_protocol._validators import member_of
 from tests.test_safety import SPEC_RECORD, d, event
 
 SAE_TO_SPONSOR = ObligationKind.SAE_TO_SPONSOR
@@ -205,11 +205,11 @@ class TestSecondMeasurement:
         The check is built when the class is defined; building it here again lets mutation
         testing see the factory (docs/mutation.md, "built at import").
         """
-        check = _member_of(Expectedness)
-        field = attrs.fields(SafetyEvent).expectedness
-        check(None, field, Expectedness.EXPECTED)
+        check = member_of(Expectedness, "§6.1")
+        assert check.problem("expectedness", Expectedness.EXPECTED) is None
         with pytest.raises(InvalidValueError) as info:
-            check(None, field, "expected")
+            check.require("expected", "expectedness")
+        assert attrs.fields(SafetyEvent).expectedness.validator.rule == check.rule  # type: ignore[union-attr]
         assert str(info.value) == (
             "expectedness: must be one of 'expected', 'unexpected', 'not_assessed' (§6.1); "
             "got 'expected'"
