@@ -396,9 +396,14 @@ class RecordReader:
         values: Mapping[str, object],
         translate: Mapping[str, Callable[[InvalidValueError], InvalidValueError]],
     ) -> bool:
-        """Ask each field's check about its value; whether it found any problem."""
+        """Ask each field's check about its value; whether it found any problem.
+
+        A problem of a key read *as read* joins the reading problems at its key's place;
+        the others follow them, translated ones first.
+        """
         fields = attrs.fields_dict(cls)
-        found = False
+        later: list[InvalidValueError] = []
+        inserted = 0
         order = {key: place for place, key in enumerate(self._seen)}
         for name in [*translate, *(n for n in fields if n not in translate)]:
             value = values.get(name)
@@ -413,11 +418,10 @@ class RecordReader:
             problem = check.problem(name, value, shown)
             if problem is None:
                 continue
-            found = True
             if name in translate:
-                self.problems.append(translate[name](problem))
+                later.append(translate[name](problem))
             elif rule is _NOT_AS_READ:
-                self.problems.append(problem)
+                later.append(problem)
             else:
                 if rule is not None:
                     problem = InvalidValueError(name, shown, rule)
@@ -427,7 +431,9 @@ class RecordReader:
                     len(self.problems),
                 )
                 self.problems.insert(at, problem)
-        return found
+                inserted += 1
+        self.problems.extend(later)
+        return bool(inserted or later)
 
     def _unknown(self) -> list[InvalidValueError]:
         if self._seen.keys() >= self.record.keys():

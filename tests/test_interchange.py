@@ -126,6 +126,12 @@ class TestNumbers:
             err = refused(lambda bad=bad: parse_int(bad, "n"))
             assert (err.field, err.value, err.rule) == ("n", bad, "must be a whole number (§9)")
 
+    def test_whole_numbers_from_decimals_and_text(self) -> None:
+        """§9: a Decimal 3.0 and the text "3" are 3; a fraction, 10^999999999 and None are not."""
+        assert [parse_int(v, "n") for v in (3, 3.0, "3", Decimal("3.0"))] == [3, 3, 3, 3]
+        for bad in (3.5, "3.5", "1e999999999", float("inf"), None):
+            assert refused(lambda bad=bad: parse_int(bad, "n")).field == "n"
+
     def test_whole_number_digit_limit(self) -> None:
         """§9: 10^99 is read; 10^100 is refused before int() could hang."""
         err = refused(lambda: parse_int("1e100", "n"))
