@@ -5,15 +5,16 @@
 The anchor, in the same run, is cattrs structuring the same record shape into equivalent
 frozen, slotted attrs classes defined here (same fields, ``Decimal`` labs, ``date`` fields,
 enums, unknown keys refused) but with none of the library's checks: no bounds, no SI keys, no
-problem paths. Reported, never asserted: the median over ``--repeats`` runs of the time per
-record of each, and the ratio library / anchor. cattrs is a benchmark-only dependency
-(the ``bench`` extra); without it this script says so and exits 0.
+problem paths. A second line gives cattrs into the same classes carrying the library's own
+validators and converters (the work ``Patient.from_dict`` cannot skip). Reported, never
+asserted: the median over ``--repeats`` runs of the time per record of each, and the ratio to
+the anchor. cattrs is a benchmark-only dependency (the ``bench`` extra); without it this
+script says so and exits 0.
 """
 
 from __future__ import annotations
 
 import argparse
-import enum
 import random
 import statistics
 import sys
@@ -27,6 +28,8 @@ import attrs
 import bench_screening  # the deterministic cohort of EDC-style records
 
 from aclf_protocol import Patient
+from aclf_protocol import patient as library_patient
+from aclf_protocol._validators import Check, instance_of
 
 try:
     import cattrs
@@ -34,24 +37,11 @@ except ImportError:  # pragma: no cover - depends on the environment
     cattrs = None  # type: ignore[assignment]
 
 
-class Sex(enum.Enum):
-    MALE = "male"
-    FEMALE = "female"
-
-
-class Reason(enum.Enum):
-    RESPIRATORY = "respiratory"
-    HEPATIC_ENCEPHALOPATHY = "hepatic_encephalopathy"
-
-
-class Signer(enum.Enum):
-    PATIENT = "patient"
-    FAMILY = "family"
-
-
-class Never(enum.Enum):
-    NEVER = "never"
-
+#: The record's enums are the library's own: the same values, read the same way.
+Sex = library_patient.Sex
+Reason = library_patient.VentilationReason
+Signer = library_patient.Signer
+Never = library_patient.Never
 
 Dated = date | Never | None
 
@@ -127,13 +117,42 @@ def _dated(value: object, _kind: object) -> Dated:
     return Never.NEVER if value == "never" else date.fromisoformat(value)  # type: ignore[arg-type]
 
 
-def anchor_reader() -> Callable[[dict[str, Any]], Record]:
-    """cattrs structuring into :class:`Record`, unknown keys refused."""
+def checked(plain: type, library: type, nested: dict[str, type] | None = None) -> type:
+    """*plain* with the validators and converters of the library's *library* class, field by
+    field: the same checks, run by the same ``__init__`` machinery (the second anchor)."""
+    ours = attrs.fields_dict(library)
+    fields = {}
+    for field in attrs.fields(plain):
+        theirs = ours[field.name]
+        kind = (nested or {}).get(field.name, field.type)
+        validator = theirs.validator
+        default = field.default
+        if field.name in (nested or {}):  # the same check, of the benchmark's nested class
+            rule = validator.rule if isinstance(validator, Check) else ""
+            validator, default = instance_of(kind, rule), attrs.Factory(kind)
+        fields[field.name] = attrs.field(
+            type=kind, default=default, validator=validator, converter=theirs.converter
+        )
+    return attrs.make_class(f"Checked{plain.__name__}", fields, frozen=True, kw_only=True)
+
+
+CheckedLabs = checked(Labs, library_patient.Labs)
+CheckedHistory = checked(History, library_patient.History)
+CheckedConsent = checked(Consent, library_patient.Consent)
+CheckedRecord = checked(
+    Record,
+    Patient,
+    {"labs": CheckedLabs, "history": CheckedHistory, "consent": CheckedConsent},
+)
+
+
+def anchor_reader(target: type) -> Callable[[dict[str, Any]], object]:
+    """cattrs structuring into *target*, unknown keys refused."""
     converter = cattrs.Converter(forbid_extra_keys=True)
     converter.register_structure_hook(Decimal, _decimal)
     converter.register_structure_hook(date, _date)
     converter.register_structure_hook(Dated, _dated)
-    return lambda record: converter.structure(record, Record)
+    return lambda record: converter.structure(record, target)
 
 
 def median_us(
@@ -162,19 +181,22 @@ def main(argv: list[str] | None = None) -> None:
     n, repeats = (1_000, 5) if args.quick else (args.n, args.repeats)
     rng = random.Random(20211001)
     records = [bench_screening.make_record(rng, i) for i in range(n)]
-    anchor = anchor_reader()
-    lib_times: list[float] = []
-    anchor_times: list[float] = []
-    for _ in range(repeats):  # interleaved, so a busy machine disturbs both alike
-        lib_times.append(median_us(Patient.from_dict, records, 1))
-        anchor_times.append(median_us(anchor, records, 1))
-    library = statistics.median(lib_times)
-    anchor_time = statistics.median(anchor_times)
+    readers: dict[str, Callable[[dict[str, Any]], object]] = {
+        "Patient.from_dict": Patient.from_dict,
+        "cattrs, equivalent attrs classes (anchor)": anchor_reader(Record),
+        "cattrs, same classes + library validators": anchor_reader(CheckedRecord),
+    }
+    times: dict[str, list[float]] = {name: [] for name in readers}
+    for _ in range(repeats):  # interleaved, so a busy machine disturbs all alike
+        for name, read in readers.items():
+            times[name].append(median_us(read, records, 1))
+    medians = {name: statistics.median(runs) for name, runs in times.items()}
+    anchor = medians["cattrs, equivalent attrs classes (anchor)"]
     print(f"records: {n}, runs: {repeats} (median)")
-    print(f"{'figure':<44} {'µs/record':>10}")
-    print(f"{'Patient.from_dict':<44} {library:10.2f}")
-    print(f"{'cattrs structure, equivalent attrs classes':<44} {anchor_time:10.2f}")
-    print(f"{'ratio from_dict / cattrs':<44} {library / anchor_time:10.2f}")
+    print(f"{'figure':<46} {'µs/record':>10} {'ratio':>7}")
+    for name, value in medians.items():
+        print(f"{name:<46} {value:10.2f} {value / anchor:7.2f}")
+    print(f"ratio Patient.from_dict / cattrs anchor: {medians['Patient.from_dict'] / anchor:.2f}")
 
 
 if __name__ == "__main__":
