@@ -1,7 +1,7 @@
 """Every field check of ``aclf_protocol``, in one place (STYLE §2).
 
-A check is a :class:`Check`: an attrs validator raising :class:`InvalidValueError` naming
-field, value and rule. Stock ``attrs.validators.instance_of(int)`` lets ``True`` through and
+A check is a :class:`Check` made by :func:`check`: an attrs validator raising
+:class:`InvalidValueError` naming field, value and rule. Stock ``attrs.validators.instance_of(int)`` lets ``True`` through and
 raises ``TypeError``; these do neither. A check is also asked directly, without an instance:
 :meth:`Check.problem` (what a record reader collects, issue #5) and :meth:`Check.require` (a
 function argument). Numeric fields carry their :class:`Bounds` in attrs metadata
@@ -17,10 +17,11 @@ grade: CTCAE grade 1-5 (§6.1); got True
 from __future__ import annotations
 
 import enum
+import weakref
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeGuard, TypeVar, cast
 
 import attrs
 
@@ -38,10 +39,12 @@ __all__ = [
     "bounded_decimal",
     "bounded_int",
     "bounds_of",
+    "check",
     "decimal_between",
     "instance_of",
     "int_between",
     "is_calendar_date",
+    "is_check",
     "member_of",
     "non_empty_str",
     "optional",
@@ -64,33 +67,63 @@ class Bounds:
     low_inclusive: bool = False
 
 
-class Check:
-    """An attrs validator: *accepts* says whether a value keeps *rule* (§0).
+class Check(Protocol):
+    """An attrs validator that raises :class:`InvalidValueError` naming field, value, rule.
 
-    Called by attrs with ``(instance, attribute, value)``, it raises for the attribute's name.
+    Called by attrs with ``(instance, attribute, value)``; asked directly, without an
+    instance, by :meth:`problem` and :meth:`require`. Made by :func:`check`.
     """
 
-    __slots__ = ("accepts", "rule")
+    rule: str
+    accepts: Callable[[Any], bool]
 
-    def __init__(self, accepts: Callable[[Any], bool], rule: str) -> None:
-        self.accepts = accepts
-        self.rule = rule
-
-    def __call__(self, _instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not self.accepts(value):
-            raise InvalidValueError(attribute.name, value, self.rule)
+    def __call__(self, instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        """Raise for *attribute*'s name unless *value* keeps the rule (attrs calls this)."""
 
     def problem(self, field: str, value: object, shown: object = _SAME) -> InvalidValueError | None:
         """The problem of *value* at *field* (showing *shown* if given), or ``None``."""
-        if self.accepts(value):
-            return None
-        return InvalidValueError(field, value if shown is _SAME else shown, self.rule)
 
     def require(self, value: T, field: str, shown: object = _SAME) -> T:
         """*value* if it keeps the rule, else the error naming *field* (and *shown*)."""
-        if not self.accepts(value):
-            raise InvalidValueError(field, value if shown is _SAME else shown, self.rule)
+
+
+#: Every check made here (for :func:`is_check`); weak, so checks built in tests may go.
+_CHECKS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def check(accepts: Callable[[Any], bool], rule: str) -> Check:
+    """The :class:`Check` that *accepts* says a value passes, raising with *rule* otherwise.
+
+    A plain function, not an object with ``__call__``: attrs calls it for every field of
+    every record, and a function call is the cheaper one.
+    """
+
+    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not accepts(value):
+            raise InvalidValueError(attribute.name, value, rule)
+
+    def problem(field: str, value: object, shown: object = _SAME) -> InvalidValueError | None:
+        if accepts(value):
+            return None
+        return InvalidValueError(field, value if shown is _SAME else shown, rule)
+
+    def require(value: T, field: str, shown: object = _SAME) -> T:
+        if not accepts(value):
+            raise InvalidValueError(field, value if shown is _SAME else shown, rule)
         return value
+
+    made: Any = validate
+    made.rule, made.accepts, made.problem, made.require = rule, accepts, problem, require
+    _CHECKS.add(made)
+    return cast("Check", made)
+
+
+def is_check(value: object) -> TypeGuard[Check]:
+    """Whether *value* is a :class:`Check` made by :func:`check`."""
+    try:
+        return value in _CHECKS
+    except TypeError:  # not weakly referable: no check of ours
+        return False
 
 
 def is_calendar_date(value: object) -> bool:
@@ -105,8 +138,8 @@ def _is_bool(value: object) -> bool:
 def int_between(low: int, high: int, rule: str, *, or_none: bool = False) -> Check:
     """Accept an ``int``, never a ``bool``, with ``low <= value <= high`` (or ``None``)."""
     if or_none:
-        return Check(lambda v: v is None or (type(v) is int and low <= v <= high), rule)
-    return Check(lambda v: type(v) is int and low <= v <= high, rule)
+        return check(lambda v: v is None or (type(v) is int and low <= v <= high), rule)
+    return check(lambda v: type(v) is int and low <= v <= high, rule)
 
 
 def decimal_between(
@@ -117,14 +150,14 @@ def decimal_between(
     With *or_none*, ``None`` too (an unknown fact, §0): one test, not a wrapper (speed).
     """
     if low_inclusive:
-        return Check(
+        return check(
             lambda v: (
                 (v is None and or_none)
                 or (isinstance(v, Decimal) and v.is_finite() and low <= v <= high)
             ),
             rule,
         )
-    return Check(
+    return check(
         lambda v: (
             (v is None and or_none)
             or (isinstance(v, Decimal) and v.is_finite() and low < v <= high)
@@ -133,15 +166,15 @@ def decimal_between(
     )
 
 
-def optional(check: Check) -> Check:
-    """Let ``None`` (an unknown fact, §0) through; check anything else with *check*."""
-    accepts = check.accepts
-    return Check(lambda v: v is None or accepts(v), check.rule)
+def optional(inner: Check) -> Check:
+    """Let ``None`` (an unknown fact, §0) through; check anything else with *inner*."""
+    accepts = inner.accepts
+    return check(lambda v: v is None or accepts(v), inner.rule)
 
 
 def instance_of(kind: type, rule: str) -> Check:
     """Accept an instance of *kind*."""
-    return Check(lambda v: isinstance(v, kind), rule)
+    return check(lambda v: isinstance(v, kind), rule)
 
 
 def member_of(kind: type[enum.Enum], section: str) -> Check:
@@ -152,9 +185,9 @@ def member_of(kind: type[enum.Enum], section: str) -> Check:
 
 def bounded_int(low: int, high: int, rule: str, **field: Any) -> Any:
     """An attrs field holding an ``int`` in ``low..high``, its :class:`Bounds` in metadata."""
-    check = int_between(low, high, rule, or_none=field.get("default", _SAME) is None)
+    validator = int_between(low, high, rule, or_none=field.get("default", _SAME) is None)
     return attrs.field(
-        validator=check, metadata={BOUNDS: Bounds(low, high, low_inclusive=True)}, **field
+        validator=validator, metadata={BOUNDS: Bounds(low, high, low_inclusive=True)}, **field
     )
 
 
@@ -163,9 +196,9 @@ def bounded_decimal(
 ) -> Any:
     """An attrs field holding a finite ``Decimal`` in bounds, its :class:`Bounds` in metadata."""
     or_none = field.get("default", _SAME) is None
-    check = decimal_between(low, high, rule, low_inclusive=low_inclusive, or_none=or_none)
+    validator = decimal_between(low, high, rule, low_inclusive=low_inclusive, or_none=or_none)
     metadata = {BOUNDS: Bounds(low, high, low_inclusive), **field.pop("metadata", {})}
-    return attrs.field(validator=check, metadata=metadata, **field)
+    return attrs.field(validator=validator, metadata=metadata, **field)
 
 
 def bounds_of(cls: type, name: str) -> Bounds | None:
@@ -175,24 +208,24 @@ def bounds_of(cls: type, name: str) -> Bounds | None:
 
 
 #: ``True``, ``False`` or ``None`` (unknown).
-an_optional_bool = Check(
+an_optional_bool = check(
     lambda v: v is None or v is True or v is False, "must be true, false or null (unknown)"
 )
 
 
 def boolean(rule: str = "must be true or false") -> Check:
     """Accept ``True`` or ``False`` only (no 0/1)."""
-    return Check(_is_bool, rule)
+    return check(_is_bool, rule)
 
 
 #: ``True`` or ``False``.
 a_bool = boolean()
 #: A string with at least one non-blank character.
-non_empty_str = Check(
+non_empty_str = check(
     lambda v: isinstance(v, str) and bool(v.strip()), "must be a non-empty string"
 )
 #: A calendar ``date`` (not a ``datetime``: no time of day, no zone, §0).
-a_date = Check(is_calendar_date, "must be a calendar date (§0)")
+a_date = check(is_calendar_date, "must be a calendar date (§0)")
 #: A calendar date or ``None``.
 an_optional_date = optional(a_date)
 

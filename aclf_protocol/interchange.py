@@ -23,7 +23,7 @@ from typing import Any, TypeGuard, TypeVar
 
 import attrs
 
-from aclf_protocol._validators import Check
+from aclf_protocol._validators import is_check
 from aclf_protocol.errors import (
     InvalidRecordError,
     InvalidValueError,
@@ -408,7 +408,7 @@ class RecordReader:
         for name in [*translate, *(n for n in fields if n not in translate)]:
             value = values.get(name)
             check = fields[name].validator
-            if value is None or not isinstance(check, Check):
+            if value is None or not is_check(check):
                 continue
             rule = self._as_read.get(name, _NOT_AS_READ)
             reading = self._seen.get(name)

@@ -26,11 +26,11 @@ from dateutil.relativedelta import relativedelta
 from aclf_protocol._validators import (
     BOUNDS,
     Bounds,
-    Check,
     a_date,
     an_optional_bool,
     bounded_decimal,
     bounded_int,
+    check,
     decimal_between,
     instance_of,
     is_calendar_date,
@@ -229,7 +229,7 @@ def _dated(value: object, field: str) -> date | Never:
 
 
 #: A dated history fact: a calendar date, ``Never.NEVER`` or ``None``.
-_a_dated_history = Check(
+_a_dated_history = check(
     lambda v: v is None or v is Never.NEVER or is_calendar_date(v), a_date.rule
 )
 
@@ -289,7 +289,7 @@ class Consent:
 
     signed_by: Signer | None = attrs.field(
         default=None,
-        validator=Check(
+        validator=check(
             lambda v: v is None or isinstance(v, Signer), "must be a Signer or None (§5 I3)"
         ),
     )

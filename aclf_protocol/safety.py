@@ -30,9 +30,9 @@ from typing import Any
 import attrs
 
 from aclf_protocol._validators import (
-    Check,
     a_date,
     bounded_int,
+    check,
     member_of,
     non_empty_str,
     require_date,
@@ -127,7 +127,7 @@ def _criteria(value: object) -> object:
     return value
 
 
-_check_criteria = Check(
+_check_criteria = check(
     lambda v: isinstance(v, frozenset) and all(isinstance(c, Seriousness) for c in v),
     "must be a set of Seriousness criteria (§6.1)",
 )

@@ -29,7 +29,7 @@ import bench_screening  # the deterministic cohort of EDC-style records
 
 from aclf_protocol import Patient
 from aclf_protocol import patient as library_patient
-from aclf_protocol._validators import Check, instance_of
+from aclf_protocol._validators import instance_of, is_check
 
 try:
     import cattrs
@@ -128,7 +128,7 @@ def checked(plain: type, library: type, nested: dict[str, type] | None = None) -
         validator = theirs.validator
         default = field.default
         if field.name in (nested or {}):  # the same check, of the benchmark's nested class
-            rule = validator.rule if isinstance(validator, Check) else ""
+            rule = validator.rule if is_check(validator) else ""
             validator, default = instance_of(kind, rule), attrs.Factory(kind)
         fields[field.name] = attrs.field(
             type=kind, default=default, validator=validator, converter=theirs.converter

@@ -27,7 +27,7 @@ from aclf_protocol import (
     patient_schema,
     safety_event_schema,
 )
-from aclf_protocol._validators import Check
+from aclf_protocol._validators import is_check
 from aclf_protocol.patient import SI_FACTORS
 from aclf_protocol.schema import FIELD_BOUNDS, Bounds, schema_texts
 from tests.fixtures import SPEC_RECORD
@@ -255,7 +255,7 @@ def _accepts(cls: type, name: str, value: object) -> bool:
     field = attrs.fields_dict(cls)[name]
     convert: Any = field.converter  # a plain function on every bounded field
     check = field.validator
-    assert isinstance(check, Check)
+    assert is_check(check)
     return check.problem(name, value if convert is None else convert(value)) is None
 
 
