@@ -121,10 +121,7 @@ def check(accepts: Callable[[Any], bool], rule: str) -> Check:
 
 def is_check(value: object) -> TypeGuard[Check]:
     """Whether *value* is a :class:`Check` made by :func:`check`."""
-    try:
-        return value in _CHECKS
-    except TypeError:  # not weakly referable: no check of ours
-        return False
+    return value in _CHECKS  # a value that cannot be weakly referred to is not in it
 
 
 def is_calendar_date(value: object) -> bool:
