@@ -39,7 +39,7 @@ from aclf_protocol._validators import (
 )
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import (
-    Reading,
+    Readings,
     RecordReader,
     date_to_json,
     decimal_to_json,
@@ -440,24 +440,30 @@ class Patient:
 #: §9: how each key of a record is read. A rule stands for a value that goes to the model as
 #: given, its validator its only check (RecordReader.take); a parser turns JSON into a value.
 _AS_BOOL = "must be true or false (§9)"
-_LAB_READINGS: dict[str, Reading] = {
-    **dict.fromkeys(attrs.fields_dict(Labs), parse_decimal),
-    **dict.fromkeys(_BOOL_LABS, _AS_BOOL),
-    "he_grade": parse_int,
-    "ventilation_reason": lambda v, k: parse_enum(VentilationReason, v, k),
-}
-_HISTORY_READINGS: dict[str, Reading] = {
-    name: _dated if name.startswith("last_") else _AS_BOOL for name in attrs.fields_dict(History)
-}
-_CONSENT_READINGS: dict[str, Reading] = {
-    "signed_by": lambda v, k: parse_enum(Signer, v, k),
-    "has_capacity": _AS_BOOL,
-    "adult_family_available": _AS_BOOL,
-}
-_PATIENT_READINGS: dict[str, Reading] = {
-    "patient_id": "must be a non-empty string (§9)",
-    "birth_date": parse_date,
-    "sex": lambda v, k: parse_enum(Sex, v, k),
-}
+_LAB_READINGS = Readings(
+    {
+        **dict.fromkeys(attrs.fields_dict(Labs), parse_decimal),
+        **dict.fromkeys(_BOOL_LABS, _AS_BOOL),
+        "he_grade": parse_int,
+        "ventilation_reason": lambda v, k: parse_enum(VentilationReason, v, k),
+    }
+)
+_HISTORY_READINGS = Readings(
+    {name: _dated if name.startswith("last_") else _AS_BOOL for name in attrs.fields_dict(History)}
+)
+_CONSENT_READINGS = Readings(
+    {
+        "signed_by": lambda v, k: parse_enum(Signer, v, k),
+        "has_capacity": _AS_BOOL,
+        "adult_family_available": _AS_BOOL,
+    }
+)
+_PATIENT_READINGS = Readings(
+    {
+        "patient_id": "must be a non-empty string (§9)",
+        "birth_date": parse_date,
+        "sex": lambda v, k: parse_enum(Sex, v, k),
+    }
+)
 _REQUIRED = frozenset({"patient_id", "birth_date", "sex"})
-_AFTER_WEIGHT: dict[str, Reading] = {"chronic_liver_disease": _AS_BOOL}
+_AFTER_WEIGHT = Readings({"chronic_liver_disease": _AS_BOOL})

@@ -26,6 +26,7 @@ from aclf_protocol import (
 )
 from aclf_protocol._validators import int_between
 from aclf_protocol.interchange import (
+    Readings,
     RecordReader,
     at,
     date_to_json,
@@ -295,13 +296,14 @@ class Dose:
             raise InconsistentRecordError("level", self.level, "must differ from count")
 
 
-READINGS: dict[str, Any] = {"count": parse_int, "level": parse_int}
+READINGS = Readings({"count": parse_int, "level": parse_int})
+LEVEL_ONLY = Readings({"level": parse_int})
 
 
 def read_dose(record: object, *, as_read: bool = False) -> Dose:
     """A ``Dose`` through take / get / build_model."""
     r = RecordReader(record, what="dose")
-    values = r.take({"level": parse_int} if as_read else READINGS, frozenset({"count"}))
+    values = r.take(LEVEL_ONLY) if as_read else r.take(READINGS, frozenset({"count"}))
     if as_read and (count := r.get("count", parse_int, required=True, as_read=True)) is not None:
         values["count"] = count
     return r.build_model(Dose, values)
@@ -336,6 +338,24 @@ class TestModelBuilding:
         err = refused(lambda: read_dose({}))
         assert (err.field, err.value, err.rule) == ("count", None, "is required (§9)")
 
+    def test_take_reports_in_reading_order(self) -> None:
+        """Issue #5: missing required keys and unreadable values, in the order of the readings."""
+        readings = Readings({"a": parse_int, "b": "must be b (§9)", "c": parse_int})
+        r = RecordReader({"a": "x", "c": None}, what="t")
+        assert r.take(readings, frozenset({"b", "c"})) == {}
+        assert fields_rules(InvalidRecordError(tuple(r.problems))) == [
+            ("a", "must be a whole number (§9)"),
+            ("b", "is required (§9)"),
+            ("c", "is required (§9)"),
+        ]
+
+    def test_readings_split(self) -> None:
+        """A Readings knows which keys pass as given and which are parsed, in order."""
+        readings = Readings({"a": parse_int, "b": "rule", "c": parse_str})
+        assert readings.passed == ("b",)
+        assert readings.parsed == (("a", parse_int), ("c", parse_str))
+        assert readings.order == {"a": 0, "b": 1, "c": 2}
+
     def test_a_cross_field_rule_is_raised_as_it_is(self) -> None:
         """§0: a rule spanning fields (__attrs_post_init__) is raised as the model raised it."""
         err = refused(lambda: read_dose({"count": 3, "level": 3}))
@@ -360,16 +380,19 @@ class TestModelBuilding:
             flag: object = attrs.field(default=None, validator=int_between(0, 1, "0-1"))
 
         r = RecordReader({"flag": "yes"}, what="x")
-        values = r.take({"flag": "must be 0 or 1 (§9)"})
+        values = r.take(Readings({"flag": "must be 0 or 1 (§9)"}))
         err = refused(lambda: r.build_model(Flagged, values))
         assert (err.field, err.value, err.rule) == ("flag", "yes", "must be 0 or 1 (§9)")
         good = RecordReader({"flag": 1}, what="x")
-        assert good.build_model(Flagged, good.take({"flag": "must be 0 or 1 (§9)"})).flag == 1
+        assert (
+            good.build_model(Flagged, good.take(Readings({"flag": "must be 0 or 1 (§9)"}))).flag
+            == 1
+        )
 
     def test_translate_rewrites_a_field_problem(self) -> None:
         """A field read from another key reports under that key (as SI keys do, §7.1)."""
         r = RecordReader({"count_x10": 200}, what="dose")
-        r.take({"count_x10": parse_int})
+        r.take(Readings({"count_x10": parse_int}))
 
         def renamed(err: InvalidValueError) -> InvalidValueError:
             return InvalidValueError("count_x10", 200, f"{err.rule} once divided")
