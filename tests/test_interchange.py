@@ -349,6 +349,36 @@ class TestModelBuilding:
             ("c", "is required (§9)"),
         ]
 
+    def test_as_read_problem_after_a_list_item_problem(self) -> None:
+        """A list item's problem (items[0].name) keeps its place before a later as-read key."""
+
+        @attrs.frozen
+        class Listed:
+            items: object = None
+            count: int = attrs.field(default=1, validator=int_between(1, 9, "1-9"))
+
+        r = RecordReader({"items": [{}], "count": 10, "zz": 0}, what="t")
+        values = {
+            "items": r.each("items", read),
+            "count": r.get("count", parse_int, as_read=True),
+        }
+        with pytest.raises(InvalidRecordError) as caught:
+            r.build_model(Listed, values)
+        assert fields_rules(caught.value) == [
+            ("items[0].name", "is required (§9)"),
+            ("count", "1-9"),
+            ("zz", "is not a known key (§9)"),
+        ]
+
+    def test_as_read_problem_before_an_earlier_read_key(self) -> None:
+        """An as-read key read first goes before the problems of keys read after it."""
+        r = RecordReader({"count": 10, "level": "x"}, what="dose")
+        values: dict[str, object] = {"count": r.get("count", parse_int, as_read=True)}
+        r.take(LEVEL_ONLY)
+        with pytest.raises(InvalidRecordError) as caught:
+            r.build_model(Dose, values)
+        assert [p.field for p in caught.value.problems] == ["count", "level"]
+
     def test_readings_split(self) -> None:
         """A Readings knows which keys pass as given and which are parsed, in order."""
         readings = Readings({"a": parse_int, "b": "rule", "c": parse_str})
