@@ -35,6 +35,7 @@ __all__ = [
     "Reading",
     "Readings",
     "RecordReader",
+    "as_given",
     "at",
     "date_to_json",
     "decimal_to_json",
@@ -139,6 +140,11 @@ def lenient_decimal(value: object) -> object:
     return value
 
 
+def as_given(value: object, _field: str) -> object:
+    """*value* itself: for a field whose converter reads it, and checks it, in ``__init__``."""
+    return value
+
+
 def parse_decimal(value: object, field: str) -> Decimal:
     """A finite ``Decimal`` from a JSON number or numeric string (§9); never NaN or infinity.
 
@@ -226,6 +232,24 @@ def date_to_json(value: date) -> str:
 
 _OBJECT_RULE = "must be a JSON object with string keys (§9)"
 _NOT_AS_READ: Any = object()
+
+
+def _problem_of(
+    field: attrs.Attribute[Any], value: object, shown: object
+) -> InvalidValueError | None:
+    """What the field's converter or its check finds wrong with *value* (or ``None``).
+
+    A converter may refuse a value itself (``to_weight_kg``, §3.2); the check then sees the
+    converted value.
+    """
+    converter: Any = field.converter
+    if converter is not None:
+        try:
+            value = converter(value)
+        except InvalidValueError as err:
+            return InvalidValueError(field.name, err.value, err.rule)
+    check = field.validator
+    return check.problem(field.name, value, shown) if is_check(check) else None
 
 
 def _place(problem: InvalidValueError, order: Mapping[str, int]) -> int:
@@ -426,15 +450,14 @@ class RecordReader:
         order = {key: place for place, key in enumerate(self._seen)}
         for name in [*translate, *(n for n in fields if n not in translate)]:
             value = values.get(name)
-            check = fields[name].validator
-            if value is None or not is_check(check):
+            if value is None:
                 continue
             rule = self._as_read.get(name, _NOT_AS_READ)
             reading = self._seen.get(name)
             if type(reading) is str:
                 rule = reading
             shown = self.record[name] if rule is not _NOT_AS_READ else value
-            problem = check.problem(name, value, shown)
+            problem = _problem_of(fields[name], value, shown)
             if problem is None:
                 continue
             if name in translate:

@@ -41,6 +41,7 @@ from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import (
     Readings,
     RecordReader,
+    as_given,
     date_to_json,
     decimal_to_json,
     lenient_decimal,
@@ -53,7 +54,6 @@ from aclf_protocol.protocol import MAX_WEIGHT_KG
 
 __all__ = [
     "SI_FACTORS",
-    "WEIGHT",
     "WEIGHT_METADATA",
     "Consent",
     "DatedHistory",
@@ -65,7 +65,6 @@ __all__ = [
     "Signer",
     "VentilationReason",
     "age_years",
-    "parse_weight",
     "to_weight_kg",
 ]
 
@@ -321,7 +320,7 @@ class Consent:
 
 
 #: §3.2: a baseline weight, an exact ``Decimal`` in (0, 350] kg.
-WEIGHT = decimal_between(_ZERO, MAX_WEIGHT_KG, f"must be > 0 and <= {MAX_WEIGHT_KG} kg (§3.2)")
+_WEIGHT = decimal_between(_ZERO, MAX_WEIGHT_KG, f"must be > 0 and <= {MAX_WEIGHT_KG} kg (§3.2)")
 
 
 def to_weight_kg(value: object, field: str = "weight_kg") -> Decimal:
@@ -334,18 +333,13 @@ def to_weight_kg(value: object, field: str = "weight_kg") -> Decimal:
         ...
     aclf_protocol.errors.InvalidValueError: weight_kg: must be > 0 and <= 350 kg (§3.2); got 351
     """
-    return WEIGHT.require(lenient_decimal(value), field, shown=value)  # type: ignore[return-value]
+    return _WEIGHT.require(lenient_decimal(value), field, shown=value)  # type: ignore[return-value]
 
 
 #: The attrs metadata of a baseline weight field: its bounds (§3.2) and unit, read by the
-#: JSON Schemas; the field is ``attrs.field(converter=lenient_decimal, validator=WEIGHT,
-#: metadata=WEIGHT_METADATA)`` (written out there, so that mypy sees the converter).
+#: JSON Schemas. The field is ``attrs.field(converter=to_weight_kg, metadata=WEIGHT_METADATA)``:
+#: the converter reads the weight and checks it, once, showing the value as given (§3.2).
 WEIGHT_METADATA = types.MappingProxyType({BOUNDS: Bounds(_ZERO, MAX_WEIGHT_KG), "unit": "kg"})
-
-
-def parse_weight(value: object, _field: str) -> object:
-    """The number in a record's weight; :data:`WEIGHT` checks it once, in ``__init__``."""
-    return lenient_decimal(value)
 
 
 def age_years(birth_date: date, on: date) -> int:
@@ -377,9 +371,7 @@ class Patient:
     patient_id: str = attrs.field(validator=non_empty_str)
     birth_date: date = attrs.field(validator=a_date)
     sex: Sex = attrs.field(validator=instance_of(Sex, "must be 'male' or 'female' (§9)"))
-    weight_kg: Decimal = attrs.field(
-        converter=lenient_decimal, validator=WEIGHT, metadata=WEIGHT_METADATA
-    )
+    weight_kg: Decimal = attrs.field(converter=to_weight_kg, metadata=WEIGHT_METADATA)
     chronic_liver_disease: bool | None = _flag()
     labs: Labs = attrs.field(factory=Labs, validator=instance_of(Labs, "must be a Labs value (§9)"))
     history: History = attrs.field(
@@ -428,7 +420,7 @@ class Patient:
         """
         r = RecordReader(record, what="patient")
         values = r.take(_PATIENT_READINGS, _REQUIRED)
-        if (weight := r.get("weight_kg", parse_weight, required=True, as_read=True)) is not None:
+        if (weight := r.get("weight_kg", as_given, required=True, as_read=True)) is not None:
             values["weight_kg"] = weight
         values.update(r.take(_AFTER_WEIGHT))
         for key, part in (("labs", Labs), ("history", History), ("consent", Consent)):

@@ -37,18 +37,16 @@ from aclf_protocol.dosing import cells_per_infusion
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import (
     RecordReader,
+    as_given,
     date_to_json,
-    lenient_decimal,
     parse_bool,
     parse_date,
     parse_int,
     parse_str,
 )
 from aclf_protocol.patient import (
-    WEIGHT,
     WEIGHT_METADATA,
     Patient,
-    parse_weight,
     to_weight_kg,
 )
 from aclf_protocol.protocol import NCT04822922, Arm, DayWindow, Protocol
@@ -222,9 +220,7 @@ class InfusionPlan:
     patient_id: str = attrs.field(validator=non_empty_str)
     arm_id: str = attrs.field(validator=non_empty_str)
     start: date = attrs.field(validator=a_date)
-    weight_kg: Decimal = attrs.field(
-        converter=lenient_decimal, validator=WEIGHT, metadata=WEIGHT_METADATA
-    )
+    weight_kg: Decimal = attrs.field(converter=to_weight_kg, metadata=WEIGHT_METADATA)
     infusions: tuple[Infusion, ...] = attrs.field(converter=_infusions)
     stopped_on: date | None = attrs.field(default=None, validator=an_optional_date)
 
@@ -262,7 +258,7 @@ class InfusionPlan:
             "patient_id": r.get("patient_id", parse_str, required=True),
             "arm_id": r.get("arm_id", parse_str, required=True),
             "start": r.get("start", parse_date, required=True),
-            "weight_kg": r.get("weight_kg", parse_weight, required=True, as_read=True),
+            "weight_kg": r.get("weight_kg", as_given, required=True, as_read=True),
             "infusions": tuple(r.each("infusions", Infusion.from_dict)),
             "stopped_on": r.get("stopped_on", parse_date),
         }

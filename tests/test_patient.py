@@ -594,15 +594,16 @@ class TestWeightText:
         assert patient.to_dict()["weight_kg"] == "62.50"
 
     def test_weight_refused_at_construction(self) -> None:
-        """§3.2: a patient built with 0 kg names weight_kg and shows the number held."""
+        """§3.2: a patient built with 0 kg names weight_kg and shows the value given."""
         err = refused(
             lambda: Patient(patient_id="X", birth_date=date(1970, 1, 1), sex=Sex.MALE, weight_kg=0)
         )
         assert (err.field, err.value, err.rule) == (
             "weight_kg",
-            Decimal(0),
+            0,
             "must be > 0 and <= 350 kg (§3.2)",
         )
+        assert type(err.value) is int  # as given, not the Decimal it would have become
 
     def test_birth_after_screening(self) -> None:
         """§5: a birth date after the screening date names both dates."""
