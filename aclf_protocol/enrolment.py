@@ -32,6 +32,7 @@ from typing import Any
 
 import attrs
 
+from aclf_protocol._validators import require_instance
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import decimal_to_json, parse_decimal, records_of
 from aclf_protocol.protocol import NCT04822922, Protocol
@@ -470,8 +471,7 @@ def enrol(
             terminated, the arm is full, stage 1 is still in its safety windows, or the arm is
             not the expansion arm; the message says which.
     """
-    if not isinstance(plan, InfusionPlan):
-        raise InvalidValueError("plan", plan, "must be an InfusionPlan (§8)")
+    require_instance(plan, InfusionPlan, "plan", "must be an InfusionPlan (§8)")
     plans = tuple(records_of(plans, "plans"))  # type: ignore[arg-type]
     if any(p.patient_id == plan.patient_id for p in plans):
         raise InconsistentRecordError("patient_id", plan.patient_id, "is already enrolled (§8)")

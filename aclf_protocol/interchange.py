@@ -11,8 +11,10 @@ lab values as JSON numbers (as strings only where a float could not carry the ex
 from __future__ import annotations
 
 import enum
+import functools
 import math
 import re
+import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -21,6 +23,7 @@ from typing import Any, TypeGuard, TypeVar
 
 import attrs
 
+from aclf_protocol._validators import is_check
 from aclf_protocol.errors import (
     InvalidRecordError,
     InvalidValueError,
@@ -29,7 +32,10 @@ from aclf_protocol.errors import (
 )
 
 __all__ = [
+    "Reading",
+    "Readings",
     "RecordReader",
+    "as_given",
     "at",
     "date_to_json",
     "decimal_to_json",
@@ -120,10 +126,10 @@ def lenient_decimal(value: object) -> object:
     ``Decimal`` with the field's name. A float goes through its shortest ``repr`` (§0), so
     ``62.3`` becomes ``Decimal("62.3")``, not ``62.2999999999999971578…``.
     """
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, float):
+    if isinstance(value, float):  # first: the common JSON number (a float, not a union test)
         return Decimal(repr(value))
+    if isinstance(value, (Decimal, bool)):  # a tuple: quicker than a union in isinstance
+        return value  # a Decimal as it is; a bool is no number (§9)
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, str):
@@ -131,6 +137,11 @@ def lenient_decimal(value: object) -> object:
             return Decimal(value.strip())
         except InvalidOperation:
             return value
+    return value
+
+
+def as_given(value: object, _field: str) -> object:
+    """*value* itself: for a field whose converter reads it, and checks it, in ``__init__``."""
     return value
 
 
@@ -183,11 +194,19 @@ def parse_enum(kind: type[E], value: object, field: str) -> E:
     """The member of *kind* whose value is *value* (enums travel as lower-case values, §9)."""
     if isinstance(value, kind):
         return value
-    for member in kind:
-        if member.value == value:
-            return member
-    allowed = ", ".join(repr(m.value) for m in kind)
+    members = _members_by_value(kind)
+    try:
+        return members[value]  # type: ignore[no-any-return]
+    except (KeyError, TypeError):  # TypeError: an unhashable value, a list say
+        pass
+    allowed = ", ".join(repr(v) for v in members)
     raise InvalidValueError(field, value, f"must be one of {allowed} (§9)")
+
+
+@functools.cache
+def _members_by_value(kind: type[E]) -> Mapping[object, E]:
+    """*kind*'s members by value, in definition order (looked up once per enum)."""
+    return types.MappingProxyType({member.value: member for member in kind})
 
 
 def decimal_to_json(value: Decimal) -> int | float | str:
@@ -212,59 +231,158 @@ def date_to_json(value: date) -> str:
 
 
 _OBJECT_RULE = "must be a JSON object with string keys (§9)"
+_NOT_AS_READ: Any = object()
+
+
+def _problem_of(
+    field: attrs.Attribute[Any], value: object, shown: object
+) -> InvalidValueError | None:
+    """What the field's converter or its check finds wrong with *value* (or ``None``).
+
+    A converter may refuse a value itself (``to_weight_kg``, §3.2); the check then sees the
+    converted value.
+    """
+    converter: Any = field.converter
+    if converter is not None:
+        try:
+            value = converter(value)
+        except InvalidValueError as err:
+            return InvalidValueError(field.name, err.value, err.rule)
+    check = field.validator
+    return check.problem(field.name, value, shown) if is_check(check) else None
+
+
+def _place(problem: InvalidValueError, order: Mapping[str, int]) -> int:
+    """Where the key a problem is about was read (``labs.inr`` and ``items[2]`` by their key)."""
+    key = problem.field.split(".", 1)[0].split("[", 1)[0]
+    return order.get(key, len(order))
 
 
 def _is_object(value: object) -> TypeGuard[Mapping[str, Any]]:
-    return isinstance(value, Mapping) and all(isinstance(k, str) for k in value)
+    if type(value) is not dict and not isinstance(value, Mapping):  # dict first: ABCs are slow
+        return False
+    try:  # str.join takes str keys only, and checks them at C speed (no generator)
+        "".join(value)
+    except TypeError:
+        return False
+    return True
+
+
+#: How :meth:`RecordReader.take` reads a key: a parser from JSON to a typed value, or the
+#: rule, as the record's reader words it, of a value that goes to the model as given.
+Reading = Callable[[object, str], object] | str
+
+
+class Readings(dict[str, Reading]):
+    """How each key of a record is read (:data:`Reading`), in reading order; built once."""
+
+    def __init__(self, readings: Mapping[str, Reading]) -> None:
+        super().__init__(readings)
+        #: Keys whose values go to the model as given.
+        self.passed = tuple(key for key, reading in readings.items() if isinstance(reading, str))
+        #: (key, parser) of the keys whose values are parsed.
+        self.parsed = tuple(
+            (key, reading) for key, reading in readings.items() if not isinstance(reading, str)
+        )
+        #: Each key's place in the reading order.
+        self.order = {key: place for place, key in enumerate(readings)}
 
 
 class RecordReader:
     """Reads one JSON object field by field, collecting every problem (§9).
 
     Paths in the problems are relative to this record; a parent reader puts its key in front.
+    Reading only turns JSON into typed values; the model's validators, run once by
+    :meth:`build_model`, are the checks.
     """
 
     def __init__(self, record: object, *, what: str) -> None:
         self.problems: list[InvalidValueError] = []
-        self._seen: set[str] = set()
+        #: Keys in the order they were read (a dict: ordered, and quick to update).
+        self._seen: dict[str, object] = {}
+        #: Keys whose problems are reported as read: key -> rule (``None``: the field's own).
+        self._as_read: dict[str, str | None] = {}
         if not _is_object(record):
             raise InvalidValueError(what, record, _OBJECT_RULE)
         self.record: Mapping[str, Any] = record
 
     def get(
-        self, key: str, parse: Callable[[object, str], T], *, required: bool = False
+        self,
+        key: str,
+        parse: Callable[[object, str], T],
+        *,
+        required: bool = False,
+        as_read: bool = False,
     ) -> T | None:
-        """The parsed value at *key*; ``None`` when missing or null (an unknown fact, §9)."""
-        self._seen.add(key)
+        """The parsed value at *key*; ``None`` when missing or null (an unknown fact, §9).
+
+        With *as_read*, a problem :meth:`build_model` finds in the value is reported as if
+        found here: in reading order, showing the value as the record gave it (``0``, not
+        ``Decimal('0')``).
+        """
+        self._seen[key] = parse
         raw = self.record.get(key)
         if raw is None:
             if required:
                 self.problems.append(InvalidValueError(key, raw, "is required (§9)"))
             return None
+        if as_read:
+            self._as_read[key] = None
         try:
             return parse(raw, key)
         except InvalidValueError as err:
             self.problems.append(err)
             return None
 
+    def take(self, readings: Readings, required: frozenset[str] = frozenset()) -> dict[str, object]:
+        """The values of the keys of *readings* that are present and not null (§9).
+
+        A parser turns the JSON value into a typed one. A rule instead passes the value to
+        the model as given: its validator is then its only check, and a problem it finds is
+        reported as read (see :meth:`get`), worded by that rule (``must be true or false``).
+        A *required* key that is missing or null is a problem (``is required``). Problems
+        come in the order of *readings*.
+        """
+        self._seen.update(readings)
+        get = self.record.get
+        values = {key: raw for key in readings.passed if (raw := get(key)) is not None}
+        problems = self.problems
+        start = len(problems)
+        for key in required:
+            if get(key) is None:
+                problems.append(InvalidValueError(key, None, "is required (§9)"))
+        for key, parse in readings.parsed:
+            raw = get(key)
+            if raw is not None:
+                try:
+                    values[key] = parse(raw, key)
+                except InvalidValueError as err:
+                    problems.append(err)
+        if len(problems) > start + 1:  # several: put them in reading order
+            order = readings.order
+            problems[start:] = sorted(problems[start:], key=lambda p: order[p.field])
+        return values
+
     def nested(self, key: str, from_dict: Callable[[object], T]) -> T | None:
         """The sub-record at *key* read by *from_dict*; its problems come back under *key*."""
-        self._seen.add(key)
+        self._seen[key] = None
         raw = self.record.get(key)
         if raw is None:
             return None
-        if not _is_object(raw):
-            self.problems.append(InvalidValueError(key, raw, _OBJECT_RULE))
-            return None
         try:
             return from_dict(raw)
+        except InvalidValueError as err:
+            if err.value is raw and err.rule == _OBJECT_RULE:  # not an object: named by *key*
+                self.problems.append(InvalidValueError(key, raw, _OBJECT_RULE))
+            else:
+                self.problems.extend(p.under(key) for p in err.problems)
         except ProtocolError as err:
             self.problems.extend(p.under(key) for p in err.problems)
-            return None
+        return None
 
     def each(self, key: str, from_dict: Callable[[object], T]) -> list[T]:
         """The list at *key*, each item read by *from_dict*; problems carry ``key[i]``."""
-        self._seen.add(key)
+        self._seen[key] = None
         raw = self.record.get(key)
         if raw is None:
             return []
@@ -286,29 +404,92 @@ class RecordReader:
         """Record a problem found outside :meth:`get` (a cross-field rule)."""
         self.problems.append(error)
 
-    def build_model(self, cls: type[T], values: Mapping[str, object]) -> T:
-        """Check unknown keys and every field's validator, raise all problems, else build.
+    def build_model(
+        self,
+        cls: type[T],
+        values: Mapping[str, object],
+        *,
+        translate: Mapping[str, Callable[[InvalidValueError], InvalidValueError]] | None = None,
+    ) -> T:
+        """``cls(**values)``, whose validators are the only checks; else every problem.
 
-        Each attrs validator of *cls* runs on its own value first, so a record with three
-        bad fields reports three problems (§9); rules spanning several fields run in the
-        model's ``__attrs_post_init__`` afterwards.
+        A record that read cleanly is built at once: each validator runs once, in
+        ``__init__``. When anything fails, each field's :class:`~aclf_protocol._validators.Check`
+        is asked for its problem, so a record with three bad fields reports three;
+        a rule spanning several fields (``__attrs_post_init__``) is raised as it is.
+        *translate* rewrites the problems of some fields, found first in its order (a value
+        read from an SI key, §7.1). Unknown keys come last.
         """
-        for field in attrs.fields(cls):  # type: ignore[arg-type]
-            value = values.get(field.name)
-            if value is None or field.validator is None:
-                continue
+        unknown = self._unknown()
+        if not self.problems and not unknown:
             try:
-                field.validator(None, field, value)
-            except InvalidValueError as err:
-                self.problems.append(err)
-        return self.build(lambda: cls(**values))
+                return cls(**values)
+            except InvalidValueError:
+                if not self._find_problems(cls, values, translate or {}):
+                    raise
+        else:
+            self._find_problems(cls, values, translate or {})
+        self.problems.extend(unknown)
+        raise_problems(self.problems)
+        raise AssertionError  # pragma: no cover - raise_problems raised
+
+    def _find_problems(
+        self,
+        cls: type,
+        values: Mapping[str, object],
+        translate: Mapping[str, Callable[[InvalidValueError], InvalidValueError]],
+    ) -> bool:
+        """Ask each field's check about its value; whether it found any problem.
+
+        A problem of a key read *as read* joins the reading problems at its key's place;
+        the others follow them, translated ones first.
+        """
+        fields = attrs.fields_dict(cls)
+        later: list[InvalidValueError] = []
+        inserted = 0
+        order = {key: place for place, key in enumerate(self._seen)}
+        for name in [*translate, *(n for n in fields if n not in translate)]:
+            value = values.get(name)
+            if value is None:
+                continue
+            rule = self._as_read.get(name, _NOT_AS_READ)
+            reading = self._seen.get(name)
+            if type(reading) is str:
+                rule = reading
+            shown = self.record[name] if rule is not _NOT_AS_READ else value
+            problem = _problem_of(fields[name], value, shown)
+            if problem is None:
+                continue
+            if name in translate:
+                later.append(translate[name](problem))
+            elif rule is _NOT_AS_READ:
+                later.append(problem)
+            else:
+                if rule is not None:
+                    problem = InvalidValueError(name, shown, rule)
+                place = order[name]
+                at = next(
+                    (i for i, p in enumerate(self.problems) if _place(p, order) > place),
+                    len(self.problems),
+                )
+                self.problems.insert(at, problem)
+                inserted += 1
+        self.problems.extend(later)
+        return bool(inserted or later)
+
+    def _unknown(self) -> list[InvalidValueError]:
+        if self._seen.keys() >= self.record.keys():
+            return []
+        return [
+            UnknownKeyError(key, self.record[key], "is not a known key (§9)")
+            for key in sorted(self.record.keys() - self._seen.keys())
+        ]
 
     def build(self, factory: Callable[[], T]) -> T:
         """Check for unknown keys, raise every problem so far, else return ``factory()``.
 
         Errors from the model's own validators (cross-field rules) are raised as they are.
         """
-        for key in sorted(set(self.record) - self._seen):
-            self.problems.append(UnknownKeyError(key, self.record[key], "is not a known key (§9)"))
+        self.problems.extend(self._unknown())
         raise_problems(self.problems)
         return factory()

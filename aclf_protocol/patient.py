@@ -14,6 +14,8 @@ Decimal('1.5')
 from __future__ import annotations
 
 import enum
+import types
+from collections.abc import Callable
 from datetime import date
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 from typing import Any, TypeAlias
@@ -22,31 +24,37 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from aclf_protocol._validators import (
+    BOUNDS,
+    Bounds,
     a_date,
     an_optional_bool,
+    bounded_decimal,
+    bounded_int,
+    check,
     decimal_between,
-    int_between,
+    instance_of,
+    is_calendar_date,
     non_empty_str,
-    optional,
     require_date,
 )
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import (
+    Readings,
     RecordReader,
+    as_given,
     date_to_json,
     decimal_to_json,
     lenient_decimal,
-    parse_bool,
     parse_date,
     parse_decimal,
     parse_enum,
     parse_int,
-    parse_str,
 )
 from aclf_protocol.protocol import MAX_WEIGHT_KG
 
 __all__ = [
     "SI_FACTORS",
+    "WEIGHT_METADATA",
     "Consent",
     "DatedHistory",
     "History",
@@ -100,20 +108,28 @@ class Never(enum.Enum):
     NEVER = "never"
 
 
+_NEVER = Never.NEVER.value
+
 #: A dated history fact: when it last happened, ``Never.NEVER``, or ``None`` (unknown).
 DatedHistory: TypeAlias = date | Never | None
 
 
 def _lab(low: str, high: str, unit: str, *, low_inclusive: bool = False) -> Any:
-    """An optional lab value in conventional units, a finite ``Decimal`` within bounds."""
+    """An optional lab value in conventional units, a finite ``Decimal`` within bounds.
+
+    The bounds and the unit are the field's metadata (``"bounds"``, ``"unit"``): the validator
+    and the JSON Schema (``schema.py``) read them from there.
+    """
     sign = ">=" if low_inclusive else ">"
     rule = f"must be {sign} {low} and <= {high} {unit}".rstrip()
-    return attrs.field(
+    return bounded_decimal(
+        Decimal(low),
+        Decimal(high),
+        rule,
+        low_inclusive=low_inclusive,
         default=None,
         converter=lenient_decimal,
-        validator=optional(
-            decimal_between(Decimal(low), Decimal(high), rule, low_inclusive=low_inclusive)
-        ),
+        metadata={"unit": unit},
     )
 
 
@@ -134,24 +150,20 @@ class Labs:
     bilirubin_mg_dl: Decimal | None = _lab("0", "100", "mg/dL")
     creatinine_mg_dl: Decimal | None = _lab("0", "30", "mg/dL")
     inr: Decimal | None = _lab("0", "20", "")
-    he_grade: int | None = attrs.field(
-        default=None, validator=optional(int_between(0, 4, "West Haven grade 0-4 (§7.2)"))
-    )
+    he_grade: int | None = bounded_int(0, 4, "West Haven grade 0-4 (§7.2)", default=None)
     map_mmhg: Decimal | None = _lab("0", "300", "mmHg")
     vasopressors: bool | None = _flag()
     pao2_fio2: Decimal | None = _lab("0", "800", "mmHg")
     spo2_fio2: Decimal | None = _lab("0", "500", "")
     mechanical_ventilation: bool | None = _flag()
-    ventilation_reason: VentilationReason = attrs.field(default=VentilationReason.RESPIRATORY)
+    ventilation_reason: VentilationReason = attrs.field(
+        default=VentilationReason.RESPIRATORY,
+        validator=instance_of(VentilationReason, "must be a VentilationReason (§7.3)"),
+    )
     renal_replacement: bool | None = _flag()
     wbc_10e9_l: Decimal | None = _lab("0", "1000", "x10^9/L")
     sodium_mmol_l: Decimal | None = _lab("80", "200", "mmol/L", low_inclusive=True)
     albumin_g_dl: Decimal | None = _lab("0", "10", "g/dL")
-
-    @ventilation_reason.validator
-    def _check_reason(self, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, VentilationReason):
-            raise InvalidValueError(attribute.name, value, "must be a VentilationReason (§7.3)")
 
     def to_dict(self) -> dict[str, Any]:
         """Conventional keys, lab values as JSON numbers, unknowns as ``null`` (§9)."""
@@ -176,22 +188,13 @@ class Labs:
         aclf_protocol.errors.InconsistentRecordError: bilirubin_umol_l: give bilirubin ...
         """
         r = RecordReader(record, what="labs")
-        values: dict[str, Any] = {}
-        for field in attrs.fields(Labs):
-            if field.name == "he_grade":
-                values[field.name] = r.get(field.name, parse_int)
-            elif field.name == "ventilation_reason":
-                reason = r.get(field.name, lambda v, k: parse_enum(VentilationReason, v, k))
-                values[field.name] = reason or VentilationReason.RESPIRATORY
-            elif field.name in _BOOL_LABS:
-                values[field.name] = r.get(field.name, parse_bool)
-            else:
-                values[field.name] = r.get(field.name, parse_decimal)
+        values = r.take(_LAB_READINGS)
+        translate: dict[str, Callable[[InvalidValueError], InvalidValueError]] = {}
         for si_key, (key, factor) in SI_FACTORS.items():
             si_value = r.get(si_key, parse_decimal)
             if si_value is None:
                 continue
-            if values[key] is not None:
+            if key in values:
                 r.add(
                     InconsistentRecordError(
                         si_key,
@@ -201,24 +204,20 @@ class Labs:
                 )
             else:
                 # §7.1: exact decimal division; 132.6 / 88.4 is 1.5, not 1.4999999999999998.
-                converted = _EXACT.divide(si_value, factor)
-                field = attrs.fields_dict(Labs)[key]
-                try:
-                    if field.validator is not None:
-                        field.validator(None, field, converted)
-                except InvalidValueError as err:
-                    r.add(
-                        InvalidValueError(
-                            si_key, r.record[si_key], f"{err.rule} once converted to {key} (§7.1)"
-                        )
-                    )
-                    continue
-                values[key] = converted
-        return r.build_model(cls, values)
+                values[key] = _EXACT.divide(si_value, factor)
+                translate[key] = _from_si(si_key, r.record[si_key], key)
+        return r.build_model(cls, values, translate=translate)
+
+
+def _from_si(
+    si_key: str, raw: object, key: str
+) -> Callable[[InvalidValueError], InvalidValueError]:
+    """A conventional value's problem, told about the SI key it was read from (§7.1)."""
+    return lambda err: InvalidValueError(si_key, raw, f"{err.rule} once converted to {key} (§7.1)")
 
 
 def _dated(value: object, field: str) -> date | Never:
-    if value == Never.NEVER.value or value is Never.NEVER:
+    if value == _NEVER or value is Never.NEVER:
         return Never.NEVER
     try:
         return parse_date(value, field)
@@ -228,10 +227,10 @@ def _dated(value: object, field: str) -> date | Never:
         ) from None
 
 
-def _a_dated_history(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None or value is Never.NEVER:
-        return
-    a_date(_instance, attribute, value)
+#: A dated history fact: a calendar date, ``Never.NEVER`` or ``None``.
+_a_dated_history = check(
+    lambda v: v is None or v is Never.NEVER or is_calendar_date(v), a_date.rule
+)
 
 
 def _dated_field() -> Any:
@@ -279,10 +278,7 @@ class History:
     def from_dict(cls, record: object) -> History:
         """Read the ``history`` object (§9)."""
         r = RecordReader(record, what="history")
-        values: dict[str, Any] = {}
-        for field in attrs.fields(History):
-            parse = _dated if field.name.startswith("last_") else parse_bool
-            values[field.name] = r.get(field.name, parse)
+        values = r.take(_HISTORY_READINGS)
         return r.build_model(cls, values)
 
 
@@ -290,14 +286,14 @@ class History:
 class Consent:
     """Informed consent (§5 I3, E7). ``signed_by=None`` means *not signed*, a known fact."""
 
-    signed_by: Signer | None = attrs.field(default=None)
+    signed_by: Signer | None = attrs.field(
+        default=None,
+        validator=check(
+            lambda v: v is None or isinstance(v, Signer), "must be a Signer or None (§5 I3)"
+        ),
+    )
     has_capacity: bool | None = _flag()
     adult_family_available: bool | None = _flag()
-
-    @signed_by.validator
-    def _check_signer(self, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is not None and not isinstance(value, Signer):
-            raise InvalidValueError(attribute.name, value, "must be a Signer or None (§5 I3)")
 
     def __attrs_post_init__(self) -> None:
         if self.signed_by is Signer.FAMILY and self.adult_family_available is False:
@@ -319,12 +315,12 @@ class Consent:
     def from_dict(cls, record: object) -> Consent:
         """Read the ``consent`` object (§9)."""
         r = RecordReader(record, what="consent")
-        values = {
-            "signed_by": r.get("signed_by", lambda v, k: parse_enum(Signer, v, k)),
-            "has_capacity": r.get("has_capacity", parse_bool),
-            "adult_family_available": r.get("adult_family_available", parse_bool),
-        }
+        values = r.take(_CONSENT_READINGS)
         return r.build_model(cls, values)
+
+
+#: §3.2: a baseline weight, an exact ``Decimal`` in (0, 350] kg.
+_WEIGHT = decimal_between(_ZERO, MAX_WEIGHT_KG, f"must be > 0 and <= {MAX_WEIGHT_KG} kg (§3.2)")
 
 
 def to_weight_kg(value: object, field: str = "weight_kg") -> Decimal:
@@ -337,34 +333,13 @@ def to_weight_kg(value: object, field: str = "weight_kg") -> Decimal:
         ...
     aclf_protocol.errors.InvalidValueError: weight_kg: must be > 0 and <= 350 kg (§3.2); got 351
     """
-    rule = f"must be > 0 and <= {MAX_WEIGHT_KG} kg (§3.2)"
-    if isinstance(value, bool):
-        raise InvalidValueError(field, value, rule)
-    weight = lenient_decimal(value)
-    if not isinstance(weight, Decimal) or not weight.is_finite():
-        raise InvalidValueError(field, value, rule)
-    if not _ZERO < weight <= MAX_WEIGHT_KG:
-        raise InvalidValueError(field, value, rule)
-    return weight
+    return _WEIGHT.require(lenient_decimal(value), field, shown=value)  # type: ignore[return-value]
 
 
-def _weight(value: object) -> object:
-    try:
-        return to_weight_kg(value)
-    except InvalidValueError:
-        return value  # the validator names the field and the rule
-
-
-def _check_weight(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    to_weight_kg(value, field=attribute.name)
-
-
-def _instance_of(kind: type, rule: str) -> Any:
-    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, kind):
-            raise InvalidValueError(attribute.name, value, rule)
-
-    return check
+#: The attrs metadata of a baseline weight field: its bounds (§3.2) and unit, read by the
+#: JSON Schemas. The field is ``attrs.field(converter=to_weight_kg, metadata=WEIGHT_METADATA)``:
+#: the converter reads the weight and checks it, once, showing the value as given (§3.2).
+WEIGHT_METADATA = types.MappingProxyType({BOUNDS: Bounds(_ZERO, MAX_WEIGHT_KG), "unit": "kg"})
 
 
 def age_years(birth_date: date, on: date) -> int:
@@ -395,17 +370,15 @@ class Patient:
 
     patient_id: str = attrs.field(validator=non_empty_str)
     birth_date: date = attrs.field(validator=a_date)
-    sex: Sex = attrs.field(validator=_instance_of(Sex, "must be 'male' or 'female' (§9)"))
-    weight_kg: Decimal = attrs.field(converter=_weight, validator=_check_weight)
+    sex: Sex = attrs.field(validator=instance_of(Sex, "must be 'male' or 'female' (§9)"))
+    weight_kg: Decimal = attrs.field(converter=to_weight_kg, metadata=WEIGHT_METADATA)
     chronic_liver_disease: bool | None = _flag()
-    labs: Labs = attrs.field(
-        factory=Labs, validator=_instance_of(Labs, "must be a Labs value (§9)")
-    )
+    labs: Labs = attrs.field(factory=Labs, validator=instance_of(Labs, "must be a Labs value (§9)"))
     history: History = attrs.field(
-        factory=History, validator=_instance_of(History, "must be a History value (§9)")
+        factory=History, validator=instance_of(History, "must be a History value (§9)")
     )
     consent: Consent = attrs.field(
-        factory=Consent, validator=_instance_of(Consent, "must be a Consent value (§9)")
+        factory=Consent, validator=instance_of(Consent, "must be a Consent value (§9)")
     )
 
     def age_on(self, on: date) -> int:
@@ -446,14 +419,43 @@ class Patient:
         birth_date sex weight_kg
         """
         r = RecordReader(record, what="patient")
-        values = {
-            "patient_id": r.get("patient_id", parse_str, required=True),
-            "birth_date": r.get("birth_date", parse_date, required=True),
-            "sex": r.get("sex", lambda v, k: parse_enum(Sex, v, k), required=True),
-            "weight_kg": r.get("weight_kg", to_weight_kg, required=True),
-            "chronic_liver_disease": r.get("chronic_liver_disease", parse_bool),
-            "labs": r.nested("labs", Labs.from_dict) or Labs(),
-            "history": r.nested("history", History.from_dict) or History(),
-            "consent": r.nested("consent", Consent.from_dict) or Consent(),
-        }
+        values = r.take(_PATIENT_READINGS, _REQUIRED)
+        if (weight := r.get("weight_kg", as_given, required=True, as_read=True)) is not None:
+            values["weight_kg"] = weight
+        values.update(r.take(_AFTER_WEIGHT))
+        for key, part in (("labs", Labs), ("history", History), ("consent", Consent)):
+            if (read := r.nested(key, part.from_dict)) is not None:
+                values[key] = read
         return r.build_model(cls, values)
+
+
+#: §9: how each key of a record is read. A rule stands for a value that goes to the model as
+#: given, its validator its only check (RecordReader.take); a parser turns JSON into a value.
+_AS_BOOL = "must be true or false (§9)"
+_LAB_READINGS = Readings(
+    {
+        **dict.fromkeys(attrs.fields_dict(Labs), parse_decimal),
+        **dict.fromkeys(_BOOL_LABS, _AS_BOOL),
+        "he_grade": parse_int,
+        "ventilation_reason": lambda v, k: parse_enum(VentilationReason, v, k),
+    }
+)
+_HISTORY_READINGS = Readings(
+    {name: _dated if name.startswith("last_") else _AS_BOOL for name in attrs.fields_dict(History)}
+)
+_CONSENT_READINGS = Readings(
+    {
+        "signed_by": lambda v, k: parse_enum(Signer, v, k),
+        "has_capacity": _AS_BOOL,
+        "adult_family_available": _AS_BOOL,
+    }
+)
+_PATIENT_READINGS = Readings(
+    {
+        "patient_id": "must be a non-empty string (§9)",
+        "birth_date": parse_date,
+        "sex": lambda v, k: parse_enum(Sex, v, k),
+    }
+)
+_REQUIRED = frozenset({"patient_id", "birth_date", "sex"})
+_AFTER_WEIGHT = Readings({"chronic_liver_disease": _AS_BOOL})

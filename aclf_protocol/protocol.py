@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 
 from aclf_protocol._validators import (
+    boolean,
     decimal_between,
     int_between,
     non_empty_str,
@@ -233,7 +234,9 @@ class Protocol:
     #: §5 I3: a patient's own signature counts while ``has_capacity`` is unknown (SPEC:
     #: "only if has_capacity is not false"). False is the stricter reading: I3 then stays
     #: UNKNOWN until capacity is recorded (D-I3-CAPACITY).
-    presume_patient_capacity: bool = attrs.field(default=True)
+    presume_patient_capacity: bool = attrs.field(
+        default=True, validator=boolean("must be true or false (§5 I3)")
+    )
     bleeding_infection_lookback_months: int = attrs.field(
         default=1, validator=int_between(0, 1200, "months >= 0 (§5 E5)")
     )
@@ -261,11 +264,6 @@ class Protocol:
     expansion_size: int = attrs.field(
         default=4, validator=int_between(0, 10_000, "patients >= 0 (§8)")
     )
-
-    @presume_patient_capacity.validator
-    def _check_presume(self, attribute: attrs.Attribute[bool], value: object) -> None:
-        if not isinstance(value, bool):
-            raise InvalidValueError(attribute.name, value, "must be true or false (§5 I3)")
 
     def __attrs_post_init__(self) -> None:
         _check_protocol(self)

@@ -31,7 +31,9 @@ import attrs
 
 from aclf_protocol._validators import (
     a_date,
-    int_between,
+    bounded_int,
+    check,
+    member_of,
     non_empty_str,
     require_date,
     require_instance,
@@ -125,20 +127,10 @@ def _criteria(value: object) -> object:
     return value
 
 
-def _check_criteria(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, frozenset) or not all(isinstance(c, Seriousness) for c in value):
-        raise InvalidValueError(
-            attribute.name, value, "must be a set of Seriousness criteria (§6.1)"
-        )
-
-
-def _member_of(kind: type[enum.Enum]) -> Any:
-    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, kind):
-            allowed = ", ".join(repr(m.value) for m in kind)
-            raise InvalidValueError(attribute.name, value, f"must be one of {allowed} (§6.1)")
-
-    return check
+_check_criteria = check(
+    lambda v: isinstance(v, frozenset) and all(isinstance(c, Seriousness) for c in v),
+    "must be a set of Seriousness criteria (§6.1)",
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -166,18 +158,18 @@ class SafetyEvent:
     term: str = attrs.field(validator=non_empty_str)
     onset_date: date = attrs.field(validator=a_date)
     awareness_date: date = attrs.field(validator=a_date)
-    grade: int = attrs.field(validator=int_between(1, MAX_GRADE, "CTCAE grade 1-5 (§6.1)"))
+    grade: int = bounded_int(1, MAX_GRADE, "CTCAE grade 1-5 (§6.1)")
     seriousness: frozenset[Seriousness] = attrs.field(
         default=frozenset(), converter=_criteria, validator=_check_criteria
     )
     causality: Causality = attrs.field(
-        default=Causality.NOT_ASSESSED, validator=_member_of(Causality)
+        default=Causality.NOT_ASSESSED, validator=member_of(Causality, "§6.1")
     )
     expectedness: Expectedness = attrs.field(
-        default=Expectedness.NOT_ASSESSED, validator=_member_of(Expectedness)
+        default=Expectedness.NOT_ASSESSED, validator=member_of(Expectedness, "§6.1")
     )
     outcome: EventOutcome = attrs.field(
-        default=EventOutcome.UNKNOWN, validator=_member_of(EventOutcome)
+        default=EventOutcome.UNKNOWN, validator=member_of(EventOutcome, "§6.1")
     )
 
     def __attrs_post_init__(self) -> None:
@@ -387,8 +379,7 @@ def _first_aware(versions: Sequence[SafetyEvent], qualifies: Any) -> date:
 
 def _versions(event: SafetyEvent, earlier: Iterable[SafetyEvent]) -> list[SafetyEvent]:
     """*earlier* then *event*, checked to be versions of one event, none newer than *event*."""
-    if not isinstance(event, SafetyEvent):
-        raise InvalidValueError("event", event, "must be a SafetyEvent (§6.1)")
+    require_instance(event, SafetyEvent, "event", "must be a SafetyEvent (§6.1)")
     versions = [*earlier, event]
     unchecked: list[object] = list(versions[:-1])
     for index, version in enumerate(unchecked):

@@ -25,8 +25,10 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from aclf_protocol._validators import (
+    a_bool,
     a_date,
-    int_between,
+    an_optional_date,
+    bounded_int,
     non_empty_str,
     require_date,
     require_instance,
@@ -35,13 +37,18 @@ from aclf_protocol.dosing import cells_per_infusion
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import (
     RecordReader,
+    as_given,
     date_to_json,
     parse_bool,
     parse_date,
     parse_int,
     parse_str,
 )
-from aclf_protocol.patient import Patient, to_weight_kg
+from aclf_protocol.patient import (
+    WEIGHT_METADATA,
+    Patient,
+    to_weight_kg,
+)
 from aclf_protocol.protocol import NCT04822922, Arm, DayWindow, Protocol
 
 __all__ = [
@@ -135,11 +142,6 @@ def _visit(start: date, window: DayWindow) -> Visit:
     )
 
 
-def _optional_date(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        a_date(_instance, attribute, value)
-
-
 @attrs.frozen(kw_only=True)
 class Infusion:
     """One planned infusion (§4.1): its number, nominal study day and date, window and cells.
@@ -148,19 +150,14 @@ class Infusion:
     stop rule cancels it (§4.5). An infusion is never both.
     """
 
-    number: int = attrs.field(validator=int_between(1, 1000, "infusions are numbered from 1"))
-    study_day: int = attrs.field(validator=int_between(1, 10**6, "no Day 0 (§0)"))
+    number: int = bounded_int(1, 1000, "infusions are numbered from 1")
+    study_day: int = bounded_int(1, 10**6, "no Day 0 (§0)")
     date: Date = attrs.field(validator=a_date)
     window_start: Date = attrs.field(validator=a_date)
     window_end: Date = attrs.field(validator=a_date)
-    cells: int = attrs.field(validator=int_between(1, 10**15, "whole cells > 0 (§3.1)"))
-    given_date: Date | None = attrs.field(default=None, validator=_optional_date)
-    cancelled: bool = attrs.field(default=False)
-
-    @cancelled.validator
-    def _check_cancelled(self, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, bool):
-            raise InvalidValueError(attribute.name, value, "must be true or false")
+    cells: int = bounded_int(1, 10**15, "whole cells > 0 (§3.1)")
+    given_date: Date | None = attrs.field(default=None, validator=an_optional_date)
+    cancelled: bool = attrs.field(default=False, validator=a_bool)
 
     def __attrs_post_init__(self) -> None:
         if not self.window_start <= self.date <= self.window_end:
@@ -223,9 +220,9 @@ class InfusionPlan:
     patient_id: str = attrs.field(validator=non_empty_str)
     arm_id: str = attrs.field(validator=non_empty_str)
     start: date = attrs.field(validator=a_date)
-    weight_kg: Decimal = attrs.field(converter=to_weight_kg)
+    weight_kg: Decimal = attrs.field(converter=to_weight_kg, metadata=WEIGHT_METADATA)
     infusions: tuple[Infusion, ...] = attrs.field(converter=_infusions)
-    stopped_on: date | None = attrs.field(default=None, validator=_optional_date)
+    stopped_on: date | None = attrs.field(default=None, validator=an_optional_date)
 
     def __attrs_post_init__(self) -> None:
         _check_plan(self)
@@ -261,12 +258,12 @@ class InfusionPlan:
             "patient_id": r.get("patient_id", parse_str, required=True),
             "arm_id": r.get("arm_id", parse_str, required=True),
             "start": r.get("start", parse_date, required=True),
-            "weight_kg": r.get("weight_kg", to_weight_kg, required=True),
+            "weight_kg": r.get("weight_kg", as_given, required=True, as_read=True),
             "infusions": tuple(r.each("infusions", Infusion.from_dict)),
             "stopped_on": r.get("stopped_on", parse_date),
         }
         total = r.get("total_cells", parse_int)
-        plan = r.build(lambda: cls(**values))  # type: ignore[arg-type]
+        plan = r.build_model(cls, values)
         if total is not None and total != plan.total_cells:
             raise InconsistentRecordError(
                 "total_cells",
@@ -320,8 +317,7 @@ def plan_infusions(
     ...  plan_infusions(p, "low", date(2021, 9, 30)).infusions][1]
     (4, '2021-10-02', '2021-10-04')
     """
-    if not isinstance(patient, Patient):
-        raise InvalidValueError("patient", patient, "must be a Patient (§10)")
+    require_instance(patient, Patient, "patient", "must be a Patient (§10)")
     return build_plan(
         patient_id=patient.patient_id,
         weight_kg=patient.weight_kg,
@@ -347,7 +343,7 @@ def build_plan(
     >>> plan.total_cells
     256000000
     """
-    a_date(None, attrs.fields(InfusionPlan).start, start)
+    a_date.require(start, "start")
     weight = to_weight_kg(weight_kg)
     chosen = protocol.arm(arm)
     cells = cells_per_infusion(chosen, weight, protocol=protocol)
@@ -413,7 +409,7 @@ def record_infusion(plan: InfusionPlan, number: int, given_on: date) -> Infusion
         raise InvalidValueError(
             "number", number, f"must be an infusion number 1..{len(plan.infusions)}"
         )
-    a_date(None, attrs.fields(Infusion).given_date, given_on)
+    a_date.require(given_on, "given_date")
     target = plan.infusions[number - 1]
     if target.cancelled:
         raise InconsistentRecordError("number", number, "that infusion is cancelled (§4.5)")
@@ -556,7 +552,7 @@ def check_adherence(
         if number not in given:
             raise InvalidValueError("actual", number, f"no infusion {number} in the plan")
         if when is not None:
-            a_date(None, attrs.fields(Infusion).given_date, when)
+            a_date.require(when, "given_date")
         given[number] = when
     rows: list[InfusionAdherence] = []
     previous: date | None = None

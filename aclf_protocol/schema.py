@@ -48,9 +48,9 @@ from typing import Any
 
 import attrs
 
+from aclf_protocol._validators import BOUNDS, Bounds
 from aclf_protocol.interchange import decimal_to_json
 from aclf_protocol.patient import SI_FACTORS, Consent, History, Labs, Never, Patient, Signer
-from aclf_protocol.protocol import MAX_WEIGHT_KG
 from aclf_protocol.safety import MAX_GRADE, EventOutcome, SafetyEvent, Seriousness
 from aclf_protocol.schedule import Infusion, InfusionPlan
 
@@ -89,36 +89,19 @@ def _number_pattern(*, signed: bool, integer: bool) -> str:
     return f"^{sign}([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 
 
-@attrs.frozen
-class Bounds:
-    """The range a model's validator allows: ``low < x <= high`` (``low <=`` if inclusive)."""
+#: The models whose numeric fields carry bounds in their attrs metadata.
+_MODELS: tuple[type, ...] = (Patient, InfusionPlan, Labs, Infusion, SafetyEvent)
 
-    low: Decimal = attrs.field(converter=Decimal)
-    high: Decimal = attrs.field(converter=Decimal)
-    low_inclusive: bool = False
-
-
-#: The bounds of each numeric field, as the models' validators hold them (D-LAB-BOUNDS, §3.2,
-#: §6.1). The validators keep them in closures, out of reach; ``tests/test_schema.py`` checks
-#: every entry against the validator at and beyond both ends, so this table cannot drift.
-FIELD_BOUNDS: Mapping[tuple[type, str], Bounds] = {
-    (Patient, "weight_kg"): Bounds(0, MAX_WEIGHT_KG),
-    (InfusionPlan, "weight_kg"): Bounds(0, MAX_WEIGHT_KG),
-    (Labs, "bilirubin_mg_dl"): Bounds(0, 100),
-    (Labs, "creatinine_mg_dl"): Bounds(0, 30),
-    (Labs, "inr"): Bounds(0, 20),
-    (Labs, "he_grade"): Bounds(0, 4, low_inclusive=True),
-    (Labs, "map_mmhg"): Bounds(0, 300),
-    (Labs, "pao2_fio2"): Bounds(0, 800),
-    (Labs, "spo2_fio2"): Bounds(0, 500),
-    (Labs, "wbc_10e9_l"): Bounds(0, 1000),
-    (Labs, "sodium_mmol_l"): Bounds(80, 200, low_inclusive=True),
-    (Labs, "albumin_g_dl"): Bounds(0, 10),
-    (Infusion, "number"): Bounds(1, 1000, low_inclusive=True),
-    (Infusion, "study_day"): Bounds(1, 10**6, low_inclusive=True),
-    (Infusion, "cells"): Bounds(1, 10**15, low_inclusive=True),
-    (SafetyEvent, "grade"): Bounds(1, MAX_GRADE, low_inclusive=True),
-}
+#: The bounds of each numeric field, read off the fields' metadata (``"bounds"``), where the
+#: validators read them too (D-LAB-BOUNDS, §3.2, §6.1): one declaration, derived here read-only.
+FIELD_BOUNDS: Mapping[tuple[type, str], Bounds] = types.MappingProxyType(
+    {
+        (cls, field.name): field.metadata[BOUNDS]
+        for cls in _MODELS
+        for field in attrs.fields(cls)
+        if BOUNDS in field.metadata
+    }
+)
 
 
 def _numeric(bounds: Bounds, *, integer: bool) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TypeVar
 
+from aclf_protocol._validators import require_instance
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import at, date_to_json, records_of
 from aclf_protocol.patient import Patient, Sex, age_years
@@ -273,10 +274,9 @@ def _current_versions(events: object) -> list[tuple[str, SafetyEvent]]:
     equal dates the later one in *events*, as :func:`evaluate_stop_rules` reads them.
     """
     latest: dict[str, tuple[date, int, str, SafetyEvent]] = {}
-    for index, event in enumerate(records_of(events, "events")):
+    for index, item in enumerate(records_of(events, "events")):
         where = f"events[{index}]"
-        if not isinstance(event, SafetyEvent):
-            raise InvalidValueError(where, event, "must be a SafetyEvent (§6.1)")
+        event = require_instance(item, SafetyEvent, where, "must be a SafetyEvent (§6.1)")
         version = (event.awareness_date, index, where, event)
         known = latest.get(event.event_id)
         if known is None or version[:2] >= known[:2]:

@@ -292,9 +292,10 @@ def treatment_period_end(
 
 def _check_plans(plans: Iterable[object], protocol: Protocol) -> dict[str, InfusionPlan]:
     by_patient: dict[str, InfusionPlan] = {}
-    for index, plan in enumerate(plans):
-        if not isinstance(plan, InfusionPlan):
-            raise InvalidValueError(f"plans[{index}]", plan, "must be an InfusionPlan (§6.5)")
+    for index, item in enumerate(plans):
+        plan = require_instance(
+            item, InfusionPlan, f"plans[{index}]", "must be an InfusionPlan (§6.5)"
+        )
         if plan.patient_id in by_patient:
             raise InconsistentRecordError(
                 f"plans[{index}].patient_id", plan.patient_id, "one plan per patient (§6.5)"
@@ -309,10 +310,9 @@ def _check_plans(plans: Iterable[object], protocol: Protocol) -> dict[str, Infus
 
 def _check_events(events: Iterable[object], plans: Mapping[str, InfusionPlan]) -> list[SafetyEvent]:
     checked: list[SafetyEvent] = []
-    for index, event in enumerate(events):
+    for index, item in enumerate(events):
         where = f"events[{index}]"
-        if not isinstance(event, SafetyEvent):
-            raise InvalidValueError(where, event, "must be a SafetyEvent (§6.1)")
+        event = require_instance(item, SafetyEvent, where, "must be a SafetyEvent (§6.1)")
         plan = plans.get(event.patient_id)
         if plan is None:
             raise InvalidValueError(

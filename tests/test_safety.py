@@ -30,7 +30,7 @@ from aclf_protocol import (
     overdue_obligations,
     reporting_obligations,
 )
-from aclf_protocol.safety import _member_of
+from aclf_protocol._validators import member_of
 from tests.fixtures import assert_golden, d, error_table, invalid, refusal
 from tests.strategies import RELATED, UNRELATED, safety_events
 
@@ -255,11 +255,11 @@ class TestConsistency:
         The check is built when the class is defined; building it here again lets mutation
         testing see the factory (docs/mutation.md, "built at import").
         """
-        check = _member_of(Expectedness)
-        field = attrs.fields(SafetyEvent).expectedness
-        check(None, field, Expectedness.EXPECTED)
-        err = invalid(lambda: check(None, field, "expected"))
+        check = member_of(Expectedness, "§6.1")
+        assert check.problem("expectedness", Expectedness.EXPECTED) is None
+        err = invalid(lambda: check.require("expected", "expectedness"))
         assert (err.field, err.value) == ("expectedness", "expected")
+        assert attrs.fields(SafetyEvent).expectedness.validator.rule == check.rule  # type: ignore[union-attr]
 
     def test_blank_ids_rejected(self) -> None:
         """Ids and term are non-empty strings."""
@@ -644,8 +644,7 @@ class TestErrorWording:
             "causality": "likely",
             "seriousness": ["hospitalisation", "fatal"],
         }
-        check = _member_of(Expectedness)
-        expectedness = attrs.fields(SafetyEvent).expectedness
+        check = member_of(Expectedness, "§6.1")
         bad: Any = {"due": "2021-10-05"}  # neither an obligation nor a list of them
         text: Any = "2021-10-05"  # a date as text
         record: Any = EVENT_RECORD
@@ -672,7 +671,7 @@ class TestErrorWording:
             *((f"grade {g!r}", partial(event, grade=g)) for g in BAD_GRADES),
             ("seriousness of strings", partial(event, seriousness={"hospitalisation"})),
             ("causality a string", partial(event, causality="probable")),
-            ("expectedness a string", partial(check, None, expectedness, "expected")),
+            ("expectedness a string", partial(check.require, "expected", "expectedness")),
             ("event_id blank", partial(event, event_id=" ")),
             ("obligations of a record", partial(reporting_obligations, record)),
             *(
