@@ -350,9 +350,9 @@ def _months_before(on: date, months: int) -> date:
 _Evaluator: TypeAlias = Callable[[Patient, int, _Screening], Verdict]
 
 
-def _age_words(age: int, on: date, where: str, protocol: Protocol) -> str:
-    limits = f"{protocol.min_age_years}-{protocol.max_age_years}"
-    return f"age {age} on {on.isoformat()} is {where} {limits}"
+def _age_words(age: int, s: _Screening, where: str) -> str:
+    limits = f"{s.protocol.min_age_years}-{s.protocol.max_age_years}"
+    return f"age {age} on {s.on.isoformat()} is {where} {limits}"
 
 
 def _i1_age(_patient: Patient, age: int, s: _Screening) -> Verdict:
@@ -360,7 +360,7 @@ def _i1_age(_patient: Patient, age: int, s: _Screening) -> Verdict:
     protocol = s.protocol
     inside = protocol.min_age_years <= age <= protocol.max_age_years
     where = "within" if inside else "outside"
-    return _new(Verdict, (inside, _age_words, (age, s.on, where, protocol), (), None))
+    return _new(Verdict, (inside, _age_words, (age, s, where), (), None))
 
 
 def _grade_words(disease: str, labs: Labs, protocol: Protocol) -> str:
@@ -378,7 +378,7 @@ def _i2_aclf(patient: Patient, _age: int, s: _Screening) -> Verdict:
     labs = patient.labs
     possible = possible_aclf_grades(labs, protocol=protocol)
     allowed = protocol.eligible_aclf_grades
-    if not possible & allowed:
+    if possible.isdisjoint(allowed):
         return _new(Verdict, (False, _grade_words, ("", labs, protocol), (), None))
     disease = patient.chronic_liver_disease
     if disease is False:
