@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import enum
 import itertools
-from calendar import monthrange
+from calendar import isleap
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from types import MappingProxyType
@@ -343,7 +343,14 @@ def _months_before(on: date, months: int) -> date:
     """
     year, month = divmod(on.year * 12 + on.month - 1 - months, 12)
     month += 1
-    return date(year, month, min(on.day, monthrange(year, month)[1]))
+    day = on.day
+    if day > 28:  # noqa: PLR2004 - every month has 28 days
+        day = min(day, _MONTH_DAYS[month - 1] + (month == 2 and isleap(year)))  # noqa: PLR2004
+    return date(year, month, day)
+
+
+#: Days in each month of a common year.
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 #: How a criterion is evaluated: (patient, age in completed years, screening) -> verdict.
@@ -726,20 +733,19 @@ def _e7_no_one_to_consent(patient: Patient, _age: int, _s: _Screening) -> Verdic
 
 #: §5: the evaluator of each criterion id. A protocol variant may drop or reorder criteria;
 #: an id with no evaluator here is a ProtocolError.
-EVALUATORS: Mapping[str, _Evaluator] = MappingProxyType(
-    {
-        "I1": _i1_age,
-        "I2": _i2_aclf,
-        "I3": _i3_consent,
-        "E1": _e1_artificial_liver,
-        "E2": _e2_transplant_or_stem_cells,
-        "E3": _e3_malignancy,
-        "E4": _e4_comorbidity,
-        "E5": _e5_bleeding_or_infection,
-        "E6": _e6_pregnancy,
-        "E7": _e7_no_one_to_consent,
-    }
-)
+_EVALUATORS: dict[str, _Evaluator] = {
+    "I1": _i1_age,
+    "I2": _i2_aclf,
+    "I3": _i3_consent,
+    "E1": _e1_artificial_liver,
+    "E2": _e2_transplant_or_stem_cells,
+    "E3": _e3_malignancy,
+    "E4": _e4_comorbidity,
+    "E5": _e5_bleeding_or_infection,
+    "E6": _e6_pregnancy,
+    "E7": _e7_no_one_to_consent,
+}
+EVALUATORS: Mapping[str, _Evaluator] = MappingProxyType(_EVALUATORS)
 
 #: Whether a criterion's condition holds -> its outcome, for each kind (§5).
 _OUTCOMES: Mapping[CriterionKind, Mapping[bool | None, Outcome]] = MappingProxyType(
@@ -770,7 +776,9 @@ def _plan(protocol: object) -> _Plan:
     if not isinstance(protocol, Protocol):
         raise InvalidValueError("protocol", protocol, "must be a Protocol (§1)")
     try:
-        return tuple((EVALUATORS[c.criterion_id], c.kind is _EXCLUSION) for c in protocol.criteria)
+        return tuple(
+            [(_EVALUATORS[c.criterion_id], c.kind is _EXCLUSION) for c in protocol.criteria]
+        )
     except KeyError as unknown:
         known = ", ".join(EVALUATORS)
         raise InvalidValueError(
