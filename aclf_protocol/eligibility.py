@@ -46,7 +46,7 @@ import attrs
 from aclf_protocol._validators import require_date
 from aclf_protocol.errors import InvalidValueError
 from aclf_protocol.interchange import iter_records
-from aclf_protocol.patient import Labs, Never, Patient, Sex, Signer, age_years
+from aclf_protocol.patient import Never, Patient, Sex, Signer, age_years
 from aclf_protocol.protocol import NCT04822922, Criterion, CriterionKind, Protocol
 from aclf_protocol.scores import aclf_grade_details, describe_grades, possible_aclf_grades
 
@@ -190,7 +190,8 @@ class EligibilityResult:
         written = self._written
         if written is None:
             pairs = zip(self.protocol.criteria, self.verdicts, strict=True)
-            written = tuple(_criterion_result(criterion, verdict) for criterion, verdict in pairs)
+            patient, screening = self.patient, self._screening
+            written = tuple(_criterion_result(c, v, patient, screening) for c, v in pairs)
             object.__setattr__(self, "_written", written)  # a memo of derived values
         return written
 
@@ -211,7 +212,8 @@ class EligibilityResult:
         union over the UNKNOWN criteria, in protocol order); empty once decided (§5)."""
         if self.status is not EligibilityStatus.INCOMPLETE:
             return ()
-        return _union(v.could_decide for v in self.verdicts)
+        patient, screening = self.patient, self._screening
+        return _union(v.could_decide(patient, screening) for v in self.verdicts)
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -244,14 +246,17 @@ def _union(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _criterion_result(criterion: Criterion, verdict: Verdict) -> CriterionResult:
+def _criterion_result(
+    criterion: Criterion, verdict: Verdict, patient: Patient, screening: _Screening
+) -> CriterionResult:
     """A criterion's result with its reason, ``"<id> <outcome words>: <facts>"`` (§5)."""
     outcome = _OUTCOMES[criterion.kind][verdict.holds]
+    sentence = verdict.sentence(patient, screening)
     return CriterionResult(
         criterion=criterion,
         outcome=outcome,
-        reason=f"{criterion.criterion_id} {_WORDS[outcome]}: {verdict.sentence()}",
-        missing=verdict.could_decide,
+        reason=f"{criterion.criterion_id} {_WORDS[outcome]}: {sentence}",
+        missing=verdict.could_decide(patient, screening),
     )
 
 
@@ -260,18 +265,20 @@ def _criterion_result(criterion: Criterion, verdict: Verdict) -> CriterionResult
 
 class Verdict(NamedTuple):
     """What one criterion's evaluator finds (§5): whether the criterion's condition holds,
-    the facts it used, and the record paths that could decide it.
+    which case of its rule decided it, and the record paths that could decide it.
 
-    The sentence naming the facts is written only when asked for: *words* renders *facts*.
-    A verdict is a tuple so that making one on the screening hot path costs little.
+    The sentence is written only when asked for, from the patient's record, the screening
+    (date, protocol, windows) and the verdict's facts: *words* renders them. Most verdicts
+    are made once, at import (a case whose sentence reads its values from the record), so
+    screening makes almost none per patient.
 
     Attributes:
         holds: True/False, or None when unknown facts could still decide it.
-        words: Renders the facts as words: ``words(*facts)``.
-        facts: The values compared (an age, a date, the labs, a chosen wording).
+        words: ``words(patient, screening, *facts)`` gives the facts in words.
+        facts: What the record does not say: the case chosen, a window's finding.
         paths: Record paths of unknown facts that could decide it, as far as the evaluator
             named them; empty unless *holds* is None.
-        more_paths: Finds the rest of them from the facts, ``more_paths(*facts)``, when
+        more_paths: ``more_paths(patient, screening, *facts)`` finds the rest of them when
             naming them costs more than deciding (the labs of a still-open ACLF grade).
     """
 
@@ -281,19 +288,16 @@ class Verdict(NamedTuple):
     paths: tuple[str, ...] = ()
     more_paths: Callable[..., tuple[str, ...]] | None = None
 
-    def sentence(self) -> str:
-        """The facts in words (the reason without its ``"<id> <outcome>: "`` head).
+    def sentence(self, patient: Patient, screening: _Screening) -> str:
+        """The facts in words (the reason without its ``"<id> <outcome>: "`` head)."""
+        return self.words(patient, screening, *self.facts)
 
-        >>> _fixed(True, "stated").sentence()
-        'stated'
-        """
-        return self.words(*self.facts)
-
-    @property
-    def could_decide(self) -> tuple[str, ...]:
+    def could_decide(self, patient: Patient, screening: _Screening) -> tuple[str, ...]:
         """Record paths of unknown facts that could decide the criterion (§5)."""
         more = self.more_paths
-        return self.paths if more is None else self.paths + more(*self.facts)
+        if more is None:
+            return self.paths
+        return self.paths + more(patient, screening, *self.facts)
 
 
 #: ``_new(Verdict, (holds, words, facts, paths, more_paths))`` makes a verdict from all five
@@ -302,7 +306,7 @@ class Verdict(NamedTuple):
 _new = tuple.__new__
 
 
-def _said(sentence: str) -> str:
+def _said(_patient: Patient, _s: _Screening, sentence: str) -> str:
     """The words of a verdict whose sentence names no varying fact."""
     return sentence
 
@@ -357,53 +361,67 @@ _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _Evaluator: TypeAlias = Callable[[Patient, int, _Screening], Verdict]
 
 
-def _age_words(age: int, s: _Screening, where: str) -> str:
+def _age_words(patient: Patient, s: _Screening, where: str) -> str:
+    age = _age(patient.birth_date, s.on)
     limits = f"{s.protocol.min_age_years}-{s.protocol.max_age_years}"
     return f"age {age} on {s.on.isoformat()} is {where} {limits}"
+
+
+_I1_WITHIN = Verdict(True, _age_words, ("within",))
+_I1_OUTSIDE = Verdict(False, _age_words, ("outside",))
 
 
 def _i1_age(_patient: Patient, age: int, s: _Screening) -> Verdict:
     """I1: age in completed years on the screening date, limits inclusive (§0, §5)."""
     protocol = s.protocol
-    inside = protocol.min_age_years <= age <= protocol.max_age_years
-    where = "within" if inside else "outside"
-    return _new(Verdict, (inside, _age_words, (age, s, where), (), None))
+    return _I1_WITHIN if protocol.min_age_years <= age <= protocol.max_age_years else _I1_OUTSIDE
 
 
-def _grade_words(disease: str, labs: Labs, protocol: Protocol) -> str:
-    grade = aclf_grade_details(labs, protocol=protocol)
-    allowed = describe_grades(protocol.eligible_aclf_grades)
+def _grade_words(patient: Patient, s: _Screening, disease: str) -> str:
+    grade = aclf_grade_details(patient.labs, protocol=s.protocol)
+    allowed = describe_grades(s.protocol.eligible_aclf_grades)
     return f"{disease}{grade.basis}; eligible: {allowed}"
 
 
+def _open_grade_paths(patient: Patient, s: _Screening, _disease: str) -> tuple[str, ...]:
+    """The unknown labs that could move a still-open ACLF grade in or out of the eligible
+    grades (§5 I2, §7.4)."""
+    return aclf_grade_details(patient.labs, protocol=s.protocol).missing
+
+
+_I2_GRADE = Verdict(False, _grade_words, ("",))
 _I2_NO_DISEASE = _fixed(False, "no history of chronic liver disease (chronic_liver_disease: false)")
+_I2_MET = Verdict(True, _grade_words, ("chronic liver disease with ",))
+_DISEASE = "chronic liver disease; "
+_NO_DISEASE_RECORD = "chronic liver disease not recorded; "
+#: UNKNOWN, by (disease unrecorded, grade settled within the eligible ones).
+_I2_OPEN = MappingProxyType(
+    {
+        (True, True): Verdict(
+            None, _grade_words, (_NO_DISEASE_RECORD,), ("chronic_liver_disease",)
+        ),
+        (True, False): Verdict(
+            None, _grade_words, (_NO_DISEASE_RECORD,), ("chronic_liver_disease",), _open_grade_paths
+        ),
+        (False, False): Verdict(None, _grade_words, (_DISEASE,), (), _open_grade_paths),
+    }
+)
 
 
 def _i2_aclf(patient: Patient, _age: int, s: _Screening) -> Verdict:
     """I2: chronic liver disease and ACLF of an eligible grade, over the possible grades."""
     protocol = s.protocol
-    labs = patient.labs
-    possible = possible_aclf_grades(labs, protocol=protocol)
+    possible = possible_aclf_grades(patient.labs, protocol=protocol)
     allowed = protocol.eligible_aclf_grades
     if possible.isdisjoint(allowed):
-        return _new(Verdict, (False, _grade_words, ("", labs, protocol), (), None))
+        return _I2_GRADE
     disease = patient.chronic_liver_disease
     if disease is False:
         return _I2_NO_DISEASE
     settled = possible <= allowed
     if settled and disease is True:
-        facts = ("chronic liver disease with ", labs, protocol)
-        return _new(Verdict, (True, _grade_words, facts, (), None))
-    missing: tuple[str, ...] = ("chronic_liver_disease",) if disease is None else ()
-    known = "chronic liver disease not recorded; " if disease is None else "chronic liver disease; "
-    more = None if settled else _open_grade_paths
-    return _new(Verdict, (None, _grade_words, (known, labs, protocol), missing, more))
-
-
-def _open_grade_paths(_disease: str, labs: Labs, protocol: Protocol) -> tuple[str, ...]:
-    """The unknown labs that could move a still-open ACLF grade in or out of the eligible
-    grades (§5 I2, §7.4)."""
-    return aclf_grade_details(labs, protocol=protocol).missing
+        return _I2_MET
+    return _I2_OPEN[disease is None, settled]
 
 
 _I3_NOT_SIGNED = _fixed(False, "informed consent not signed (consent.signed_by: null)")
@@ -477,11 +495,15 @@ def _any_fact(facts: tuple[_Fact, ...], values: tuple[bool | None, ...], none: V
     return none
 
 
-def _present_words(facts: tuple[_Fact, ...], values: tuple[bool | None, ...]) -> str:
+def _present_words(
+    _patient: Patient, _s: _Screening, facts: tuple[_Fact, ...], values: tuple[bool | None, ...]
+) -> str:
     return ", ".join(words for (_, words), value in zip(facts, values, strict=True) if value)
 
 
-def _unknown_words(facts: tuple[_Fact, ...], values: tuple[bool | None, ...]) -> str:
+def _unknown_words(
+    _patient: Patient, _s: _Screening, facts: tuple[_Fact, ...], values: tuple[bool | None, ...]
+) -> str:
     pairs = tuple(zip(facts, values, strict=True))
     named = ", ".join(f"{words} ({path})" for (path, words), value in pairs if value is None)
     absent = [words for (_, words), value in pairs if value is False]
@@ -594,14 +616,16 @@ def _e4_values(patient: Patient) -> tuple[bool | None, ...]:
     )
 
 
-_E4_NONE = _fixed(False, f"{_E4.absent.sentence()}; no drug trial ever")
+_E4_NONE = _fixed(False, f"{_E4.absent.facts[0]}; no drug trial ever")
 
 
-def _e4_words(flags: Verdict, s: _Screening, last: date | Never | None, trial: _Dated) -> str:
+def _e4_words(patient: Patient, s: _Screening, flags: Verdict, trial: _Dated) -> str:
     months = s.protocol.drug_trial_lookback_months
-    start = s.drug_trial_since
-    trial_text = _dated_text(_DRUG_TRIAL, last, trial, s.on, months=months, start=start)
-    return _joined([(flags.holds, flags.sentence()), (trial[0], trial_text)])
+    last = patient.history.last_drug_trial
+    trial_text = _dated_text(
+        _DRUG_TRIAL, last, trial, s.on, months=months, start=s.drug_trial_since
+    )
+    return _joined([(flags.holds, flags.sentence(patient, s)), (trial[0], trial_text)])
 
 
 def _e4_comorbidity(patient: Patient, _age: int, s: _Screening) -> Verdict:
@@ -621,31 +645,33 @@ def _e4_comorbidity(patient: Patient, _age: int, s: _Screening) -> Verdict:
         missing = flags.paths + ((_DRUG_TRIAL[0],) if inside is None else ())
     else:
         holds, missing = False, ()
-    return _new(Verdict, (holds, _e4_words, (flags, s, last, trial), missing, None))
+    return _new(Verdict, (holds, _e4_words, (flags, trial), missing, None))
 
 
 _E5_NONE = _fixed(False, "no GI bleeding ever; no serious infection ever")
 
 
-def _e5_words(
-    s: _Screening,
-    bleeding_on: date | Never | None,
-    bleeding: _Dated,
-    infection_on: date | Never | None,
-    infection: _Dated,
-) -> str:
+def _e5_words(patient: Patient, s: _Screening, bleeding: _Dated, infection: _Dated) -> str:
+    h = patient.history
     months = s.protocol.bleeding_infection_lookback_months
     start = s.bleeding_infection_since
     return _joined(
         [
             (
                 bleeding[0],
-                _dated_text(_GI_BLEEDING, bleeding_on, bleeding, s.on, months=months, start=start),
+                _dated_text(
+                    _GI_BLEEDING, h.last_gi_bleeding, bleeding, s.on, months=months, start=start
+                ),
             ),
             (
                 infection[0],
                 _dated_text(
-                    _SERIOUS_INFECTION, infection_on, infection, s.on, months=months, start=start
+                    _SERIOUS_INFECTION,
+                    h.last_serious_infection,
+                    infection,
+                    s.on,
+                    months=months,
+                    start=start,
                 ),
             ),
         ]
@@ -670,15 +696,16 @@ def _e5_bleeding_or_infection(patient: Patient, _age: int, s: _Screening) -> Ver
         )
     else:
         holds, missing = False, ()
-    facts = (s, h.last_gi_bleeding, bleeding, h.last_serious_infection, infection)
-    return _new(Verdict, (holds, _e5_words, facts, missing, None))
+    return _new(Verdict, (holds, _e5_words, (bleeding, infection), missing, None))
 
 
-def _pregnancy_words(pregnant: bool | None, lactating: bool | None) -> str:
-    present = [w for w, v in (("pregnant", pregnant), ("lactating", lactating)) if v is True]
+def _pregnancy_words(patient: Patient, _s: _Screening) -> str:
+    h = patient.history
+    present = [w for w, v in (("pregnant", h.pregnant), ("lactating", h.lactating)) if v is True]
     return f"{' and '.join(present)} (recorded)"
 
 
+_E6_RECORDED = Verdict(True, _pregnancy_words)
 _E6_MALE = _fixed(False, "male patient: pregnancy and lactation do not apply")
 
 
@@ -686,7 +713,7 @@ def _e6_pregnancy(patient: Patient, _age: int, _s: _Screening) -> Verdict:
     """E6: pregnant or lactating; for a male patient unknowns count as absent."""
     h = patient.history
     if h.pregnant is True or h.lactating is True:
-        return _new(Verdict, (True, _pregnancy_words, (h.pregnant, h.lactating), (), None))
+        return _E6_RECORDED
     if patient.sex is Sex.MALE:
         return _E6_MALE
     return _E6.verdict((h.pregnant, h.lactating))
@@ -703,7 +730,7 @@ _E7_NO_ONE = _fixed(
 )
 
 
-def _not_recorded_words(paths: tuple[str, ...]) -> str:
+def _not_recorded_words(_patient: Patient, _s: _Screening, paths: tuple[str, ...]) -> str:
     return f"not recorded: {', '.join(paths)}"
 
 
