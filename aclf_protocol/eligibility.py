@@ -56,7 +56,6 @@ __all__ = [
     "EligibilityStatus",
     "Outcome",
     "ScreeningSummary",
-    "Verdict",
     "check_eligibility",
     "screen",
     "summarise_screening",
