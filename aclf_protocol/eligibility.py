@@ -129,14 +129,17 @@ class EligibilityResult:
     """The screening of one patient on one date (§5, §10).
 
     Every criterion is evaluated once, when the result is made: the status and one verdict
-    per criterion (whether it holds, the facts used, the paths that could decide it) are
-    stored. The per-criterion results and their reasons are written out from those verdicts
-    the first time they are asked for (:attr:`criteria`, :attr:`results`, :meth:`to_dict`),
-    so screening a large cohort for counts writes no sentence at all. The repr names the
-    patient, date and status only, not the whole record and protocol.
+    per criterion (whether it holds, the case of its rule that decided it, the paths that
+    could decide it) are stored. The per-criterion results and their reasons are written
+    out from those verdicts the first time they are asked for (:attr:`criteria`,
+    :attr:`results`, :meth:`to_dict`), so screening a large cohort for counts writes no
+    reason at all. The repr names the patient, date and status only, not the whole record
+    and protocol.
 
     Attributes:
         patient: The patient screened.
+        on: The screening date.
+        protocol: The protocol whose criteria were applied.
         status: ELIGIBLE, INELIGIBLE or INCOMPLETE.
         verdicts: One :class:`Verdict` per criterion, in protocol order: what every view
             is built from.
@@ -211,6 +214,8 @@ class EligibilityResult:
         union over the UNKNOWN criteria, in protocol order); empty once decided (§5)."""
         if self.status is not EligibilityStatus.INCOMPLETE:
             return ()
+        if self._written is not None:  # already written out: the same paths
+            return _union(r.missing for r in self._written)
         patient, screening = self.patient, self._screening
         return _union(v.could_decide(patient, screening) for v in self.verdicts)
 
