@@ -320,9 +320,9 @@ def _fixed(holds: bool | None, sentence: str, could_decide: tuple[str, ...] = ()
     return Verdict(holds, _said, (sentence,), could_decide)
 
 
-@attrs.frozen(kw_only=True)
-class _Screening:
-    """What every patient screened on one date shares: computed once per call, not cached."""
+class _Screening(NamedTuple):
+    """What every patient screened on one date shares: computed once per call, not cached
+    (a tuple: one is made per ``check_eligibility`` call)."""
 
     on: date
     protocol: Protocol
@@ -333,12 +333,10 @@ class _Screening:
     def of(cls, on: date, protocol: Protocol) -> _Screening:
         # §5: windows measured back from the screening date as relativedelta does.
         return cls(
-            on=on,
-            protocol=protocol,
-            drug_trial_since=_months_before(on, protocol.drug_trial_lookback_months),
-            bleeding_infection_since=_months_before(
-                on, protocol.bleeding_infection_lookback_months
-            ),
+            on,
+            protocol,
+            _months_before(on, protocol.drug_trial_lookback_months),
+            _months_before(on, protocol.bleeding_infection_lookback_months),
         )
 
 
