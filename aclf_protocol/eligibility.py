@@ -34,13 +34,14 @@ eligible: ACLF grade 1 or 2
 from __future__ import annotations
 
 import enum
+import itertools
+from calendar import isleap
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from types import MappingProxyType
-from typing import Any, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 
 import attrs
-from dateutil.relativedelta import relativedelta
 
 from aclf_protocol._validators import require_date
 from aclf_protocol.errors import InvalidValueError
@@ -123,31 +124,53 @@ class CriterionResult:
         }
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class EligibilityResult:
     """The screening of one patient on one date (§5, §10).
 
-    The status and each criterion's outcome are decided when the result is made; the reasons
-    and missing paths are written out when asked for (:attr:`criteria`, :attr:`results`,
-    :attr:`missing`, :meth:`to_dict`), so screening a large cohort for counts stays cheap.
-    Both come from the same facts: the value is immutable and every view is deterministic.
+    Every criterion is evaluated once, when the result is made: the status and one verdict
+    per criterion (whether it holds, the case of its rule that decided it, the paths that
+    could decide it) are stored. The per-criterion results and their reasons are written
+    out from those verdicts the first time they are asked for (:attr:`criteria`,
+    :attr:`results`, :meth:`to_dict`), so screening a large cohort for counts writes no
+    reason at all. The repr names the patient, date and status only, not the whole record
+    and protocol.
 
     Attributes:
         patient: The patient screened.
         on: The screening date.
         protocol: The protocol whose criteria were applied.
         status: ELIGIBLE, INELIGIBLE or INCOMPLETE.
-        outcomes: Each criterion's outcome, in protocol order.
+        verdicts: One :class:`Verdict` per criterion, in protocol order: what every view
+            is built from.
     """
 
-    patient: Patient
-    on: date
-    protocol: Protocol
+    patient: Patient = attrs.field(repr=False)
+    #: The screening date, the protocol and its look-back windows, computed once per
+    #: screening call and shared by its results.
+    _screening: _Screening = attrs.field(repr=False)
     status: EligibilityStatus
-    outcomes: tuple[Outcome, ...]
-    #: The look-back windows, computed once per screening call and shared by its results
-    #: (derived from ``on`` and ``protocol``, so not part of equality).
-    _screening: _Screening | None = attrs.field(default=None, eq=False, repr=False)
+    verdicts: tuple[Verdict, ...] = attrs.field(repr=False)
+    #: The per-criterion results, written out at most once (derived, not part of equality).
+    _written: tuple[CriterionResult, ...] | None = attrs.field(
+        init=False, default=None, eq=False, repr=False
+    )
+
+    def __repr__(self) -> str:
+        return (
+            f"EligibilityResult(patient_id={self.patient_id!r}, on={self.on!r}, "
+            f"status={self.status})"
+        )
+
+    @property
+    def on(self) -> date:
+        """The screening date."""
+        return self._screening.on
+
+    @property
+    def protocol(self) -> Protocol:
+        """The protocol whose criteria were applied."""
+        return self._screening.protocol
 
     @property
     def patient_id(self) -> str:
@@ -155,12 +178,24 @@ class EligibilityResult:
         return self.patient.patient_id
 
     @property
+    def outcomes(self) -> tuple[Outcome, ...]:
+        """Each criterion's outcome, in protocol order, without writing out the reasons."""
+        return tuple(
+            _OUTCOMES[c.kind][v.holds]
+            for c, v in zip(self.protocol.criteria, self.verdicts, strict=True)
+        )
+
+    @property
     def results(self) -> tuple[CriterionResult, ...]:
-        """One :class:`CriterionResult` per criterion, in protocol order, with its reason."""
-        screening = self._screening
-        if screening is None or screening.on != self.on or screening.protocol is not self.protocol:
-            screening = _Screening.of(self.on, self.protocol)
-        return _explain(self.patient, screening)
+        """One :class:`CriterionResult` per criterion, in protocol order, with its reason
+        (written out on the first access, then kept)."""
+        written = self._written
+        if written is None:
+            pairs = zip(self.protocol.criteria, self.verdicts, strict=True)
+            patient, screening = self.patient, self._screening
+            written = tuple(_criterion_result(c, v, patient, screening) for c, v in pairs)
+            object.__setattr__(self, "_written", written)  # a memo of derived values
+        return written
 
     @property
     def criteria(self) -> Mapping[str, CriterionResult]:
@@ -179,7 +214,10 @@ class EligibilityResult:
         union over the UNKNOWN criteria, in protocol order); empty once decided (§5)."""
         if self.status is not EligibilityStatus.INCOMPLETE:
             return ()
-        return _union(r.missing for r in self.results)
+        if self._written is not None:  # already written out: the same paths
+            return _union(r.missing for r in self._written)
+        patient, screening = self.patient, self._screening
+        return _union(v.could_decide(patient, screening) for v in self.verdicts)
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -189,22 +227,19 @@ class EligibilityResult:
     def explain(self) -> str:
         """The status, then one line per criterion, for a screening log."""
         head = f"{self.patient_id} on {self.on.isoformat()}: {self.status.value}"
-        results = self.results
         if self.status is EligibilityStatus.INCOMPLETE:
-            head += f" (missing: {', '.join(_union(r.missing for r in results))})"
-        return "\n".join([head, *(r.reason for r in results)])
+            head += f" (missing: {', '.join(self.missing)})"
+        return "\n".join([head, *self.reasons])
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-compatible record: ISO date, enum values, criteria by id (§9)."""
-        results = self.results
-        incomplete = self.status is EligibilityStatus.INCOMPLETE
         return {
             "patient_id": self.patient_id,
             "on": self.on.isoformat(),
             "protocol": self.protocol.nct_id,
             "status": self.status.value,
-            "criteria": {r.criterion_id: r.to_dict() for r in results},
-            "missing": list(_union(r.missing for r in results)) if incomplete else [],
+            "criteria": {r.criterion_id: r.to_dict() for r in self.results},
+            "missing": list(self.missing),
         }
 
 
@@ -215,15 +250,79 @@ def _union(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def _criterion_result(
+    criterion: Criterion, verdict: Verdict, patient: Patient, screening: _Screening
+) -> CriterionResult:
+    """A criterion's result with its reason, ``"<id> <outcome words>: <facts>"`` (§5)."""
+    outcome = _OUTCOMES[criterion.kind][verdict.holds]
+    sentence = verdict.sentence(patient, screening)
+    return CriterionResult(
+        criterion=criterion,
+        outcome=outcome,
+        reason=f"{criterion.criterion_id} {_WORDS[outcome]}: {sentence}",
+        missing=verdict.could_decide(patient, screening),
+    )
+
+
 # --- evaluators ------------------------------------------------------------------------------
-#: What an evaluator finds: whether the criterion's condition holds (True/False/None), the
-#: facts in words, and the paths that could decide it when it is None.
-_Verdict: TypeAlias = tuple[bool | None, str, tuple[str, ...]]
 
 
-@attrs.frozen(kw_only=True)
-class _Screening:
-    """What every patient screened on one date shares: computed once per call, not cached."""
+class Verdict(NamedTuple):
+    """What one criterion's evaluator finds (§5): whether the criterion's condition holds,
+    which case of its rule decided it, and the record paths that could decide it.
+
+    The sentence is written only when asked for, from the patient's record, the screening
+    (date, protocol, windows) and the verdict's facts: *words* renders them. Most verdicts
+    are made once, at import (a case whose sentence reads its values from the record), so
+    screening makes almost none per patient.
+
+    Attributes:
+        holds: True/False, or None when unknown facts could still decide it.
+        words: ``words(patient, screening, *facts)`` gives the facts in words.
+        facts: What the record does not say: the case chosen, a window's finding.
+        paths: Record paths of unknown facts that could decide it, as far as the evaluator
+            named them; empty unless *holds* is None.
+        more_paths: ``more_paths(patient, screening, *facts)`` finds the rest of them when
+            naming them costs more than deciding (the labs of a still-open ACLF grade).
+    """
+
+    holds: bool | None
+    words: Callable[..., str]
+    facts: tuple[Any, ...] = ()
+    paths: tuple[str, ...] = ()
+    more_paths: Callable[..., tuple[str, ...]] | None = None
+
+    def sentence(self, patient: Patient, screening: _Screening) -> str:
+        """The facts in words (the reason without its ``"<id> <outcome>: "`` head)."""
+        return self.words(patient, screening, *self.facts)
+
+    def could_decide(self, patient: Patient, screening: _Screening) -> tuple[str, ...]:
+        """Record paths of unknown facts that could decide the criterion (§5)."""
+        more = self.more_paths
+        if more is None:
+            return self.paths
+        return self.paths + more(patient, screening, *self.facts)
+
+
+#: ``_new(Verdict, (holds, words, facts, paths, more_paths))`` makes a verdict from all five
+#: fields without the keyword handling of ``Verdict(...)``: the screening hot path makes
+#: a few per patient.
+_new = tuple.__new__
+
+
+def _said(_patient: Patient, _s: _Screening, sentence: str) -> str:
+    """The words of a verdict whose sentence names no varying fact."""
+    return sentence
+
+
+def _fixed(holds: bool | None, sentence: str, could_decide: tuple[str, ...] = ()) -> Verdict:
+    """A verdict whose sentence names no varying fact: made once, at import."""
+    return Verdict(holds, _said, (sentence,), could_decide)
+
+
+class _Screening(NamedTuple):
+    """What every patient screened on one date shares: computed once per call, not cached
+    (a tuple: one is made per ``check_eligibility`` call)."""
 
     on: date
     protocol: Protocol
@@ -232,167 +331,199 @@ class _Screening:
 
     @classmethod
     def of(cls, on: date, protocol: Protocol) -> _Screening:
-        # §5: windows measured back from the screening date with relativedelta.
+        # §5: windows measured back from the screening date as relativedelta does.
         return cls(
-            on=on,
-            protocol=protocol,
-            drug_trial_since=on - relativedelta(months=protocol.drug_trial_lookback_months),
-            bleeding_infection_since=on
-            - relativedelta(months=protocol.bleeding_infection_lookback_months),
+            on,
+            protocol,
+            _months_before(on, protocol.drug_trial_lookback_months),
+            _months_before(on, protocol.bleeding_infection_lookback_months),
         )
 
 
-#: Whether a criterion's condition holds, the facts in words, and the paths that could decide it.
-_Explainer: TypeAlias = Callable[[Patient, int, _Screening], _Verdict]
+def _months_before(on: date, months: int) -> date:
+    """``on - relativedelta(months=months)`` without its cost (§5 E4, E5): the same day
+    *months* calendar months earlier, or that month's last day if it is shorter.
+
+    >>> _months_before(date(2021, 3, 31), 1), _months_before(date(2020, 5, 31), 3)
+    (datetime.date(2021, 2, 28), datetime.date(2020, 2, 29))
+    """
+    year, month = divmod(on.year * 12 + on.month - 1 - months, 12)
+    month += 1
+    day = on.day
+    if day > 28:  # noqa: PLR2004 - every month has 28 days
+        day = min(day, _MONTH_DAYS[month - 1] + (month == 2 and isleap(year)))  # noqa: PLR2004
+    return date(year, month, day)
 
 
-def _age_limits(protocol: Protocol) -> str:
-    return f"{protocol.min_age_years}-{protocol.max_age_years}"
+#: Days in each month of a common year.
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-def _i1_age(_patient: Patient, age: int, s: _Screening) -> _Verdict:
+#: How a criterion is evaluated: (patient, age in completed years, screening) -> verdict.
+_Evaluator: TypeAlias = Callable[[Patient, int, _Screening], Verdict]
+
+
+def _age_words(patient: Patient, s: _Screening, where: str) -> str:
+    age = _age(patient.birth_date, s.on)
+    limits = f"{s.protocol.min_age_years}-{s.protocol.max_age_years}"
+    return f"age {age} on {s.on.isoformat()} is {where} {limits}"
+
+
+_I1_WITHIN = Verdict(True, _age_words, ("within",))
+_I1_OUTSIDE = Verdict(False, _age_words, ("outside",))
+
+
+def _i1_age(_patient: Patient, age: int, s: _Screening) -> Verdict:
     """I1: age in completed years on the screening date, limits inclusive (§0, §5)."""
-    inside = s.protocol.min_age_years <= age <= s.protocol.max_age_years
-    where = "within" if inside else "outside"
-    return inside, f"age {age} on {s.on.isoformat()} is {where} {_age_limits(s.protocol)}", ()
+    protocol = s.protocol
+    return _I1_WITHIN if protocol.min_age_years <= age <= protocol.max_age_years else _I1_OUTSIDE
 
 
-def _i2_aclf(patient: Patient, _age: int, s: _Screening) -> _Verdict:
-    """I2: chronic liver disease and ACLF of an eligible grade, over the possible grades."""
+def _grade_words(patient: Patient, s: _Screening, disease: str) -> str:
     grade = aclf_grade_details(patient.labs, protocol=s.protocol)
-    allowed = s.protocol.eligible_aclf_grades
-    allowed_text = f"eligible: {describe_grades(allowed)}"
-    possible = frozenset(grade.possible_grades)
-    if not possible & allowed:
-        return False, f"{grade.basis}; {allowed_text}", ()
+    allowed = describe_grades(s.protocol.eligible_aclf_grades)
+    return f"{disease}{grade.basis}; eligible: {allowed}"
+
+
+def _open_grade_paths(patient: Patient, s: _Screening, _disease: str) -> tuple[str, ...]:
+    """The unknown labs that could move a still-open ACLF grade in or out of the eligible
+    grades (§5 I2, §7.4)."""
+    return aclf_grade_details(patient.labs, protocol=s.protocol).missing
+
+
+_I2_GRADE = Verdict(False, _grade_words, ("",))
+_I2_NO_DISEASE = _fixed(False, "no history of chronic liver disease (chronic_liver_disease: false)")
+_I2_MET = Verdict(True, _grade_words, ("chronic liver disease with ",))
+_DISEASE = "chronic liver disease; "
+_NO_DISEASE_RECORD = "chronic liver disease not recorded; "
+#: UNKNOWN, by (disease unrecorded, grade settled within the eligible ones).
+_I2_OPEN = MappingProxyType(
+    {
+        (True, True): Verdict(
+            None, _grade_words, (_NO_DISEASE_RECORD,), ("chronic_liver_disease",)
+        ),
+        (True, False): Verdict(
+            None, _grade_words, (_NO_DISEASE_RECORD,), ("chronic_liver_disease",), _open_grade_paths
+        ),
+        (False, False): Verdict(None, _grade_words, (_DISEASE,), (), _open_grade_paths),
+    }
+)
+
+
+def _i2_aclf(patient: Patient, _age: int, s: _Screening) -> Verdict:
+    """I2: chronic liver disease and ACLF of an eligible grade, over the possible grades."""
+    protocol = s.protocol
+    possible = possible_aclf_grades(patient.labs, protocol=protocol)
+    allowed = protocol.eligible_aclf_grades
+    if possible.isdisjoint(allowed):
+        return _I2_GRADE
     disease = patient.chronic_liver_disease
     if disease is False:
-        return False, "no history of chronic liver disease (chronic_liver_disease: false)", ()
+        return _I2_NO_DISEASE
     settled = possible <= allowed
     if settled and disease is True:
-        return True, f"chronic liver disease with {grade.basis}; {allowed_text}", ()
-    missing: tuple[str, ...] = ("chronic_liver_disease",) if disease is None else ()
-    if not settled:
-        missing += grade.missing
-    disease_text = (
-        "chronic liver disease not recorded" if disease is None else "chronic liver disease"
-    )
-    return None, f"{disease_text}; {grade.basis}; {allowed_text}", missing
+        return _I2_MET
+    return _I2_OPEN[disease is None, settled]
 
 
-def _i3_consent(patient: Patient, _age: int, s: _Screening) -> _Verdict:
+_I3_NOT_SIGNED = _fixed(False, "informed consent not signed (consent.signed_by: null)")
+_I3_FAMILY = _fixed(True, "informed consent signed by an adult family member")
+_I3_NO_CAPACITY = _fixed(
+    False,
+    "signed by the patient, who cannot make independent judgements "
+    "(consent.has_capacity: false), so the signature does not count",
+)
+_I3_CAPACITY_UNKNOWN = _fixed(
+    None,
+    "signed by the patient, but capacity is not recorded (consent.has_capacity: "
+    "null) and this protocol does not presume it",
+    ("consent.has_capacity",),
+)
+_I3_PATIENT = _fixed(True, "informed consent signed by the patient (capacity confirmed)")
+_I3_PATIENT_PRESUMED = _fixed(
+    True, "informed consent signed by the patient (capacity not recorded)"
+)
+
+
+def _i3_consent(patient: Patient, _age: int, s: _Screening) -> Verdict:
     """I3: signed by the patient (unless known to lack capacity) or an adult family member."""
     consent = patient.consent
     if consent.signed_by is None:
-        return False, "informed consent not signed (consent.signed_by: null)", ()
+        return _I3_NOT_SIGNED
     if consent.signed_by is Signer.FAMILY:
-        return True, "informed consent signed by an adult family member", ()
+        return _I3_FAMILY
     if consent.has_capacity is False:
-        return (
-            False,
-            (
-                "signed by the patient, who cannot make independent judgements "
-                "(consent.has_capacity: false), so the signature does not count"
-            ),
-            (),
-        )
-    if consent.has_capacity is None and not s.protocol.presume_patient_capacity:
-        return (
-            None,
-            (
-                "signed by the patient, but capacity is not recorded (consent.has_capacity: "
-                "null) and this protocol does not presume it"
-            ),
-            ("consent.has_capacity",),
-        )
-    capacity = "capacity confirmed" if consent.has_capacity else "capacity not recorded"
-    return True, f"informed consent signed by the patient ({capacity})", ()
+        return _I3_NO_CAPACITY
+    if consent.has_capacity is None:
+        return _I3_PATIENT_PRESUMED if s.protocol.presume_patient_capacity else _I3_CAPACITY_UNKNOWN
+    return _I3_PATIENT
 
 
 #: One yes/no fact of an exclusion: (record path, words when it is present).
 _Fact: TypeAlias = tuple[str, str]
 
 
-def _flags(facts: tuple[_Fact, ...], values: tuple[bool | None, ...]) -> _Verdict:
-    """An exclusion that holds when any fact is true (§5): PRESENT > UNKNOWN > ABSENT."""
-    if True not in values and None not in values:
-        return False, _absent_text(facts), ()
-    present = [words for (_, words), value in zip(facts, values, strict=True) if value is True]
-    if present:
-        return True, ", ".join(present), ()
-    pairs = tuple(zip(facts, values, strict=True))
-    unknown = tuple(path for (path, _), value in pairs if value is None)
-    if unknown:
-        named = ", ".join(f"{words} ({path})" for (path, words), value in pairs if value is None)
-        absent = [words for (_, words), value in pairs if value is False]
-        known = f"; known absent: {', '.join(absent)}" if absent else ""
-        return None, f"not recorded: {named}{known}", unknown
-    return False, _absent_text(facts), ()  # pragma: no cover - the fast path above took it
+@attrs.frozen
+class _Flags:
+    """The yes/no facts of one exclusion, and its verdict for every combination of their
+    values (True/False/None), decided once when the module is loaded."""
+
+    facts: tuple[_Fact, ...]
+    absent: Verdict
+    verdicts: Mapping[tuple[bool | None, ...], Verdict]
+
+    @classmethod
+    def of(cls, *facts: _Fact, absent: str = "") -> _Flags:
+        sentence = absent or "no " + ", no ".join(words for _, words in facts)
+        none = _fixed(False, sentence)
+        combinations = itertools.product((True, False, None), repeat=len(facts))
+        verdicts = {values: _any_fact(facts, values, none) for values in combinations}
+        return cls(facts, none, MappingProxyType(verdicts))
+
+    def verdict(self, values: tuple[bool | None, ...]) -> Verdict:
+        """The verdict for these values of the facts, in the order of :attr:`facts`."""
+        return self.verdicts[values]
 
 
-def _absent_text(facts: tuple[_Fact, ...]) -> str:
-    return "no " + ", no ".join(words for _, words in facts)
-
-
-def _months(months: int) -> str:
-    return "1 month" if months == 1 else f"{months} months"
-
-
-def _dated(
-    path: str, event: str, value: date | Never | None, on: date, *, months: int, start: date
-) -> tuple[bool | None, str]:
-    """Whether a dated event lies in the last *months* before *on* (from *start*), boundary
-    day included. An event dated after the screening date counts as inside the window (§5).
-    """
-    if value is None:
-        return None, f"date of last {event} not recorded ({path})"
-    if value is Never.NEVER:
-        return False, f"no {event} ever"
-    if value > on:
-        return True, f"{event} on {value.isoformat()}, after the screening date: counts as recent"
-    if value >= start:
-        return True, (
-            f"{event} on {value.isoformat()}, within {_months(months)} before "
-            f"{on.isoformat()} (since {start.isoformat()})"
+def _any_fact(facts: tuple[_Fact, ...], values: tuple[bool | None, ...], none: Verdict) -> Verdict:
+    """Holds when any fact is true (§5): PRESENT > UNKNOWN > ABSENT."""
+    if True in values:
+        return Verdict(True, _present_words, (facts, values))
+    if None in values:
+        unknown = tuple(
+            path for (path, _), value in zip(facts, values, strict=True) if value is None
         )
-    return False, f"no {event} since {start.isoformat()} (last on {value.isoformat()})"
+        return Verdict(None, _unknown_words, (facts, values), unknown)
+    return none
 
 
-def _combine(flags: _Verdict | None, dated: list[tuple[str, tuple[bool | None, str]]]) -> _Verdict:
-    """Join the yes/no facts (if any) and the dated facts of one exclusion into one verdict."""
-    present: list[str] = []
-    unknown: list[str] = []
-    parts: list[str] = []
-    if flags is not None:
-        holds, text, missing = flags
-        (present if holds is True else parts).append(text)
-        unknown += missing
-    for path, (inside, words) in dated:
-        if inside is True:
-            present.append(words)
-        elif inside is None:
-            unknown.append(path)
-            parts.append(words)
-        else:
-            parts.append(words)
-    if present:
-        return True, "; ".join(present), ()
-    if unknown:
-        return None, "; ".join(parts), tuple(unknown)
-    return False, "; ".join(parts), ()
+def _present_words(
+    _patient: Patient, _s: _Screening, facts: tuple[_Fact, ...], values: tuple[bool | None, ...]
+) -> str:
+    return ", ".join(words for (_, words), value in zip(facts, values, strict=True) if value)
 
 
-_E1 = (("history.artificial_liver_planned", "artificial liver support planned"),)
-_E2 = (
+def _unknown_words(
+    _patient: Patient, _s: _Screening, facts: tuple[_Fact, ...], values: tuple[bool | None, ...]
+) -> str:
+    pairs = tuple(zip(facts, values, strict=True))
+    named = ", ".join(f"{words} ({path})" for (path, words), value in pairs if value is None)
+    absent = [words for (_, words), value in pairs if value is False]
+    known = f"; known absent: {', '.join(absent)}" if absent else ""
+    return f"not recorded: {named}{known}"
+
+
+_E1 = _Flags.of(("history.artificial_liver_planned", "artificial liver support planned"))
+_E2 = _Flags.of(
     ("history.prior_liver_transplant", "prior liver transplantation"),
     ("history.prior_stem_cell_therapy", "prior stem-cell therapy"),
 )
-_E3 = (
+_E3 = _Flags.of(
     ("history.malignancy", "malignant tumour"),
     ("history.imaging_suspected_liver_malignancy", "imaging suggesting a malignant liver mass"),
     ("history.tuberculosis", "tuberculosis"),
 )
-_E4 = (
+_E4 = _Flags.of(
     ("history.severe_autoimmune_disease", "severe autoimmune disease"),
     ("history.severe_cardiopulmonary_insufficiency", "severe cardiopulmonary insufficiency"),
     ("labs.renal_replacement", "renal replacement therapy"),
@@ -401,23 +532,76 @@ _E4 = (
     ("history.tuberculosis", "tuberculosis"),
     ("history.substance_addiction", "alcohol or drug addiction"),
 )
+_E6 = _Flags.of(
+    ("history.pregnant", "pregnant"),
+    ("history.lactating", "lactating"),
+    absent="not pregnant, not lactating",
+)
 
 
-def _e1_artificial_liver(patient: Patient, _age: int, _s: _Screening) -> _Verdict:
+def _e1_artificial_liver(patient: Patient, _age: int, _s: _Screening) -> Verdict:
     """E1: artificial liver support treatment planned."""
-    return _flags(_E1, (patient.history.artificial_liver_planned,))
+    return _E1.verdict((patient.history.artificial_liver_planned,))
 
 
-def _e2_transplant_or_stem_cells(patient: Patient, _age: int, _s: _Screening) -> _Verdict:
+def _e2_transplant_or_stem_cells(patient: Patient, _age: int, _s: _Screening) -> Verdict:
     """E2: prior liver transplantation or any prior stem-cell therapy."""
     h = patient.history
-    return _flags(_E2, (h.prior_liver_transplant, h.prior_stem_cell_therapy))
+    return _E2.verdict((h.prior_liver_transplant, h.prior_stem_cell_therapy))
 
 
-def _e3_malignancy(patient: Patient, _age: int, _s: _Screening) -> _Verdict:
+def _e3_malignancy(patient: Patient, _age: int, _s: _Screening) -> Verdict:
     """E3: malignancy, imaging suggesting a malignant liver mass, or tuberculosis (also E4)."""
     h = patient.history
-    return _flags(_E3, (h.malignancy, h.imaging_suspected_liver_malignancy, h.tuberculosis))
+    return _E3.verdict((h.malignancy, h.imaging_suspected_liver_malignancy, h.tuberculosis))
+
+
+# --- dated facts (E4, E5): whether an event lies in a look-back window, and its wording ------
+#: A dated fact's finding: inside the window (True/False/None) and the wording of the case.
+_Dated: TypeAlias = tuple[bool | None, str]
+_NOT_RECORDED: _Dated = (None, "date of last {event} not recorded ({path})")
+_NEVER: _Dated = (False, "no {event} ever")
+_AFTER: _Dated = (True, "{event} on {value}, after the screening date: counts as recent")
+_WITHIN: _Dated = (True, "{event} on {value}, within {months} before {on} (since {start})")
+_BEFORE: _Dated = (False, "no {event} since {start} (last on {value})")
+
+
+def _dated(value: date | Never | None, on: date, start: date) -> _Dated:
+    """Whether a dated event lies in the window from *start* to *on*, boundary day included.
+    An event dated after the screening date counts as inside the window (§5)."""
+    if value is None:
+        return _NOT_RECORDED
+    if value is Never.NEVER:
+        return _NEVER
+    if value > on:
+        return _AFTER
+    return _WITHIN if value >= start else _BEFORE
+
+
+def _months(months: int) -> str:
+    return "1 month" if months == 1 else f"{months} months"
+
+
+#: The record path and the event's name of each dated fact.
+_DRUG_TRIAL = ("history.last_drug_trial", "drug trial")
+_GI_BLEEDING = ("history.last_gi_bleeding", "GI bleeding")
+_SERIOUS_INFECTION = ("history.last_serious_infection", "serious infection")
+
+
+def _dated_text(
+    fact: tuple[str, str], value: date | Never | None, finding: _Dated, on: date, *, months: int,
+    start: date,
+) -> str:  # fmt: skip
+    path, event = fact
+    return finding[1].format(
+        path=path, event=event, value=value, on=on, start=start, months=_months(months)
+    )
+
+
+def _joined(parts: list[tuple[bool | None, str]]) -> str:
+    """The words of one exclusion's facts: the present ones alone if any, else all (§5)."""
+    present = [words for holds, words in parts if holds is True]
+    return "; ".join(present or [words for _, words in parts])
 
 
 def _e4_values(patient: Patient) -> tuple[bool | None, ...]:
@@ -434,75 +618,137 @@ def _e4_values(patient: Patient) -> tuple[bool | None, ...]:
     )
 
 
-def _e4_comorbidity(patient: Patient, _age: int, s: _Screening) -> _Verdict:
+_E4_NONE = _fixed(False, f"{_E4.absent.facts[0]}; no drug trial ever")
+
+
+def _e4_words(patient: Patient, s: _Screening, flags: Verdict, trial: _Dated) -> str:
+    months = s.protocol.drug_trial_lookback_months
+    last = patient.history.last_drug_trial
+    trial_text = _dated_text(
+        _DRUG_TRIAL, last, trial, s.on, months=months, start=s.drug_trial_since
+    )
+    return _joined([(flags.holds, flags.sentence(patient, s)), (trial[0], trial_text)])
+
+
+def _e4_comorbidity(patient: Patient, _age: int, s: _Screening) -> Verdict:
     """E4: serious comorbidities, renal replacement (one fact with the kidney score), recent
     drug trial."""
-    h = patient.history
-    values = _e4_values(patient)
-    trial = _dated(
-        "history.last_drug_trial",
-        "drug trial",
-        h.last_drug_trial,
-        s.on,
-        months=s.protocol.drug_trial_lookback_months,
-        start=s.drug_trial_since,
-    )
-    return _combine(_flags(_E4, values), [("history.last_drug_trial", trial)])
+    flags = _E4.verdict(_e4_values(patient))
+    last = patient.history.last_drug_trial
+    trial = _dated(last, s.on, s.drug_trial_since)
+    if trial is _NEVER and flags is _E4.absent:
+        return _E4_NONE
+    inside = trial[0]
+    if flags.holds is True or inside is True:
+        holds: bool | None = True
+        missing: tuple[str, ...] = ()
+    elif flags.holds is None or inside is None:
+        holds = None
+        missing = flags.paths + ((_DRUG_TRIAL[0],) if inside is None else ())
+    else:
+        holds, missing = False, ()
+    return _new(Verdict, (holds, _e4_words, (flags, trial), missing, None))
 
 
-def _e5_bleeding_or_infection(patient: Patient, _age: int, s: _Screening) -> _Verdict:
-    """E5: gastrointestinal bleeding or serious infection in the look-back window."""
+_E5_NONE = _fixed(False, "no GI bleeding ever; no serious infection ever")
+
+
+def _e5_words(patient: Patient, s: _Screening, bleeding: _Dated, infection: _Dated) -> str:
     h = patient.history
     months = s.protocol.bleeding_infection_lookback_months
-    since = s.bleeding_infection_since
-    bleeding = _dated(
-        "history.last_gi_bleeding", "GI bleeding", h.last_gi_bleeding, s.on, months=months,
-        start=since,
-    )  # fmt: skip
-    infection = _dated(
-        "history.last_serious_infection", "serious infection", h.last_serious_infection, s.on,
-        months=months, start=since,
-    )  # fmt: skip
-    return _combine(
-        None,
-        [("history.last_gi_bleeding", bleeding), ("history.last_serious_infection", infection)],
+    start = s.bleeding_infection_since
+    return _joined(
+        [
+            (
+                bleeding[0],
+                _dated_text(
+                    _GI_BLEEDING, h.last_gi_bleeding, bleeding, s.on, months=months, start=start
+                ),
+            ),
+            (
+                infection[0],
+                _dated_text(
+                    _SERIOUS_INFECTION,
+                    h.last_serious_infection,
+                    infection,
+                    s.on,
+                    months=months,
+                    start=start,
+                ),
+            ),
+        ]
     )
 
 
-def _e6_pregnancy(patient: Patient, _age: int, _s: _Screening) -> _Verdict:
-    """E6: pregnant or lactating; for a male patient unknowns count as absent."""
+def _e5_bleeding_or_infection(patient: Patient, _age: int, s: _Screening) -> Verdict:
+    """E5: gastrointestinal bleeding or serious infection in the look-back window."""
+    h = patient.history
+    since = s.bleeding_infection_since
+    bleeding = _dated(h.last_gi_bleeding, s.on, since)
+    infection = _dated(h.last_serious_infection, s.on, since)
+    if bleeding is _NEVER and infection is _NEVER:
+        return _E5_NONE
+    if bleeding[0] is True or infection[0] is True:
+        holds: bool | None = True
+        missing: tuple[str, ...] = ()
+    elif bleeding[0] is None or infection[0] is None:
+        holds = None
+        missing = ((_GI_BLEEDING[0],) if bleeding[0] is None else ()) + (
+            (_SERIOUS_INFECTION[0],) if infection[0] is None else ()
+        )
+    else:
+        holds, missing = False, ()
+    return _new(Verdict, (holds, _e5_words, (bleeding, infection), missing, None))
+
+
+def _pregnancy_words(patient: Patient, _s: _Screening) -> str:
     h = patient.history
     present = [w for w, v in (("pregnant", h.pregnant), ("lactating", h.lactating)) if v is True]
-    if present:
-        return True, f"{' and '.join(present)} (recorded)", ()
+    return f"{' and '.join(present)} (recorded)"
+
+
+_E6_RECORDED = Verdict(True, _pregnancy_words)
+_E6_MALE = _fixed(False, "male patient: pregnancy and lactation do not apply")
+
+
+def _e6_pregnancy(patient: Patient, _age: int, _s: _Screening) -> Verdict:
+    """E6: pregnant or lactating; for a male patient unknowns count as absent."""
+    h = patient.history
+    if h.pregnant is True or h.lactating is True:
+        return _E6_RECORDED
     if patient.sex is Sex.MALE:
-        return False, "male patient: pregnancy and lactation do not apply", ()
-    facts = (("history.pregnant", "pregnant"), ("history.lactating", "lactating"))
-    holds, text, missing = _flags(facts, (h.pregnant, h.lactating))
-    return holds, text if holds is None else "not pregnant, not lactating", missing
+        return _E6_MALE
+    return _E6.verdict((h.pregnant, h.lactating))
 
 
-def _e7_no_one_to_consent(patient: Patient, _age: int, _s: _Screening) -> _Verdict:
+_E7_CAPACITY = _fixed(False, "able to make independent judgements (consent.has_capacity: true)")
+_E7_FAMILY = _fixed(False, "a direct adult family member is available to sign")
+# A family signature shows a direct adult family member exists (decision D-SCR-E7).
+_E7_FAMILY_SIGNED = _fixed(False, "a direct adult family member signed the consent")
+_E7_NO_ONE = _fixed(
+    True,
+    "cannot make independent judgements (consent.has_capacity: false) and no "
+    "direct adult family member (consent.adult_family_available: false)",
+)
+
+
+def _not_recorded_words(_patient: Patient, _s: _Screening, paths: tuple[str, ...]) -> str:
+    return f"not recorded: {', '.join(paths)}"
+
+
+def _e7_no_one_to_consent(patient: Patient, _age: int, _s: _Screening) -> Verdict:
     """E7: unable to make independent judgements and no direct adult family member."""
     consent = patient.consent
     capacity = consent.has_capacity
     family = consent.adult_family_available
     if capacity is True:
-        return False, "able to make independent judgements (consent.has_capacity: true)", ()
+        return _E7_CAPACITY
     if family is True:
-        return False, "a direct adult family member is available to sign", ()
+        return _E7_FAMILY
     if consent.signed_by is Signer.FAMILY:
-        # A family signature shows a direct adult family member exists (decision D-SCR-E7).
-        return False, "a direct adult family member signed the consent", ()
+        return _E7_FAMILY_SIGNED
     if capacity is False and family is False:
-        return (
-            True,
-            (
-                "cannot make independent judgements (consent.has_capacity: false) and no "
-                "direct adult family member (consent.adult_family_available: false)"
-            ),
-            (),
-        )
+        return _E7_NO_ONE
     missing = tuple(
         path
         for path, value in (
@@ -511,125 +757,24 @@ def _e7_no_one_to_consent(patient: Patient, _age: int, _s: _Screening) -> _Verdi
         )
         if value is None
     )
-    return None, f"not recorded: {', '.join(missing)}", missing
-
-
-# --- deciding fast: the same rules without words (the screening hot path) --------------------
-#: Whether a criterion's condition holds, and nothing else (True/False/None).
-_Decision: TypeAlias = Callable[[Patient, int, _Screening], bool | None]
-
-
-def _any(values: tuple[bool | None, ...]) -> bool | None:
-    """Three-valued OR (§5): true if any is true, unknown if any is unknown, else false."""
-    if True in values:
-        return True
-    return None if None in values else False
-
-
-def _recent(value: date | Never | None, since: date) -> bool | None:
-    """In the window from *since* on; an event after the screening date counts too (§5)."""
-    if value is None:
-        return None
-    if value is Never.NEVER:
-        return False
-    return value >= since
-
-
-def _i1_decide(_patient: Patient, age: int, s: _Screening) -> bool:
-    return s.protocol.min_age_years <= age <= s.protocol.max_age_years
-
-
-def _i2_decide(patient: Patient, _age: int, s: _Screening) -> bool | None:
-    grades = possible_aclf_grades(patient.labs, protocol=s.protocol)
-    allowed = s.protocol.eligible_aclf_grades
-    disease = patient.chronic_liver_disease
-    if not grades & allowed or disease is False:
-        return False
-    return True if grades <= allowed and disease is True else None
-
-
-def _i3_decide(patient: Patient, _age: int, s: _Screening) -> bool | None:
-    consent = patient.consent
-    if consent.signed_by is None:
-        return False
-    if consent.signed_by is Signer.FAMILY:
-        return True
-    if consent.has_capacity is None and not s.protocol.presume_patient_capacity:
-        return None
-    return consent.has_capacity is not False
-
-
-def _e1_decide(patient: Patient, _age: int, _s: _Screening) -> bool | None:
-    return patient.history.artificial_liver_planned
-
-
-def _e2_decide(patient: Patient, _age: int, _s: _Screening) -> bool | None:
-    h = patient.history
-    return _any((h.prior_liver_transplant, h.prior_stem_cell_therapy))
-
-
-def _e3_decide(patient: Patient, _age: int, _s: _Screening) -> bool | None:
-    h = patient.history
-    return _any((h.malignancy, h.imaging_suspected_liver_malignancy, h.tuberculosis))
-
-
-def _e4_decide(patient: Patient, _age: int, s: _Screening) -> bool | None:
-    return _any(
-        (
-            *_e4_values(patient),
-            _recent(patient.history.last_drug_trial, s.drug_trial_since),
-        )
-    )
-
-
-def _e5_decide(patient: Patient, _age: int, s: _Screening) -> bool | None:
-    h = patient.history
-    since = s.bleeding_infection_since
-    return _any((_recent(h.last_gi_bleeding, since), _recent(h.last_serious_infection, since)))
-
-
-def _e6_decide(patient: Patient, _age: int, _s: _Screening) -> bool | None:
-    h = patient.history
-    if h.pregnant is True or h.lactating is True:
-        return True
-    if patient.sex is Sex.MALE:
-        return False
-    return _any((h.pregnant, h.lactating))
-
-
-def _e7_decide(patient: Patient, _age: int, _s: _Screening) -> bool | None:
-    c = patient.consent
-    if c.has_capacity is True or c.adult_family_available is True or c.signed_by is Signer.FAMILY:
-        return False
-    return True if c.has_capacity is False and c.adult_family_available is False else None
-
-
-@attrs.frozen
-class Evaluator:
-    """How one criterion is evaluated: *decide* gives only whether its condition holds (the
-    hot path); *explain* gives the same answer with the facts in words and the missing paths.
-    The two must agree on every patient (a law in tests/test_eligibility.py)."""
-
-    decide: _Decision
-    explain: _Explainer
+    return Verdict(None, _not_recorded_words, (missing,), missing)
 
 
 #: §5: the evaluator of each criterion id. A protocol variant may drop or reorder criteria;
 #: an id with no evaluator here is a ProtocolError.
-EVALUATORS: Mapping[str, Evaluator] = MappingProxyType(
-    {
-        "I1": Evaluator(_i1_decide, _i1_age),
-        "I2": Evaluator(_i2_decide, _i2_aclf),
-        "I3": Evaluator(_i3_decide, _i3_consent),
-        "E1": Evaluator(_e1_decide, _e1_artificial_liver),
-        "E2": Evaluator(_e2_decide, _e2_transplant_or_stem_cells),
-        "E3": Evaluator(_e3_decide, _e3_malignancy),
-        "E4": Evaluator(_e4_decide, _e4_comorbidity),
-        "E5": Evaluator(_e5_decide, _e5_bleeding_or_infection),
-        "E6": Evaluator(_e6_decide, _e6_pregnancy),
-        "E7": Evaluator(_e7_decide, _e7_no_one_to_consent),
-    }
-)
+_EVALUATORS: dict[str, _Evaluator] = {
+    "I1": _i1_age,
+    "I2": _i2_aclf,
+    "I3": _i3_consent,
+    "E1": _e1_artificial_liver,
+    "E2": _e2_transplant_or_stem_cells,
+    "E3": _e3_malignancy,
+    "E4": _e4_comorbidity,
+    "E5": _e5_bleeding_or_infection,
+    "E6": _e6_pregnancy,
+    "E7": _e7_no_one_to_consent,
+}
+EVALUATORS: Mapping[str, _Evaluator] = MappingProxyType(_EVALUATORS)
 
 #: Whether a criterion's condition holds -> its outcome, for each kind (§5).
 _OUTCOMES: Mapping[CriterionKind, Mapping[bool | None, Outcome]] = MappingProxyType(
@@ -651,25 +796,23 @@ _WORDS = {
 }
 _EXCLUSION = CriterionKind.EXCLUSION
 
-_Plan: TypeAlias = tuple[tuple[Criterion, Evaluator, Mapping[bool | None, Outcome]], ...]
+#: Each criterion's evaluator and whether it is an exclusion, in protocol order.
+_Plan: TypeAlias = tuple[tuple[_Evaluator, bool], ...]
 
 
 def _plan(protocol: object) -> _Plan:
     """Each criterion of *protocol* with its evaluator; unknown ids are a ProtocolError."""
     if not isinstance(protocol, Protocol):
         raise InvalidValueError("protocol", protocol, "must be a Protocol (§1)")
-    plan = []
-    for criterion in protocol.criteria:
-        evaluator = EVALUATORS.get(criterion.criterion_id)
-        if evaluator is None:
-            known = ", ".join(EVALUATORS)
-            raise InvalidValueError(
-                "criteria",
-                criterion.criterion_id,
-                f"has no evaluator; known criteria are {known} (§5)",
-            )
-        plan.append((criterion, evaluator, _OUTCOMES[criterion.kind]))
-    return tuple(plan)
+    try:
+        return tuple(
+            [(_EVALUATORS[c.criterion_id], c.kind is _EXCLUSION) for c in protocol.criteria]
+        )
+    except KeyError as unknown:
+        known = ", ".join(EVALUATORS)
+        raise InvalidValueError(
+            "criteria", unknown.args[0], f"has no evaluator; known criteria are {known} (§5)"
+        ) from None
 
 
 def _age(birth_date: date, on: date) -> int:
@@ -689,19 +832,20 @@ def _check_on(on: object) -> date:
     return require_date(on, "on")
 
 
-def _decide(patient: object, screening: _Screening, plan: _Plan) -> EligibilityResult:
-    """Outcomes and status only: no sentences, no per-criterion objects (the hot path)."""
+def _evaluate(patient: object, screening: _Screening, plan: _Plan) -> EligibilityResult:
+    """One verdict per criterion and the status (§5): no sentences written (the hot path)."""
     if not isinstance(patient, Patient):
         raise InvalidValueError("patient", patient, "must be a Patient (§9)")
     age = _age(patient.birth_date, screening.on)
-    outcomes = []
+    verdicts = []
     against = unknown = False
-    for criterion, evaluator, table in plan:
-        holds = evaluator.decide(patient, age, screening)
-        outcomes.append(table[holds])
+    for evaluate, exclusion in plan:
+        verdict = evaluate(patient, age, screening)
+        verdicts.append(verdict)
+        holds = verdict.holds
         if holds is None:
             unknown = True
-        elif holds is (criterion.kind is _EXCLUSION):  # NOT_MET or PRESENT
+        elif holds is exclusion:  # NOT_MET or PRESENT
             against = True
     if against:
         status = EligibilityStatus.INELIGIBLE
@@ -711,30 +855,10 @@ def _decide(patient: object, screening: _Screening, plan: _Plan) -> EligibilityR
         status = EligibilityStatus.ELIGIBLE
     return EligibilityResult(
         patient=patient,
-        on=screening.on,
-        protocol=screening.protocol,
         status=status,
-        outcomes=tuple(outcomes),
+        verdicts=tuple(verdicts),
         screening=screening,
     )
-
-
-def _explain(patient: Patient, screening: _Screening) -> tuple[CriterionResult, ...]:
-    """Every criterion with its reason and missing paths, from the explaining evaluators."""
-    age = _age(patient.birth_date, screening.on)
-    results = []
-    for criterion, evaluator, table in _plan(screening.protocol):
-        holds, text, could_decide = evaluator.explain(patient, age, screening)
-        outcome = table[holds]
-        results.append(
-            CriterionResult(
-                criterion=criterion,
-                outcome=outcome,
-                reason=f"{criterion.criterion_id} {_WORDS[outcome]}: {text}",
-                missing=could_decide if holds is None else (),
-            )
-        )
-    return tuple(results)
 
 
 def check_eligibility(
@@ -766,7 +890,7 @@ def check_eligibility(
     <Outcome.MET: 'met'>
     """
     plan = _plan(protocol)
-    return _decide(patient, _Screening.of(_check_on(on), protocol), plan)
+    return _evaluate(patient, _Screening.of(_check_on(on), protocol), plan)
 
 
 def screen(
@@ -786,7 +910,7 @@ def screen(
     plan = _plan(protocol)
     screening = _Screening.of(_check_on(on), protocol)
     items = iter_records(patients, "patients")
-    return (_decide(patient, screening, plan) for patient in items)
+    return (_evaluate(patient, screening, plan) for patient in items)
 
 
 @attrs.frozen(kw_only=True)
@@ -868,18 +992,20 @@ def summarise_screening(results: Iterable[EligibilityResult]) -> ScreeningSummar
             )
         statuses[result.status] += 1
         failed_inclusion = failed_exclusion = False
-        for criterion in result.results:
+        # The verdicts alone: counting writes no sentence (§5).
+        for criterion, verdict in zip(result.protocol.criteria, result.verdicts, strict=True):
             cid = criterion.criterion_id
             failed.setdefault(cid, 0)
             unknown.setdefault(cid, 0)
-            if criterion.outcome is Outcome.NOT_MET:
-                failed[cid] += 1
-                failed_inclusion = True
-            elif criterion.outcome is Outcome.PRESENT:
-                failed[cid] += 1
-                failed_exclusion = True
-            elif criterion.outcome is Outcome.UNKNOWN:
+            holds = verdict.holds
+            if holds is None:
                 unknown[cid] += 1
+            elif holds is (criterion.kind is _EXCLUSION):  # NOT_MET or PRESENT
+                failed[cid] += 1
+                if holds:
+                    failed_exclusion = True
+                else:
+                    failed_inclusion = True
         inclusion_failures += failed_inclusion
         exclusion_failures += failed_exclusion
         for path in result.missing:

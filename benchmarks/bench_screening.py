@@ -8,7 +8,11 @@ A synthetic cohort of EDC-style patient records is generated deterministically w
 * library screening throughput (``screen`` over parsed ``Patient`` values), patients/second,
   with and without every reason written out (``to_dict``);
 * the same cohort's dicts through a minimal hand-written dict-and-if implementation of the
-  same rules (three-valued, ACLF grade over unknown labs), and the ratio library / baseline;
+  same rules (three-valued, ACLF grade over unknown labs);
+* three ratios, each against its anchor measured in the same run: ``screen`` / baseline
+  (target <= 2), ``summarise_screening(screen(...))`` / ``screen`` (target <= 2: counting
+  writes no sentence) and one ``check_eligibility`` call per patient / baseline (target
+  <= 1.5), with ``check_eligibility`` / ``screen`` (the cost of one call's set-up);
 * whether both give the same status for every patient (they must);
 * parsing (``Patient.from_dict``) throughput, and end-to-end parse + screen time;
 * peak traced memory (tracemalloc) of the lazy pipeline records -> patients -> screen ->
@@ -31,7 +35,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from aclf_protocol import Patient, screen, summarise_screening
+from aclf_protocol import Patient, check_eligibility, screen, summarise_screening
 
 ON = date(2021, 10, 1)
 CHUNK = 5_000
@@ -259,7 +263,7 @@ def _best(run: Callable[[], object], repeats: int) -> float:
 
 def measure(n: int, seed: int, repeats: int) -> dict[str, float]:
     """Throughput figures over the cohort, chunk by chunk (bounded memory)."""
-    totals = {"parse": 0.0, "library": 0.0, "baseline": 0.0, "explained": 0.0}
+    totals = dict.fromkeys(("parse", "library", "baseline", "summary", "single", "explained"), 0.0)
     mismatches = 0
     stream = records(n, seed)
     while chunk := list(itertools.islice(stream, CHUNK)):
@@ -269,6 +273,8 @@ def measure(n: int, seed: int, repeats: int) -> dict[str, float]:
         # Interleaved chunk by chunk, best of each: a busy machine disturbs both alike.
         totals["library"] += _best(lambda: list(screen(patients, ON)), repeats)  # noqa: B023
         totals["baseline"] += _best(lambda: [baseline_status(r) for r in chunk], repeats)
+        totals["summary"] += _best(lambda: summarise_screening(screen(patients, ON)), repeats)  # noqa: B023
+        totals["single"] += _best(lambda: [check_eligibility(p, ON) for p in patients], repeats)  # noqa: B023
         # Every reason written out too, as `aclf-protocol screen --json` does: once.
         totals["explained"] += _best(lambda: [r.to_dict() for r in screen(patients, ON)], 1)  # noqa: B023
         library = [r.status.value for r in screen(patients, ON)]
@@ -306,7 +312,15 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"  baseline dict-and-if:   {t['baseline']:7.3f} s  {n / t['baseline']:>9,.0f} patients/s"
     )
-    print(f"  ratio library/baseline: {t['library'] / t['baseline']:7.2f} x  (target <= 3)")
+    library, baseline, summary, single = (
+        t[k] for k in ("library", "baseline", "summary", "single")
+    )
+    print(f"  summarise(screen()):    {summary:7.3f} s  {n / summary:>9,.0f} patients/s")
+    print(f"  check_eligibility each: {single:7.3f} s  {n / single:>9,.0f} patients/s")
+    print(f"  ratio screen/baseline:            {library / baseline:5.2f} x  (target <= 2)")
+    print(f"  ratio summarise(screen)/screen:   {summary / library:5.2f} x  (target <= 2)")
+    print(f"  ratio check_eligibility/baseline: {single / baseline:5.2f} x  (target <= 1.5)")
+    print(f"  ratio check_eligibility/screen:   {single / library:5.2f} x  (one call's set-up)")
     print(f"  status mismatches:      {int(t['mismatches']):7d}    (must be 0)")
     explained = t["explained"]
     print(
@@ -321,10 +335,10 @@ def main(argv: list[str] | None = None) -> None:
     peaks = [peak_memory(size, args.seed) for size in sizes]
     shown = ", ".join(f"{p:.2f} MiB for {size}" for size, (p, _) in zip(sizes, peaks, strict=True))
     print(f"  peak traced memory:     {shown}")
-    summary = peaks[-1][1]
+    counts = peaks[-1][1]
     print(
-        f"  statuses: {summary['eligible']} eligible, {summary['ineligible']} ineligible, "
-        f"{summary['incomplete']} incomplete"
+        f"  statuses: {counts['eligible']} eligible, {counts['ineligible']} ineligible, "
+        f"{counts['incomplete']} incomplete"
     )
 
 
