@@ -334,8 +334,8 @@ def select_expansion_arm(
     plans: Iterable[InfusionPlan],
     events: Iterable[SafetyEvent],
     efficacy: Efficacy,
-    *,
     on: date,
+    *,
     protocol: Protocol = NCT04822922,
 ) -> ExpansionSelection:
     """The arm that receives the expansion patients, if any, as of *on* (§8).
@@ -364,9 +364,9 @@ def select_expansion_arm(
 
 def enrolment_status(
     plans: Iterable[InfusionPlan],
-    events: Iterable[SafetyEvent] = (),
-    *,
+    events: Iterable[SafetyEvent],
     on: date,
+    *,
     efficacy: Efficacy | None = None,
     protocol: Protocol = NCT04822922,
 ) -> EnrolmentStatus:
@@ -541,13 +541,13 @@ class EnrolmentState:
             )
         return attrs.evolve(self, plans=plans)
 
-    def evaluate(self, *, on: date, done: Collection[DoneKey] = ()) -> StopRuleEvaluation:
+    def evaluate(self, on: date, *, done: Collection[DoneKey] = ()) -> StopRuleEvaluation:
         """The stop rules as of *on* (:func:`evaluate_stop_rules`)."""
         return evaluate_stop_rules(
             self.plans, self.events, on=on, protocol=self.protocol, done=done
         )
 
-    def status(self, *, on: date, efficacy: Efficacy | None = None) -> EnrolmentStatus:
+    def status(self, on: date, *, efficacy: Efficacy | None = None) -> EnrolmentStatus:
         """Enrolment as of *on* (:func:`enrolment_status`)."""
         return enrolment_status(
             self.plans, self.events, on=on, efficacy=efficacy, protocol=self.protocol

@@ -424,9 +424,9 @@ def _owed(
 
 def reporting_obligations(
     event: SafetyEvent,
+    on: date | None = None,
     *,
     earlier: Iterable[SafetyEvent] = (),
-    on: date | None = None,
     done: Collection[DoneKey] = (),
     protocol: Protocol = NCT04822922,
 ) -> tuple[ReportingObligation, ...]:
@@ -488,8 +488,8 @@ def reporting_obligations(
 
 def overdue_obligations(
     obligations: Iterable[ReportingObligation],
-    *,
     on: date,
+    *,
     done: Collection[DoneKey] = (),
 ) -> tuple[ReportingObligation, ...]:
     """The obligations overdue on *on*: ``on > due`` and not marked done (§6.5).

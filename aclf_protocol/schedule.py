@@ -76,18 +76,20 @@ _CALENDAR_RULE = "gives a date outside the calendar (years 1-9999) (§0)"
 Date: TypeAlias = date
 
 
-def date_of_study_day(reference: date, day: int) -> date:
+def date_of_study_day(day: int, reference: date) -> date:
     """The calendar date of study *day* (§0: Day 1 is *reference*; no Day 0).
 
-    >>> date_of_study_day(date(2021, 9, 30), 4), date_of_study_day(date(2021, 9, 30), -1)
+    >>> date_of_study_day(4, date(2021, 9, 30)), date_of_study_day(-1, date(2021, 9, 30))
     (datetime.date(2021, 10, 3), datetime.date(2021, 9, 29))
-    >>> date_of_study_day(date(2021, 9, 30), 0)
+    >>> date_of_study_day(0, date(2021, 9, 30))
     Traceback (most recent call last):
         ...
     aclf_protocol.errors.InvalidValueError: study_day: there is no Day 0 (§0); got 0
     """
     require_date(reference, "reference")
-    if type(day) is not int or day == 0:
+    if type(day) is not int:
+        raise InvalidValueError("study_day", day, "must be a whole study day, e.g. 4 or -1 (§0)")
+    if day == 0:
         raise InvalidValueError("study_day", day, "there is no Day 0 (§0)")
     try:
         return reference + timedelta(days=day - 1 if day > 0 else day)
@@ -127,7 +129,7 @@ class Visit:
 
 
 def _visit(start: date, window: DayWindow) -> Visit:
-    nominal = date_of_study_day(start, window.study_day)
+    nominal = date_of_study_day(window.study_day, start)
     try:
         window_start = nominal - timedelta(days=window.days_before)
         window_end = nominal + timedelta(days=window.days_after)
@@ -287,7 +289,7 @@ def _check_plan(plan: InfusionPlan) -> None:
                 infusion.number,
                 f"infusions are numbered 1..n in order; expected {index}",
             )
-        if infusion.date != date_of_study_day(plan.start, infusion.study_day):
+        if infusion.date != date_of_study_day(infusion.study_day, plan.start):
             raise InconsistentRecordError(
                 f"{where}.date",
                 infusion.date,
@@ -519,8 +521,8 @@ class AdherenceReport:
 def check_adherence(
     plan: InfusionPlan,
     actual: Mapping[int, date | None] | None = None,
-    *,
     on: date | None = None,
+    *,
     protocol: Protocol = NCT04822922,
 ) -> AdherenceReport:
     """Adherence of actual infusion dates to the plan (§4.4).

@@ -264,7 +264,7 @@ class StopRuleEvaluation:
 
 
 def treatment_period_end(
-    plan: InfusionPlan, *, on: date | None = None, protocol: Protocol = NCT04822922
+    plan: InfusionPlan, on: date | None = None, *, protocol: Protocol = NCT04822922
 ) -> date:
     """Last day of the patient's treatment period (§6.4, §6.6).
 
@@ -281,7 +281,7 @@ def treatment_period_end(
     require_instance(plan, InfusionPlan, "plan", "must be an InfusionPlan (§6.4)")
     if on is not None:
         check_on(on)
-    end = date_of_study_day(plan.start, protocol.treatment_period_end_day)
+    end = date_of_study_day(protocol.treatment_period_end_day, plan.start)
     given = [
         i.given_date
         for i in plan.infusions
@@ -381,10 +381,10 @@ def _event_order(event: SafetyEvent) -> tuple[date, str]:
 def evaluate_stop_rules(
     plans: Iterable[InfusionPlan],
     events: Iterable[SafetyEvent],
-    *,
     on: date,
-    protocol: Protocol = NCT04822922,
+    *,
     done: Collection[DoneKey] = (),
+    protocol: Protocol = NCT04822922,
 ) -> StopRuleEvaluation:
     """Apply R1-R3 to the events known on *on* (§6.4-§6.6).
 

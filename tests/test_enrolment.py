@@ -224,7 +224,7 @@ class TestStage1:
         plan: Any = new_plan("X", "low", d("2021-10-01"))
         calls: list[Callable[[], object]] = [
             lambda: select_expansion_arm(plan, (), {}, on=EXPANSION_DAY),
-            lambda: enrolment_status(plan, on=EXPANSION_DAY),
+            lambda: enrolment_status(plan, (), on=EXPANSION_DAY),
             lambda: enrol(plan, plan),
         ]
         for call in calls:
@@ -345,7 +345,7 @@ class TestExpansionArm:
         """Efficacy maps protocol arm ids to finite numbers."""
         err = invalid(lambda: select_expansion_arm(stage1().plans, (), efficacy, on=EXPANSION_DAY))
         assert err.field == field
-        err = invalid(lambda: enrolment_status([], on=EXPANSION_DAY, efficacy=efficacy))
+        err = invalid(lambda: enrolment_status([], (), on=EXPANSION_DAY, efficacy=efficacy))
         assert err.field == field
 
     def test_selection_reads_the_protocol_for_the_stop_rules(self) -> None:
@@ -445,7 +445,7 @@ class TestExpansionStage:
     def test_target_reached_in_a_variant(self) -> None:
         """§8: in the four-patient variant the fourth patient reaches the target."""
         plans = [*small_stage1(), new_plan("D", "low", d("2021-11-02"))]
-        status = enrolment_status(plans, on=d("2021-11-03"), protocol=SMALL)
+        status = enrolment_status(plans, (), on=d("2021-11-03"), protocol=SMALL)
         assert status.total == 4
         assert status.open_arms == ()
 
@@ -463,21 +463,21 @@ class TestEnrolmentLimits:
 
     def test_two_expanded_arms(self) -> None:
         """Five in low and five in medium cannot both be beyond stage 1."""
-        err = invalid(lambda: enrolment_status(two_expanded_arms(), on=SAFETY_START))
+        err = invalid(lambda: enrolment_status(two_expanded_arms(), (), on=SAFETY_START))
         assert isinstance(err, InconsistentRecordError)
         assert (err.field, err.value) == ("plans", ["low", "medium"])
 
     def test_arm_beyond_eight(self) -> None:
         """No arm holds more than 4 + 4."""
         plans = [new_plan(f"L{k}", "low", SAFETY_START) for k in range(9)]
-        err = invalid(lambda: enrolment_status(plans, on=SAFETY_START))
+        err = invalid(lambda: enrolment_status(plans, (), on=SAFETY_START))
         assert isinstance(err, InconsistentRecordError)
         assert (err.field, err.value) == ("plans", "low")
 
     def test_beyond_the_target(self) -> None:
         """No record holds more than sixteen."""
         plans = [new_plan(f"P{k}", ARMS[k % 3], SAFETY_START) for k in range(17)]
-        err = invalid(lambda: enrolment_status(plans, on=SAFETY_START))
+        err = invalid(lambda: enrolment_status(plans, (), on=SAFETY_START))
         assert isinstance(err, InconsistentRecordError)
         assert (err.field, err.value) == ("plans", 17)
 
@@ -547,7 +547,7 @@ class TestVariantProtocol:
 
     def test_status(self) -> None:
         """§8: one per arm fills stage 1 of SMALL; complete from 11-02."""
-        status = enrolment_status(small_stage1(), on=d("2021-11-02"), protocol=SMALL)
+        status = enrolment_status(small_stage1(), (), on=d("2021-11-02"), protocol=SMALL)
         assert (status.stage1_full, status.stage1_complete) == (True, True)
         assert status.stage1_safety_end == d("2021-11-01")
 
@@ -568,7 +568,7 @@ class TestVariantProtocol:
     def test_status_reads_the_safety_window(self) -> None:
         """§4.2, §8: with two-month windows stage 1 of SMALL runs to 12-01."""
         longer = attrs.evolve(SMALL, safety_window_months=2)
-        status = enrolment_status(small_stage1(), on=d("2021-11-02"), protocol=longer)
+        status = enrolment_status(small_stage1(), (), on=d("2021-11-02"), protocol=longer)
         assert status.stage1_safety_end == d("2021-12-01")
         assert not status.stage1_complete
 
@@ -691,11 +691,11 @@ class TestReasonWording:
             ("suspended (R2), 10-07", suspended.status(on=d("2021-10-07"), efficacy=EFFICACY)),
             (
                 "SMALL, target of 4 reached",
-                enrolment_status(four, on=d("2021-11-03"), protocol=SMALL),
+                enrolment_status(four, (), on=d("2021-11-03"), protocol=SMALL),
             ),
             (
                 "SMALL, two-month windows",
-                enrolment_status(small_stage1(), on=d("2021-11-02"), protocol=longer),
+                enrolment_status(small_stage1(), (), on=d("2021-11-02"), protocol=longer),
             ),
         ]
         lines = []
@@ -748,7 +748,7 @@ class TestErrorWording:
             *(
                 (
                     f"status, efficacy {e!r}",
-                    partial(enrolment_status, [], on=EXPANSION_DAY, efficacy=e),
+                    partial(enrolment_status, [], (), on=EXPANSION_DAY, efficacy=e),
                 )
                 for e, _ in BAD_EFFICACY
             ),
@@ -757,7 +757,7 @@ class TestErrorWording:
                 partial(select_expansion_arm, plans, (), {"low": 1, "medium": 2}, on=EXPANSION_DAY),
             ),
             ("select, one plan", partial(select_expansion_arm, one_plan, (), {}, on=EXPANSION_DAY)),
-            ("status, one plan", partial(enrolment_status, one_plan, on=EXPANSION_DAY)),
+            ("status, one plan", partial(enrolment_status, one_plan, (), on=EXPANSION_DAY)),
             ("enrol, one plan", partial(enrol, one_plan, one_plan)),
             ("enrol a dict", partial(enrol, [], not_a_plan)),
             ("enrol on arm 'mega'", partial(enrol, [], mega_plan())),
@@ -808,13 +808,14 @@ class TestErrorWording:
             ),
             (
                 "status, two expanded arms",
-                partial(enrolment_status, two_expanded_arms(), on=SAFETY_START),
+                partial(enrolment_status, two_expanded_arms(), (), on=SAFETY_START),
             ),
             (
                 "status, nine in low",
                 partial(
                     enrolment_status,
                     [new_plan(f"L{k}", "low", SAFETY_START) for k in range(9)],
+                    (),
                     on=SAFETY_START,
                 ),
             ),
@@ -823,6 +824,7 @@ class TestErrorWording:
                 partial(
                     enrolment_status,
                     [new_plan(f"P{k}", ARMS[k % 3], SAFETY_START) for k in range(17)],
+                    (),
                     on=SAFETY_START,
                 ),
             ),

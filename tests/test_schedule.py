@@ -76,12 +76,12 @@ def infusion_outside_window(start: date, first: date, last: date) -> Infusion:
 #: Calls whose dates would fall past year 9999 or before year 1 (label, call, field, value), §0.
 CALENDAR_ENDS: list[tuple[str, Callable[[], object], str, object]] = [
     (
-        "date_of_study_day(2021-01-01, 10**8)",
-        lambda: date_of_study_day(date(2021, 1, 1), 10**8),
+        "date_of_study_day(10**8, 2021-01-01)",
+        lambda: date_of_study_day(10**8, date(2021, 1, 1)),
         "study_day",
         10**8,
     ),
-    ("date_of_study_day(0001-01-01, -5)", lambda: date_of_study_day(date.min, -5), "study_day", -5),
+    ("date_of_study_day(-5, 0001-01-01)", lambda: date_of_study_day(-5, date.min), "study_day", -5),
     ("follow_up_visits(date.max)", lambda: follow_up_visits(date.max), "study_day", 14),
     (
         "follow_up_visits(9999-12-18)",  # Day 14 is date.max, its window ends past it
@@ -95,7 +95,7 @@ CALENDAR_ENDS: list[tuple[str, Callable[[], object], str, object]] = [
 
 #: Arguments that are not what they claim (label, call): each refused naming the argument.
 JUNK_ARGUMENTS: list[tuple[str, Callable[[], object]]] = [
-    ("date_of_study_day(text, 4)", lambda: date_of_study_day(junk("2021-09-30"), 4)),
+    ("date_of_study_day(4, text)", lambda: date_of_study_day(4, junk("2021-09-30"))),
     ("study_day(text, START)", lambda: study_day(junk("2021-10-03"), START)),
     ("study_day(START, text)", lambda: study_day(START, junk("2021-09-30"))),
     ("follow_up_visits(text)", lambda: follow_up_visits(junk("2021-09-30"))),
@@ -164,8 +164,8 @@ class TestStudyDays:
         """§0 / Rsdtm make_dy: 2022-01-02, 03, 04 with reference 01-03 are -1, 1, 2."""
         ref = d("2022-01-03")
         assert [study_day(d(f"2022-01-0{n}"), ref) for n in (2, 3, 4)] == [-1, 1, 2]
-        assert date_of_study_day(ref, -1) == d("2022-01-02")
-        err = invalid(lambda: date_of_study_day(ref, 0))
+        assert date_of_study_day(-1, ref) == d("2022-01-02")
+        err = invalid(lambda: date_of_study_day(0, ref))
         assert (err.field, err.value) == ("study_day", 0)
 
 
@@ -611,8 +611,8 @@ class TestScheduleLaws:
 
     @given(start=study_dates, day=st.integers(min_value=-400, max_value=400).filter(bool))
     def test_study_day_round_trip(self, start: date, day: int) -> None:
-        """§0: study_day(date_of_study_day(ref, n), ref) == n for every n != 0."""
-        assert study_day(date_of_study_day(start, day), start) == day
+        """§0: study_day(date_of_study_day(n, ref), ref) == n for every n != 0."""
+        assert study_day(date_of_study_day(day, start), start) == day
 
     @given(plan=plans(), on=study_dates)
     def test_cancellation_leaves_nothing_scheduled_after_stop(
@@ -672,7 +672,7 @@ class TestErrorWording:
         evolve = partial(attrs.evolve, PLAN)
         read_plan = InfusionPlan.from_dict
         cases: list[tuple[str, Callable[[], object]]] = [
-            ("date_of_study_day(START, 0)", partial(date_of_study_day, START, 0)),
+            ("date_of_study_day(0, START)", partial(date_of_study_day, 0, START)),
             *(
                 (
                     f"check_adherence(PLAN, {{{n}: START}})",
