@@ -94,9 +94,9 @@ class DemoReport:
 
     protocol: Protocol
     screened_on: date
-    screening: tuple[tuple[Patient, Any], ...]
-    plans: tuple[InfusionPlan, ...]
-    safety: tuple[tuple[date, StopRuleEvaluation], ...]
+    screening: tuple[tuple[Patient, Any], ...] = attrs.field(repr=False)
+    plans: tuple[InfusionPlan, ...] = attrs.field(repr=False)
+    safety: tuple[tuple[date, StopRuleEvaluation], ...] = attrs.field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-compatible data."""

@@ -495,8 +495,8 @@ class EnrolmentState:
     while the study is suspended or terminated, §6.5).
     """
 
-    plans: tuple[InfusionPlan, ...] = ()
-    events: tuple[SafetyEvent, ...] = ()
+    plans: tuple[InfusionPlan, ...] = attrs.field(default=(), repr=False)
+    events: tuple[SafetyEvent, ...] = attrs.field(default=(), repr=False)
     protocol: Protocol = NCT04822922
 
     def enrol(self, plan: InfusionPlan, *, efficacy: Efficacy | None = None) -> EnrolmentState:

@@ -172,7 +172,7 @@ _CRITERIA = (
 )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Protocol:
     """Everything the trial fixes, in one immutable value (§1).
 
@@ -295,6 +295,20 @@ class Protocol:
     def enrolment_target(self) -> int:
         """Planned enrolment: stage 1 plus the expansion (§8: 16)."""
         return self.stage1_size + self.expansion_size
+
+    def __repr__(self) -> str:
+        """``<Protocol NCT04822922>``; a variant says so (its fields differ from the built-in).
+
+        The full field list is :meth:`to_dict`; a repr that short keeps ``help()`` of every
+        function taking ``protocol=`` readable.
+
+        >>> NCT04822922
+        <Protocol NCT04822922>
+        >>> attrs.evolve(NCT04822922, max_age_years=75)
+        <Protocol NCT04822922 (variant)>
+        """
+        variant = "" if self == NCT04822922 else " (variant)"
+        return f"<Protocol {self.nct_id}{variant}>"
 
     def arm(self, arm: Arm | str) -> Arm:
         """The arm of this protocol with that id (or that ``Arm``, checked to belong here).

@@ -203,16 +203,17 @@ class StopRuleEvaluation:
     decision: StudyDecision
     triggers: tuple[Trigger, ...]
     since: date | None
-    patients: tuple[PatientSafety, ...]
-    plans: tuple[InfusionPlan, ...]
+    # The inputs and per-patient detail stay out of the repr: it shows the decision.
+    patients: tuple[PatientSafety, ...] = attrs.field(repr=False)
+    plans: tuple[InfusionPlan, ...] = attrs.field(repr=False)
     cancelled: tuple[InfusionRef, ...]
     on_hold: tuple[InfusionRef, ...]
-    events: tuple[SafetyEvent, ...]
-    r3_events: tuple[SafetyEvent, ...]
-    primary_endpoint_events: tuple[SafetyEvent, ...]
-    obligations: tuple[ReportingObligation, ...]
-    history: tuple[tuple[str, tuple[SafetyEvent, ...]], ...]
-    ignored: tuple[SafetyEvent, ...]
+    events: tuple[SafetyEvent, ...] = attrs.field(repr=False)
+    r3_events: tuple[SafetyEvent, ...] = attrs.field(repr=False)
+    primary_endpoint_events: tuple[SafetyEvent, ...] = attrs.field(repr=False)
+    obligations: tuple[ReportingObligation, ...] = attrs.field(repr=False)
+    history: tuple[tuple[str, tuple[SafetyEvent, ...]], ...] = attrs.field(repr=False)
+    ignored: tuple[SafetyEvent, ...] = attrs.field(repr=False)
 
     @property
     def may_infuse(self) -> bool:
