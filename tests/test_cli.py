@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -30,6 +31,8 @@ from aclf_protocol.examples import patient_records
 from tests.fixtures import assert_golden
 from tests.strategies import json_values
 
+ROOT = Path(__file__).resolve().parent.parent
+
 #: Every stderr line starts with the program's name.
 P = "aclf-protocol: "
 START = ("--start", "2021-09-30")
@@ -41,13 +44,19 @@ STDIN_ELIGIBLE = json.dumps(ELIGIBLE)
 
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    """Run ``python -m aclf_protocol`` in a subprocess, as a user would."""
+    """Run ``python -m aclf_protocol`` in a subprocess, as a user would.
+
+    It runs in the current directory (see :func:`workdir`) and imports the package of this
+    tree, installed or not (a mutation tool's copy is not installed).
+    """
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     return subprocess.run(  # noqa: PLW1510 - the exit code is what we test
         [sys.executable, "-m", "aclf_protocol", *args],
         input=stdin,
         capture_output=True,
         text=True,
         timeout=60,
+        env={**os.environ, "PYTHONPATH": path},
     )
 
 
@@ -835,7 +844,7 @@ class TestSchemaCommand:
         """The output is byte for byte the file in docs/schema/."""
         code, out, _ = call("schema", record)
         assert code == 0
-        committed = Path(__file__).parent.parent / "docs" / "schema" / f"{record}.schema.json"
+        committed = ROOT / "docs" / "schema" / f"{record}.schema.json"
         assert out == committed.read_text(encoding="utf-8")
 
     def test_schema_validates_the_spec_record(self) -> None:
