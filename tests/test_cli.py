@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shlex
 import subprocess
 import sys
@@ -44,19 +43,14 @@ STDIN_ELIGIBLE = json.dumps(ELIGIBLE)
 
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    """Run ``python -m aclf_protocol`` in a subprocess, as a user would.
-
-    It runs in the current directory (see :func:`workdir`) and imports the package of this
-    tree, installed or not (a mutation tool's copy is not installed).
-    """
-    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    """Run ``python -m aclf_protocol`` in a subprocess from the project root, as a user would."""
     return subprocess.run(  # noqa: PLW1510 - the exit code is what we test
         [sys.executable, "-m", "aclf_protocol", *args],
         input=stdin,
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "PYTHONPATH": path},
+        cwd=ROOT,
     )
 
 
@@ -229,9 +223,9 @@ BAD_ARGUMENTS = [
 class TestUsageErrors:
     """Bad command lines (§10): one line naming the argument, exit 2, never argparse's exit."""
 
-    def test_texts(self, workdir: Path) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_texts(self) -> None:
         """§10: every usage and bad-argument line, word for word."""
-        assert workdir.is_dir()
         assert_golden("cli/bad_arguments.txt", transcript(BAD_ARGUMENTS))
 
     @pytest.mark.parametrize("case", BAD_ARGUMENTS, ids=lambda c: c.title)
@@ -336,9 +330,9 @@ BAD_INPUT_LINES = [1, 2, 2, 3, 1, 1, 1, 1, 4, 3, 3, 2, 1, 1, 1, 1, 1, 4]
 class TestBadInput:
     """Bad files and records (§10): one line per problem naming file, item and path; exit 2."""
 
-    def test_texts(self, workdir: Path) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_texts(self) -> None:
         """§10: every bad-input line, word for word, with its `where` label."""
-        assert workdir.is_dir()
         assert_golden("cli/bad_input.txt", transcript(BAD_INPUT))
 
     @pytest.mark.parametrize(
@@ -346,18 +340,18 @@ class TestBadInput:
         list(zip(BAD_INPUT, BAD_INPUT_LINES, strict=True)),
         ids=[c.title for c in BAD_INPUT],
     )
-    def test_one_line_per_problem(self, workdir: Path, case: Run, lines: int) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_one_line_per_problem(self, case: Run, lines: int) -> None:
         """Exit 2, nothing on stdout, one stderr line per problem, each after the program name."""
-        assert workdir.is_dir()
         code, out, err = call(*case.args, stdin=case.stdin)
         assert (code, out) == (2, "")
         assert len(err.splitlines()) == lines
         assert all(line.startswith(P) for line in err.splitlines())
         assert "Traceback" not in err
 
-    def test_where_labels(self, workdir: Path) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_where_labels(self) -> None:
         """Each line names where the record came from: file, file:line, file[i], <stdin>."""
-        assert workdir.is_dir()
         heads = {
             ("screen", "bad.jsonl", *ON): ["bad.jsonl:3", "bad.jsonl:4"],
             ("screen", "blank.jsonl", *ON): ["blank.jsonl:3"] * 3,
@@ -370,15 +364,15 @@ class TestBadInput:
         err = call("screen", "-", *ON, stdin='{"patient_id": "X"}')[2]
         assert {line.split(": ")[1] for line in err.splitlines()} == {"<stdin>"}
 
-    def test_bad_values_name_their_paths(self, workdir: Path) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_bad_values_name_their_paths(self) -> None:
         """A zero weight and a text INR are two lines, naming weight_kg and labs.inr."""
-        assert workdir.is_dir()
         err = call("screen", "bad.json", *ON)[2]
         assert [line.split(": ")[2] for line in err.splitlines()] == ["weight_kg", "labs.inr"]
 
-    def test_bad_event_and_plan_are_both_reported(self, workdir: Path) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_bad_event_and_plan_are_both_reported(self) -> None:
         """Both files' problems are listed: the plan's missing fields and the event's grade."""
-        assert workdir.is_dir()
         args = ("--plans", "broken-plans.json", "--events", "bad-event.jsonl", "--on", "2021-10-11")
         err = call("stop-check", *args)[2]
         assert "arm_id" in err
@@ -402,9 +396,9 @@ class TestScreenCommand:
         ),
     )
 
-    def test_texts(self, workdir: Path) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_texts(self) -> None:
         """§5, §10: the result line, one line per criterion, what is still needed."""
-        assert workdir.is_dir()
         assert_golden("cli/screen.txt", transcript(self.RUNS))
 
     def test_text_is_one_line_per_criterion(self) -> None:
@@ -420,26 +414,26 @@ class TestScreenCommand:
             *(f"E{n}" for n in range(1, 8)),
         ]
 
-    def test_json_array(self, workdir: Path) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_json_array(self) -> None:
         """A JSON array screens each record; --json objects carry status and criteria; exit 1."""
-        assert workdir.is_dir()
         code, out, err = call("screen", "cohort.json", *ON, "--json")
         assert (code, err) == (1, "")
         first = json.loads(out.splitlines()[0])
         assert first["status"] == "eligible"
         assert first["criteria"]["I2"]["outcome"] == "met"
 
-    def test_incomplete_names_missing_facts(self, workdir: Path) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_incomplete_names_missing_facts(self) -> None:
         """An incomplete patient exits 1 and names what is still needed."""
-        assert workdir.is_dir()
         code, out, _ = call("screen", "rj003.json", *ON, "--json")
         assert code == 1
         result = json.loads(out)
         assert (result["status"], result["missing"]) == ("incomplete", ["history.hiv"])
 
-    def test_several_files_in_order(self, workdir: Path) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_several_files_in_order(self) -> None:
         """Several files are screened in the order given."""
-        assert workdir.is_dir()
         code, out, _ = call("screen", "eligible.json", "rj002.jsonl", *ON, "--json")
         assert code == 0
         assert [json.loads(line)["patient_id"] for line in out.splitlines()] == ["RJ-001", "RJ-002"]
@@ -488,15 +482,15 @@ class TestPlanCommand:
         ),
     )
 
-    def test_texts(self, workdir: Path) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_texts(self) -> None:
         """§3, §4, §10: the pharmacy calendar, word for word."""
-        assert workdir.is_dir()
         assert_golden("cli/plan.txt", transcript(self.RUNS))
 
     @pytest.mark.parametrize("case", RUNS, ids=lambda c: c.title)
-    def test_calendar_lines(self, workdir: Path, case: Run) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_calendar_lines(self, case: Run) -> None:
         """Exit 0, nothing on stderr; a head line, 4 infusions, the safety window, the visits."""
-        assert workdir.is_dir()
         code, out, err = call(*case.args, stdin=case.stdin)
         assert (code, err) == (0, "")
         lines = out.split("\n")
@@ -519,9 +513,9 @@ class TestPlanCommand:
         assert record["safety_window_end"] == "2021-10-30"
         assert record["follow_up_visits"][0]["date"] == "2021-10-13"
 
-    def test_json_from_patient_file(self, workdir: Path) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_json_from_patient_file(self) -> None:
         """--patient reads the baseline weight and id from a record."""
-        assert workdir.is_dir()
         args = ("plan", "--arm", "high", "--patient", "eligible.json", *START, "--json")
         code, out, _ = call(*args)
         assert code == 0
@@ -581,9 +575,9 @@ class TestStopCheckCommand:
         ),
     )
 
-    def test_texts(self, workdir: Path) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_texts(self) -> None:
         """§6.3, §6.5: decision, triggers, patients, held or cancelled infusions, reports."""
-        assert workdir.is_dir()
         assert_golden("cli/stop_check.txt", transcript(self.RUNS))
 
     @pytest.mark.parametrize(
@@ -594,9 +588,9 @@ class TestStopCheckCommand:
             ("2021-10-11", "events.jsonl", "terminate"),
         ],
     )
-    def test_json_decision(self, workdir: Path, on: str, events: str, decision: str) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_json_decision(self, on: str, events: str, decision: str) -> None:
         """--json gives the evaluation as one JSON line with its decision."""
-        assert workdir.is_dir()
         args = ("--plans", "plans.json", "--events", events, "--on", on, "--json")
         code, out, err = call("stop-check", *args)
         assert err == ""
@@ -604,9 +598,9 @@ class TestStopCheckCommand:
         assert json.loads(out)["decision"] == decision
         assert code == (0 if decision == "continue" else 1)
 
-    def test_terminate_lines(self, workdir: Path) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_terminate_lines(self) -> None:
         """Terminate: the head line, the R1 trigger, two patients, cancellations and reports."""
-        assert workdir.is_dir()
         args = ("--plans", "plans.json", "--events", "events.jsonl", "--on", "2021-10-11")
         lines = call("stop-check", *args)[1].splitlines()
         assert lines[0].endswith(": TERMINATE")
@@ -615,9 +609,9 @@ class TestStopCheckCommand:
             "report"
         ] * 2
 
-    def test_stdin_and_no_records(self, workdir: Path) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_stdin_and_no_records(self) -> None:
         """--events - reads stdin; no plans and no events is CONTINUE, exit 0."""
-        assert workdir.is_dir()
         args = ("--plans", "no-plans.json", "--events", "-", "--on", "2021-10-11", "--json")
         code, out, err = call("stop-check", *args, stdin="[]")
         assert (code, err) == (0, "")
@@ -744,9 +738,9 @@ class TestExitCodes:
             ((), "", 2),
         ],
     )
-    def test_exit_code(self, workdir: Path, args: tuple[str, ...], stdin: str, code: int) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_exit_code(self, args: tuple[str, ...], stdin: str, code: int) -> None:
         """Each command's answer is its exit code; only bad input writes to stderr."""
-        assert workdir.is_dir()
         got, out, err = call(*args, stdin=stdin)
         assert got == code
         assert bool(err) is (code == 2)
@@ -789,7 +783,7 @@ class TestConsoleEntryPoint:
     )
     def test_same_as_main(self, workdir: Path, args: tuple[str, ...], stdin: str) -> None:
         """Exit code, stdout and stderr of the subprocess equal main()'s in-process."""
-        assert workdir.is_dir()
+        args = tuple(str(workdir / a) if (workdir / a).is_file() else a for a in args)
         done = run(*args, stdin=stdin)
         assert (done.returncode, done.stdout, done.stderr) == call(*args, stdin=stdin)
         assert "Traceback" not in done.stderr
