@@ -101,3 +101,11 @@ def golden_json(value: Any) -> str:
     import json
 
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# CLI, reports and SDTM
+
+
+def unchecked(value: object) -> Any:
+    """*value*, hidden from the type checker: a caller's mistake the library must refuse."""
+    return value

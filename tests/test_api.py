@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import aclf_protocol
 from aclf_protocol import InvalidValueError, ProtocolError
-from tests.fixtures import assert_golden, refusal
+from tests.fixtures import assert_golden, refusal, unchecked
 from tests.strategies import json_values, study_dates
 
 #: Every public function of the package, by name.
@@ -71,11 +71,6 @@ def test_junk_arguments_raise_protocol_error_only(name: str, data: st.DataObject
     else:
         message = "accepted"
     assert message
-
-
-def unchecked(value: object) -> Any:
-    """*value*, hidden from the type checker: a caller's mistake the library must refuse."""
-    return value
 
 
 #: Arguments that once escaped as TypeError or AttributeError, and the ends of the calendar:

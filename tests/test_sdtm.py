@@ -42,7 +42,7 @@ from aclf_protocol import (
 )
 from aclf_protocol.protocol import DayWindow
 from aclf_protocol.sdtm import usubjid
-from tests.fixtures import assert_golden, refusal
+from tests.fixtures import assert_golden, refusal, unchecked
 from tests.strategies import trial_records
 
 RJ1 = Patient(
@@ -369,11 +369,6 @@ class TestAeRows:
         """§1, §9: USUBJID takes the variant's study id."""
         variant = attrs.evolve(NCT04822922, study_id="V-2")
         assert [r["USUBJID"] for r in ae_rows([SAE1], [PLAN1], protocol=variant)] == ["V-2-RJ-001"]
-
-
-def unchecked(value: object) -> Any:
-    """*value*, hidden from the type checker: a caller's mistake the library must refuse."""
-    return value
 
 
 #: Refused arguments: (what, the call, the error class, the path it names).
