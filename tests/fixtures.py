@@ -124,3 +124,11 @@ def error_table(cases: Iterable[tuple[str, Callable[[], object]]]) -> str:
         err = refusal(call)
         lines.append(f"{label} => {type(err).__name__}: {err}")
     return "\n".join(lines) + "\n"
+
+
+# CLI, reports and SDTM
+
+
+def unchecked(value: object) -> Any:
+    """*value*, hidden from the type checker: a caller's mistake the library must refuse."""
+    return value

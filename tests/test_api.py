@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import aclf_protocol
-from aclf_protocol import ProtocolError
+from aclf_protocol import InvalidValueError, ProtocolError
+from tests.fixtures import assert_golden, refusal, unchecked
 from tests.strategies import json_values, study_dates
 
 #: Every public function of the package, by name.
@@ -72,28 +73,79 @@ def test_junk_arguments_raise_protocol_error_only(name: str, data: st.DataObject
     assert message
 
 
-def test_known_escapes_stay_fixed() -> None:
-    """Arguments that once escaped as TypeError or AttributeError now name the argument."""
-    with pytest.raises(ProtocolError, match=r"^plans: "):
-        aclf_protocol.evaluate_stop_rules(5, [], on=date(2021, 10, 1))  # type: ignore[arg-type]
-    with pytest.raises(ProtocolError, match=r"^patients: "):
-        list(aclf_protocol.screen(None, date(2021, 10, 1)))  # type: ignore[arg-type]
-    with pytest.raises(ProtocolError, match=r"^plan: "):
-        aclf_protocol.check_adherence({}, {})  # type: ignore[arg-type]
-    with pytest.raises(ProtocolError, match=r"^start: "):
-        aclf_protocol.safety_window_end("2021-10-01")  # type: ignore[arg-type]
-    with pytest.raises(ProtocolError, match=r"^on: "):
-        aclf_protocol.age_years(date(1970, 1, 1), None)  # type: ignore[arg-type]
+#: Arguments that once escaped as TypeError or AttributeError, and the ends of the calendar:
+#: (what, the call, the path the refusal names, the value it shows).
+REFUSALS: list[tuple[str, Callable[[], object], str, object]] = [
+    (
+        "evaluate_stop_rules: a number for the plans",
+        lambda: aclf_protocol.evaluate_stop_rules(unchecked(5), [], on=date(2021, 10, 1)),
+        "plans",
+        5,
+    ),
+    (
+        "screen: no patients",
+        lambda: list(aclf_protocol.screen(unchecked(None), date(2021, 10, 1))),
+        "patients",
+        None,
+    ),
+    (
+        "check_adherence: a dict for the plan",
+        lambda: aclf_protocol.check_adherence(unchecked({}), unchecked({})),
+        "plan",
+        {},
+    ),
+    (
+        "safety_window_end: text for the start",
+        lambda: aclf_protocol.safety_window_end(unchecked("2021-10-01")),
+        "start",
+        "2021-10-01",
+    ),
+    (
+        "age_years: no screening date",
+        lambda: aclf_protocol.age_years(date(1970, 1, 1), unchecked(None)),
+        "on",
+        None,
+    ),
+    (
+        "date_of_study_day: past year 9999",
+        lambda: aclf_protocol.date_of_study_day(date(2021, 1, 1), 10**8),
+        "study_day",
+        10**8,
+    ),
+    (
+        "date_of_study_day: before year 1",
+        lambda: aclf_protocol.date_of_study_day(date(1, 1, 1), -5),
+        "study_day",
+        -5,
+    ),
+    (
+        "safety_window_end: the last day of the calendar",
+        lambda: aclf_protocol.safety_window_end(date.max),
+        "start",
+        date.max,
+    ),
+    (
+        "build_plan: Day 1 on 9999-12-30",
+        lambda: aclf_protocol.build_plan(
+            patient_id="P", weight_kg=60, arm="low", start=date(9999, 12, 30)
+        ),
+        "study_day",
+        4,
+    ),
+]
 
 
-def test_the_ends_of_the_calendar() -> None:
-    """A study day or window past year 9999 (or before year 1) is refused by name (§0)."""
-    with pytest.raises(ProtocolError, match=r"^study_day: gives a date outside the calendar"):
-        aclf_protocol.date_of_study_day(date(2021, 1, 1), 10**8)
-    with pytest.raises(ProtocolError, match=r"^study_day: gives a date outside the calendar"):
-        aclf_protocol.date_of_study_day(date(1, 1, 1), -5)
-    with pytest.raises(ProtocolError, match=r"^start: gives a date outside the calendar"):
-        aclf_protocol.safety_window_end(date.max)
-    last_day = date(9999, 12, 30)
-    with pytest.raises(ProtocolError, match="outside the calendar"):
-        aclf_protocol.build_plan(patient_id="P", weight_kg=60, arm="low", start=last_day)
+@pytest.mark.parametrize(
+    ("call", "field", "value"), [r[1:] for r in REFUSALS], ids=[r[0] for r in REFUSALS]
+)
+def test_refusals_name_the_argument(call: Callable[[], object], field: str, value: object) -> None:
+    """A bad argument or a date past the calendar's ends is refused by name and value (§0)."""
+    err = refusal(call)
+    assert isinstance(err, InvalidValueError)
+    assert (err.field, err.value) == (field, value)
+
+
+def test_refusal_messages() -> None:
+    """Each refusal's message, one line each: the path, the rule and the value (§0)."""
+    text = "".join(f"{title}: {refusal(call)}\n" for title, call, _, _ in REFUSALS)
+    assert_golden("api/refusals.txt", text)

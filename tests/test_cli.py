@@ -1,14 +1,23 @@
-"""The command line ``aclf-protocol`` end to end (SPEC §10): output, JSON and exit codes."""
+"""The command line ``aclf-protocol`` end to end (SPEC §10): texts, JSON, streams, exit codes.
+
+The texts the command prints (help, usage and bad-input lines, calendars, decisions) are the
+product: each table of invocations below is run in a scratch directory holding the files of
+:func:`workdir` and its whole transcript (exit code, stdout, stderr) is compared with a golden
+file under ``tests/golden/cli/`` (``UPDATE_GOLDEN=1`` rewrites them; review the diff). The
+other tests state structure: exit codes, which stream, how many lines, JSON fields.
+"""
 
 from __future__ import annotations
 
 import io
 import json
+import shlex
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from hypothesis import example, given
@@ -16,19 +25,32 @@ from hypothesis import strategies as st
 
 from aclf_protocol import Patient, SafetyEvent, plan_infusions, record_infusion
 from aclf_protocol.cli import main
-from aclf_protocol.demo import demo_events
+from aclf_protocol.demo import demo_events, run_demo
 from aclf_protocol.examples import patient_records
+from tests.fixtures import assert_golden
 from tests.strategies import json_values
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Every stderr line starts with the program's name.
+P = "aclf-protocol: "
+START = ("--start", "2021-09-30")
+ON = ("--on", "2021-10-01")
+
+RECORDS = patient_records()
+ELIGIBLE = RECORDS[0]  # RJ-001, SPEC §9's example
+STDIN_ELIGIBLE = json.dumps(ELIGIBLE)
 
 
 def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    """Run ``python -m aclf_protocol`` in a subprocess, as a user would."""
+    """Run ``python -m aclf_protocol`` in a subprocess from the project root, as a user would."""
     return subprocess.run(  # noqa: PLW1510 - the exit code is what we test
         [sys.executable, "-m", "aclf_protocol", *args],
         input=stdin,
         capture_output=True,
         text=True,
         timeout=60,
+        cwd=ROOT,
     )
 
 
@@ -48,153 +70,437 @@ def write(path: Path, payload: Any, *, lines: bool = False) -> str:
     return str(path)
 
 
-RECORDS = patient_records()
-ELIGIBLE = RECORDS[0]  # RJ-001, SPEC §9's example
+def demo_plans() -> list[dict[str, Any]]:
+    """Plans for RJ-001 and RJ-002, medium arm from 2021-10-02, the first two infusions given."""
+    plans = []
+    for record in RECORDS[:2]:
+        plan = plan_infusions(Patient.from_dict(record), "medium", date(2021, 10, 2))
+        plan = record_infusion(plan, 1, date(2021, 10, 2))
+        plans.append(record_infusion(plan, 2, date(2021, 10, 5)).to_dict())
+    return plans
 
 
-class TestSubprocess:
-    """The real console entry point: exit codes, streams, no tracebacks."""
+@pytest.fixture(autouse=True)
+def _columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argparse wraps help at $COLUMNS: fix it for stable texts."""
+    monkeypatch.setenv("COLUMNS", "100")
 
-    def test_demo(self) -> None:
-        """`demo` screens, plans, doses and runs the safety scenario; exit 0."""
-        done = run("demo")
-        assert done.returncode == 0, done.stderr
-        assert "RJ-001: ELIGIBLE" in done.stdout
-        assert "RJ-004: INELIGIBLE" in done.stdout
-        assert "75,000,000 cells" in done.stdout
-        assert "TERMINATE" in done.stdout
-        assert done.stderr == ""
 
-    def test_screen_eligible_file(self, tmp_path: Path) -> None:
-        """One eligible record: exit 0, every criterion with its reason."""
-        done = run("screen", write(tmp_path / "p.json", ELIGIBLE), "--on", "2021-10-01")
-        assert done.returncode == 0, done.stderr
-        assert done.stdout.startswith("RJ-001: ELIGIBLE")
-        for criterion in ("I1", "I2", "I3", "E1", "E7"):
-            assert f"  {criterion} " in done.stdout
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch directory, made the current one, holding the input files the tables name."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "eligible.json", ELIGIBLE)
+    write(tmp_path / "cohort.json", RECORDS)
+    write(tmp_path / "rj002.jsonl", RECORDS[1:2], lines=True)
+    write(tmp_path / "rj003.json", RECORDS[2])
+    write(tmp_path / "two.json", RECORDS[:2])
+    write(tmp_path / "x-array.json", [{"patient_id": "X"}])
+    bad = {**ELIGIBLE, "weight_kg": 0, "labs": {**ELIGIBLE["labs"], "inr": "high"}}
+    write(tmp_path / "bad.json", bad)
+    (tmp_path / "broken.json").write_text('{"patient_id": \n nope', encoding="utf-8")
+    (tmp_path / "empty.json").write_text("\n  \n", encoding="utf-8")
+    (tmp_path / "bad.jsonl").write_text(STDIN_ELIGIBLE + "\n\n{bad\nNaN\n", encoding="utf-8")
+    (tmp_path / "blank.jsonl").write_text(
+        STDIN_ELIGIBLE + "\n\n" + json.dumps({"patient_id": "X"}) + "\n", encoding="utf-8"
+    )
+    write(tmp_path / "plans.json", demo_plans())
+    write(tmp_path / "no-plans.json", [])
+    write(tmp_path / "broken-plans.json", [{"patient_id": "X"}])
+    write(tmp_path / "events.jsonl", demo_events(), lines=True)
+    write(tmp_path / "first-events.jsonl", demo_events()[:2], lines=True)
+    write(tmp_path / "stray.jsonl", [{**demo_events()[1], "patient_id": "RJ-999"}], lines=True)
+    write(tmp_path / "bad-event.jsonl", [{**demo_events()[1], "grade": 9}], lines=True)
+    return tmp_path
 
-    def test_screen_stdin_json_lines(self) -> None:
-        """`-` reads JSON lines from stdin; --json prints one object per patient; exit 1."""
-        stdin = "\n".join(json.dumps(r) for r in RECORDS)
-        done = run("screen", "-", "--on", "2021-10-01", "--json", stdin=stdin)
-        assert done.returncode == 1
-        rows = [json.loads(line) for line in done.stdout.splitlines()]
-        assert [(r["patient_id"], r["status"]) for r in rows] == [
-            ("RJ-001", "eligible"),
-            ("RJ-002", "eligible"),
-            ("RJ-003", "incomplete"),
-            ("RJ-004", "ineligible"),
-            ("RJ-005", "ineligible"),
-            ("RJ-006", "eligible"),
+
+class Run(NamedTuple):
+    """One invocation of a table: what it shows, its arguments and its stdin."""
+
+    title: str
+    args: tuple[str, ...]
+    stdin: str = ""
+
+
+def _stream(name: str, text: str) -> str:
+    if not text:
+        return f"--- {name}: (empty)\n"
+    if not text.endswith("\n"):
+        text += "\n\\ no newline at end\n"
+    return f"--- {name}\n{text}"
+
+
+def transcript(runs: Sequence[Run]) -> str:
+    """Every run's command line, exit code, stdout and stderr, byte for byte."""
+    parts = []
+    for case in runs:
+        code, out, err = call(*case.args, stdin=case.stdin)
+        command = shlex.join(["aclf-protocol", *case.args]) + (" < stdin" if case.stdin else "")
+        parts.append(
+            f"## {case.title}\n$ {command}\nexit {code}\n{_stream('stdout', out)}"
+            f"{_stream('stderr', err)}"
+        )
+    return "\n".join(parts)
+
+
+def help_of(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """The help text argparse prints (to sys.stdout) for *args*; exit 0, nothing else."""
+    assert call(*args, "--help") == (0, "", "")
+    return capsys.readouterr().out
+
+
+COMMANDS = ("demo", "screen", "plan", "stop-check", "schema")
+
+
+class TestHelpText:
+    """Each command's usage and help, the user's documentation of §10."""
+
+    def test_help_texts(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """§10: the top-level help (five commands, exit codes 0, 1, 2) and each command's."""
+        texts = [f"$ aclf-protocol --help\n{help_of(capsys)}"]
+        texts += [f"$ aclf-protocol {c} --help\n{help_of(capsys, c)}" for c in COMMANDS]
+        assert_golden("cli/help.txt", "\n".join(texts))
+
+    def test_top_level_help_lists_every_command_and_exit_code(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """§10: the command names and the three exit codes appear in the top-level help."""
+        text = help_of(capsys)
+        assert all(f"    {command} " in text for command in COMMANDS)
+        assert all(f"{code} " in text.split("Exit codes:")[1] for code in "012")
+
+    def test_argv_defaults_to_sys_argv(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """§10: main() without argv reads sys.argv after the program name."""
+        expected = help_of(capsys, "demo")
+        monkeypatch.setattr(sys, "argv", ["aclf-protocol", "demo", "--help"])
+        assert main() == 0
+        assert capsys.readouterr().out == expected
+
+
+#: Bad command lines: each is one stderr line, exit 2, nothing on stdout.
+BAD_ARGUMENTS = [
+    Run("no command", ()),
+    Run("a bad choice inside a command", ("schema", "bogus")),
+    Run("an unknown record name", ("schema", "labs")),
+    Run("plan without --weight or --patient", ("plan", "--arm", "low", *START)),
+    Run(
+        "--weight and --patient together",
+        ("plan", "--arm", "low", "--weight", "60", "--patient", "-", *START),
+    ),
+    Run(
+        "an impossible --start", ("plan", "--arm", "low", "--weight", "60", "--start", "2021-09-31")
+    ),
+    Run(
+        "a --start not in ISO 8601",
+        ("plan", "--arm", "low", "--weight", "60", "--start", "30/09/2021"),
+    ),
+    Run("a short --on", ("screen", "-", "--on", "21-10-01")),
+    Run("an --on not in ISO 8601", ("screen", "-", "--on", "01/10/2021"), "{}"),
+    Run("a --weight that is not a number", ("plan", "--arm", "low", "--weight", "1e", *START)),
+    Run("a --weight in letters", ("plan", "--arm", "low", "--weight", "abc", *START)),
+    Run(
+        "a --concentration that is not a number",
+        ("plan", "--arm", "low", "--weight", "60", *START, "--concentration", "x"),
+    ),
+    Run(
+        "a zero --concentration (§3.4)",
+        ("plan", "--arm", "low", "--weight", "60", *START, "--concentration", "0"),
+    ),
+    Run(
+        "a negative --concentration (§3.4)",
+        ("plan", "--arm", "low", "--weight", "60", *START, "--concentration", "-5"),
+    ),
+    Run(
+        "a zero weight, refused by the library (§3.2)",
+        ("plan", "--arm", "low", "--weight", "0", *START),
+    ),
+    Run("an arm the protocol lacks (§2)", ("plan", "--arm", "max", "--weight", "60", *START)),
+]
+
+
+class TestUsageErrors:
+    """Bad command lines (§10): one line naming the argument, exit 2, never argparse's exit."""
+
+    @pytest.mark.usefixtures("workdir")
+    def test_texts(self) -> None:
+        """§10: every usage and bad-argument line, word for word."""
+        assert_golden("cli/bad_arguments.txt", transcript(BAD_ARGUMENTS))
+
+    @pytest.mark.parametrize("case", BAD_ARGUMENTS, ids=lambda c: c.title)
+    def test_one_stderr_line_exit_2(self, case: Run) -> None:
+        """Exit 2, stdout empty, one stderr line after the program name."""
+        code, out, err = call(*case.args, stdin=case.stdin)
+        assert (code, out) == (2, "")
+        assert len(err.splitlines()) == 1
+        assert err.startswith(P)
+        assert err.endswith("\n")
+
+    @pytest.mark.parametrize(
+        ("args", "names"),
+        [
+            (("plan", "--arm", "low", "--weight", "0", *START), "weight_kg"),
+            (("plan", "--arm", "low", "--weight", "abc", *START), "--weight"),
+            (("plan", "--arm", "max", "--weight", "60", *START), "arm"),
+            (("plan", "--arm", "low", *START), "--weight"),
+            (
+                ("plan", "--arm", "low", "--weight", "60", *START, "--concentration", "0"),
+                "--concentration",
+            ),
+            (("plan", "--arm", "low", "--weight", "60", "--start", "2021-09-31"), "--start"),
+            (("screen", "-", "--on", "21-10-01"), "--on"),
+            (("schema", "labs"), "record"),
+        ],
+    )
+    def test_the_line_names_the_argument(self, args: tuple[str, ...], names: str) -> None:
+        """The one line names the argument or field at fault."""
+        assert names in call(*args)[2]
+
+
+#: Bad input files and records: every problem on its own stderr line, exit 2.
+BAD_INPUT = [
+    Run("an unreadable file", ("screen", "nope.json")),
+    Run("bad JSON lines, numbered from 1, blank lines skipped", ("screen", "bad.jsonl", *ON)),
+    Run("neither one JSON document nor JSON lines", ("screen", "broken.json", *ON)),
+    Run("records after a blank line are still read", ("screen", "blank.jsonl", *ON)),
+    Run("a file without any record", ("screen", "empty.json")),
+    Run("stdin without any record", ("screen", "-")),
+    Run(
+        "NaN is not a lab value",
+        ("screen", "-", *ON),
+        STDIN_ELIGIBLE.replace('"inr": 2.6', '"inr": NaN'),
+    ),
+    Run(
+        "Infinity is not a lab value",
+        ("screen", "-", *ON),
+        STDIN_ELIGIBLE.replace('"inr": 2.6', '"inr": Infinity'),
+    ),
+    Run(
+        "a JSON array on stdin: <stdin>[i]",
+        ("screen", "-", *ON),
+        json.dumps([ELIGIBLE, {"patient_id": 5}]),
+    ),
+    Run("a JSON array in a file: file[i]", ("screen", "x-array.json", *ON)),
+    Run("one object on stdin: <stdin>", ("screen", "-", *ON), '{"patient_id": "X"}'),
+    Run("two bad values in one record", ("screen", "bad.json", *ON)),
+    Run(
+        "born after the screening date (§5)", ("screen", "-", "--on", "1960-01-01"), STDIN_ELIGIBLE
+    ),
+    Run(
+        "JSON lines are read as decimals: 350.0000000000000001 kg is over the limit (§3.2)",
+        ("screen", "-", *ON),
+        STDIN_ELIGIBLE
+        + "\n"
+        + json.dumps({**ELIGIBLE, "patient_id": "RJ-H", "weight_kg": "W"}).replace(
+            '"W"', "350.0000000000000001"
+        ),
+    ),
+    Run(
+        "--patient needs exactly one record",
+        ("plan", "--arm", "low", "--patient", "two.json", *START),
+    ),
+    Run(
+        "--plans from stdin, an unreadable --events file",
+        ("stop-check", "--plans", "-", "--events", "/nonexistent/e.json", "--on", "2021-10-11"),
+        "[]",
+    ),
+    Run(
+        "an event for a patient without a plan (§6.5)",
+        ("stop-check", "--plans", "plans.json", "--events", "stray.jsonl", "--on", "2021-10-11"),
+    ),
+    Run(
+        "bad records in both files",
+        (
+            "stop-check",
+            "--plans",
+            "broken-plans.json",
+            "--events",
+            "bad-event.jsonl",
+            "--on",
+            "2021-10-11",
+        ),
+    ),
+]
+
+#: How many stderr lines each BAD_INPUT run prints (one per problem).
+BAD_INPUT_LINES = [1, 2, 2, 3, 1, 1, 1, 1, 4, 3, 3, 2, 1, 1, 1, 1, 1, 4]
+
+
+class TestBadInput:
+    """Bad files and records (§10): one line per problem naming file, item and path; exit 2."""
+
+    @pytest.mark.usefixtures("workdir")
+    def test_texts(self) -> None:
+        """§10: every bad-input line, word for word, with its `where` label."""
+        assert_golden("cli/bad_input.txt", transcript(BAD_INPUT))
+
+    @pytest.mark.parametrize(
+        ("case", "lines"),
+        list(zip(BAD_INPUT, BAD_INPUT_LINES, strict=True)),
+        ids=[c.title for c in BAD_INPUT],
+    )
+    @pytest.mark.usefixtures("workdir")
+    def test_one_line_per_problem(self, case: Run, lines: int) -> None:
+        """Exit 2, nothing on stdout, one stderr line per problem, each after the program name."""
+        code, out, err = call(*case.args, stdin=case.stdin)
+        assert (code, out) == (2, "")
+        assert len(err.splitlines()) == lines
+        assert all(line.startswith(P) for line in err.splitlines())
+        assert "Traceback" not in err
+
+    @pytest.mark.usefixtures("workdir")
+    def test_where_labels(self) -> None:
+        """Each line names where the record came from: file, file:line, file[i], <stdin>."""
+        heads = {
+            ("screen", "bad.jsonl", *ON): ["bad.jsonl:3", "bad.jsonl:4"],
+            ("screen", "blank.jsonl", *ON): ["blank.jsonl:3"] * 3,
+            ("screen", "x-array.json", *ON): ["x-array.json[0]"] * 3,
+            ("screen", "bad.json", *ON): ["bad.json", "bad.json"],
+        }
+        for args, labels in heads.items():
+            err = call(*args)[2]
+            assert [line.split(": ")[1] for line in err.splitlines()] == labels
+        err = call("screen", "-", *ON, stdin='{"patient_id": "X"}')[2]
+        assert {line.split(": ")[1] for line in err.splitlines()} == {"<stdin>"}
+
+    @pytest.mark.usefixtures("workdir")
+    def test_bad_values_name_their_paths(self) -> None:
+        """A zero weight and a text INR are two lines, naming weight_kg and labs.inr."""
+        err = call("screen", "bad.json", *ON)[2]
+        assert [line.split(": ")[2] for line in err.splitlines()] == ["weight_kg", "labs.inr"]
+
+    @pytest.mark.usefixtures("workdir")
+    def test_bad_event_and_plan_are_both_reported(self) -> None:
+        """Both files' problems are listed: the plan's missing fields and the event's grade."""
+        args = ("--plans", "broken-plans.json", "--events", "bad-event.jsonl", "--on", "2021-10-11")
+        err = call("stop-check", *args)[2]
+        assert "arm_id" in err
+        assert "grade" in err
+        assert SafetyEvent.from_dict(demo_events()[1]).grade == 3
+
+
+class TestScreenCommand:
+    """`screen FILE... [--on DATE]` (§10): each patient's result, then the exit code."""
+
+    RUNS = (
+        Run("SPEC §9's record: every criterion with its reason", ("screen", "eligible.json", *ON)),
+        Run("an incomplete patient lists what is still needed", ("screen", "rj003.json", *ON)),
+        Run("several files, screened in order", ("screen", "eligible.json", "rj002.jsonl", *ON)),
+        Run(
+            "a patient the screening refuses is named by line; the next is still screened",
+            ("screen", "-", "--on", "1990-01-01"),
+            json.dumps({**ELIGIBLE, "patient_id": "RJ-X", "birth_date": "2000-01-01"})
+            + "\n"
+            + STDIN_ELIGIBLE,
+        ),
+    )
+
+    @pytest.mark.usefixtures("workdir")
+    def test_texts(self) -> None:
+        """§5, §10: the result line, one line per criterion, what is still needed."""
+        assert_golden("cli/screen.txt", transcript(self.RUNS))
+
+    def test_text_is_one_line_per_criterion(self) -> None:
+        """The result line, then 10 criteria (I1-I3, E1-E7), each ending in one newline."""
+        code, out, err = call("screen", "-", *ON, stdin=STDIN_ELIGIBLE)
+        assert (code, err) == (0, "")
+        lines = out.split("\n")
+        assert len(lines) == 12
+        assert lines[-1] == ""
+        assert lines[0].startswith("RJ-001: ")
+        assert [line.split()[0] for line in lines[1:-1]] == [
+            *("I1", "I2", "I3"),
+            *(f"E{n}" for n in range(1, 8)),
         ]
 
-    def test_bad_record_is_one_line_per_problem(self, tmp_path: Path) -> None:
-        """Exit 2, each problem on its own stderr line with the file and path, no traceback."""
-        bad = {**ELIGIBLE, "weight_kg": 0, "labs": {**ELIGIBLE["labs"], "inr": "high"}}
-        done = run("screen", write(tmp_path / "bad.json", bad), "--on", "2021-10-01")
-        assert done.returncode == 2
-        lines = done.stderr.splitlines()
-        assert len(lines) == 2
-        assert any("weight_kg: must be > 0" in line for line in lines)
-        assert any("labs.inr:" in line for line in lines)
-        assert "Traceback" not in done.stderr
-
-    def test_plan(self) -> None:
-        """`plan` prints the calendar with cells and volumes."""
-        done = run(
-            "plan",
-            "--arm",
-            "high",
-            "--weight",
-            "62.5",
-            "--start",
-            "2021-09-30",
-            "--concentration",
-            "2e6",
-        )
-        assert done.returncode == 0, done.stderr
-        assert "2021-10-09" in done.stdout
-        assert "75,000,000 cells" in done.stdout
-        assert "37.5 mL" in done.stdout
-
-    def test_usage_error(self) -> None:
-        """A bad date is a usage error: one line, exit 2."""
-        done = run("plan", "--arm", "low", "--weight", "60", "--start", "30/09/2021")
-        assert done.returncode == 2
-        assert len(done.stderr.splitlines()) == 1
-        assert "Traceback" not in done.stderr
-
-
-class TestScreen:
-    """`screen FILE... [--on DATE]` (§10)."""
-
-    def test_array_and_json_output(self, tmp_path: Path) -> None:
-        """A JSON array screens each record; --json objects carry status and criteria."""
-        code, out, err = call(
-            "screen", write(tmp_path / "all.json", RECORDS), "--on", "2021-10-01", "--json"
-        )
+    @pytest.mark.usefixtures("workdir")
+    def test_json_array(self) -> None:
+        """A JSON array screens each record; --json objects carry status and criteria; exit 1."""
+        code, out, err = call("screen", "cohort.json", *ON, "--json")
         assert (code, err) == (1, "")
         first = json.loads(out.splitlines()[0])
         assert first["status"] == "eligible"
         assert first["criteria"]["I2"]["outcome"] == "met"
 
-    def test_incomplete_names_missing_facts(self, tmp_path: Path) -> None:
-        """An incomplete patient exits 1 and lists what is still needed."""
-        code, out, _ = call("screen", write(tmp_path / "p.json", RECORDS[2]), "--on", "2021-10-01")
+    @pytest.mark.usefixtures("workdir")
+    def test_incomplete_names_missing_facts(self) -> None:
+        """An incomplete patient exits 1 and names what is still needed."""
+        code, out, _ = call("screen", "rj003.json", *ON, "--json")
         assert code == 1
-        assert "INCOMPLETE" in out
-        assert "history.hiv" in out
+        result = json.loads(out)
+        assert (result["status"], result["missing"]) == ("incomplete", ["history.hiv"])
 
-    def test_several_files(self, tmp_path: Path) -> None:
-        """Several files are screened in order."""
-        a = write(tmp_path / "a.json", RECORDS[0])
-        b = write(tmp_path / "b.jsonl", RECORDS[1:2], lines=True)
-        code, out, _ = call("screen", a, b, "--on", "2021-10-01")
+    @pytest.mark.usefixtures("workdir")
+    def test_several_files_in_order(self) -> None:
+        """Several files are screened in the order given."""
+        code, out, _ = call("screen", "eligible.json", "rj002.jsonl", *ON, "--json")
         assert code == 0
-        assert out.index("RJ-001") < out.index("RJ-002")
+        assert [json.loads(line)["patient_id"] for line in out.splitlines()] == ["RJ-001", "RJ-002"]
 
-    def test_missing_file_and_bad_json(self, tmp_path: Path) -> None:
-        """Unreadable files and invalid JSON are bad input, exit 2."""
-        code, _, err = call("screen", str(tmp_path / "nope.json"))
+    def test_screening_error_keeps_going(self) -> None:
+        """§5: a patient refused by the screening is one stderr line; the next still prints."""
+        young = {**ELIGIBLE, "patient_id": "RJ-X", "birth_date": "2000-01-01"}
+        stdin = json.dumps(young) + "\n" + STDIN_ELIGIBLE
+        code, out, err = call("screen", "-", "--on", "1990-01-01", "--json", stdin=stdin)
         assert code == 2
-        assert "cannot read file" in err
-        bad = tmp_path / "bad.json"
-        bad.write_text('{"patient_id": \n nope', encoding="utf-8")
-        code, _, err = call("screen", str(bad), "--on", "2021-10-01")
-        assert code == 2
-        assert "not valid JSON" in err
-        empty = tmp_path / "empty.json"
-        empty.write_text("\n", encoding="utf-8")
-        assert call("screen", str(empty))[0] == 2
-
-    def test_nan_is_refused(self) -> None:
-        """NaN is not a lab value, even though Python's json would read it."""
-        record = json.dumps(ELIGIBLE).replace('"inr": 2.6', '"inr": NaN')
-        code, _, err = call("screen", "-", "--on", "2021-10-01", stdin=record)
-        assert code == 2
-        assert "NaN" in err
-
-    def test_birth_after_screening(self) -> None:
-        """A birth date after the screening date is bad input (§5)."""
-        code, _, err = call("screen", "-", "--on", "1960-01-01", stdin=json.dumps(ELIGIBLE))
-        assert code == 2
-        assert "birth_date" in err
+        assert [json.loads(line)["patient_id"] for line in out.splitlines()] == ["RJ-001"]
+        assert err.startswith(P + "<stdin>:1: birth_date: ")
+        assert len(err.splitlines()) == 1
 
     def test_default_date_is_today(self) -> None:
         """Without --on the CLI screens as of today (RJ-001 is older than 18 today)."""
-        code, out, _ = call("screen", "-", "--json", stdin=json.dumps(ELIGIBLE))
+        code, out, _ = call("screen", "-", "--json", stdin=STDIN_ELIGIBLE)
         assert code in {0, 1}
         assert json.loads(out)["on"] == date.today().isoformat()  # noqa: DTZ011
 
 
-class TestPlan:
+class TestPlanCommand:
     """`plan --arm ARM (--weight KG | --patient FILE) --start DATE` (§10)."""
+
+    RUNS = (
+        Run(
+            "the calendar, one line per infusion",
+            ("plan", "--arm", "low", "--weight", "60", *START),
+        ),
+        Run(
+            "1 cell/mL is > 0: volumes of 24,000,000 mL (§3.4)",
+            ("plan", "--arm", "low", "--weight", "60", *START, "--concentration", "1"),
+        ),
+        Run(
+            "high arm with a concentration: cells and volumes",
+            ("plan", "--arm", "high", "--weight", "62.5", *START, "--concentration", "2e6"),
+        ),
+        Run(
+            "--patient reads the id and baseline weight",
+            ("plan", "--arm", "high", "--patient", "eligible.json", *START),
+        ),
+        Run(
+            "a JSON number is read as a decimal, never through float (§9)",
+            ("plan", "--arm", "low", "--patient", "-", *START),
+            json.dumps({**ELIGIBLE, "weight_kg": "W"}).replace('"W"', "60.00000000000000001"),
+        ),
+    )
+
+    @pytest.mark.usefixtures("workdir")
+    def test_texts(self) -> None:
+        """§3, §4, §10: the pharmacy calendar, word for word."""
+        assert_golden("cli/plan.txt", transcript(self.RUNS))
+
+    @pytest.mark.parametrize("case", RUNS, ids=lambda c: c.title)
+    @pytest.mark.usefixtures("workdir")
+    def test_calendar_lines(self, case: Run) -> None:
+        """Exit 0, nothing on stderr; a head line, 4 infusions, the safety window, the visits."""
+        code, out, err = call(*case.args, stdin=case.stdin)
+        assert (code, err) == (0, "")
+        lines = out.split("\n")
+        assert len(lines) == 8
+        assert lines[-1] == ""
+        assert [line.split()[0] for line in lines[1:5]] == ["#1", "#2", "#3", "#4"]
 
     def test_json_calendar(self) -> None:
         """--json gives the plan record with visits and the safety window end."""
-        code, out, _ = call(
-            "plan", "--arm", "low", "--weight", "50", "--start", "2021-09-30", "--json"
-        )
+        code, out, _ = call("plan", "--arm", "low", "--weight", "50", *START, "--json")
         assert code == 0
         record = json.loads(out)
         assert [i["date"] for i in record["infusions"]] == [
@@ -207,143 +513,238 @@ class TestPlan:
         assert record["safety_window_end"] == "2021-10-30"
         assert record["follow_up_visits"][0]["date"] == "2021-10-13"
 
-    def test_from_patient_file(self, tmp_path: Path) -> None:
+    @pytest.mark.usefixtures("workdir")
+    def test_json_from_patient_file(self) -> None:
         """--patient reads the baseline weight and id from a record."""
-        path = write(tmp_path / "p.json", ELIGIBLE)
-        code, out, _ = call("plan", "--arm", "high", "--patient", path, "--start", "2021-09-30")
+        args = ("plan", "--arm", "high", "--patient", "eligible.json", *START, "--json")
+        code, out, _ = call(*args)
         assert code == 0
-        assert out.startswith("RJ-001: arm high, baseline weight 62.5 kg")
+        record = json.loads(out)
+        assert (record["patient_id"], record["arm_id"], record["weight_kg"]) == (
+            "RJ-001",
+            "high",
+            "62.5",
+        )
+
+    def test_json_volumes(self) -> None:
+        """--concentration adds each infusion's volume (§3.4): 75e6 cells at 2e6/mL is 37.5 mL."""
+        args = ("plan", "--arm", "high", "--weight", "62.5", *START, "--concentration", "2e6")
+        record = json.loads(call(*args, "--json")[1])
+        assert {(i["cells"], i["volume_ml"]) for i in record["infusions"]} == {(75_000_000, "37.5")}
+
+
+class TestStopCheckCommand:
+    """`stop-check --plans FILE --events FILE --on DATE` (§6, §10)."""
+
+    RUNS = (
+        Run(
+            "before the serious event: continue",
+            (
+                "stop-check",
+                "--plans",
+                "plans.json",
+                "--events",
+                "events.jsonl",
+                "--on",
+                "2021-10-06",
+            ),
+        ),
+        Run(
+            "an unassessed serious event suspends (R2)",
+            (
+                "stop-check",
+                "--plans",
+                "plans.json",
+                "--events",
+                "first-events.jsonl",
+                "--on",
+                "2021-10-08",
+            ),
+        ),
+        Run(
+            "assessed possible and unexpected, it terminates (R1)",
+            (
+                "stop-check",
+                "--plans",
+                "plans.json",
+                "--events",
+                "events.jsonl",
+                "--on",
+                "2021-10-11",
+            ),
+        ),
+    )
+
+    @pytest.mark.usefixtures("workdir")
+    def test_texts(self) -> None:
+        """§6.3, §6.5: decision, triggers, patients, held or cancelled infusions, reports."""
+        assert_golden("cli/stop_check.txt", transcript(self.RUNS))
 
     @pytest.mark.parametrize(
-        ("args", "message"),
+        ("on", "events", "decision"),
         [
-            (["--arm", "low", "--weight", "0", "--start", "2021-09-30"], "weight_kg"),
-            (["--arm", "low", "--weight", "abc", "--start", "2021-09-30"], "--weight"),
-            (["--arm", "max", "--weight", "60", "--start", "2021-09-30"], "arm"),
-            (["--arm", "low", "--start", "2021-09-30"], "--weight"),
-            (
-                ["--arm", "low", "--weight", "60", "--start", "2021-09-30", "--concentration", "0"],
-                "--concentration",
-            ),
+            ("2021-10-06", "events.jsonl", "continue"),
+            ("2021-10-08", "first-events.jsonl", "suspend"),
+            ("2021-10-11", "events.jsonl", "terminate"),
         ],
     )
-    def test_bad_input(self, args: list[str], message: str) -> None:
-        """Each bad argument is exit 2 with one line naming it."""
-        code, out, err = call("plan", *args)
-        assert (code, out) == (2, "")
-        assert len(err.splitlines()) == 1
-        assert message in err
+    @pytest.mark.usefixtures("workdir")
+    def test_json_decision(self, on: str, events: str, decision: str) -> None:
+        """--json gives the evaluation as one JSON line with its decision."""
+        args = ("--plans", "plans.json", "--events", events, "--on", on, "--json")
+        code, out, err = call("stop-check", *args)
+        assert err == ""
+        assert out.count("\n") == 1
+        assert json.loads(out)["decision"] == decision
+        assert code == (0 if decision == "continue" else 1)
 
-    def test_patient_file_with_two_records(self, tmp_path: Path) -> None:
-        """--patient needs exactly one record."""
-        path = write(tmp_path / "two.json", RECORDS[:2])
-        code, _, err = call("plan", "--arm", "low", "--patient", path, "--start", "2021-09-30")
-        assert code == 2
-        assert "exactly one" in err
+    @pytest.mark.usefixtures("workdir")
+    def test_terminate_lines(self) -> None:
+        """Terminate: the head line, the R1 trigger, two patients, cancellations and reports."""
+        args = ("--plans", "plans.json", "--events", "events.jsonl", "--on", "2021-10-11")
+        lines = call("stop-check", *args)[1].splitlines()
+        assert lines[0].endswith(": TERMINATE")
+        assert lines[1].split()[:3] == ["R1:", "SAE-001", "(RJ-002)"]
+        assert [line.split()[0] for line in lines[2:]] == ["patient"] * 2 + ["cancelled:"] * 2 + [
+            "report"
+        ] * 2
 
-
-class TestStopCheck:
-    """`stop-check --plans FILE --events FILE --on DATE` (§10)."""
-
-    @staticmethod
-    def files(tmp_path: Path, events: list[dict[str, Any]]) -> tuple[str, str]:
-        """Plans for RJ-001 and RJ-002 (first two infusions given) and the events."""
-        plans = []
-        for record in RECORDS[:2]:
-            plan = plan_infusions(Patient.from_dict(record), "medium", date(2021, 10, 2))
-            plan = record_infusion(plan, 1, date(2021, 10, 2))
-            plans.append(record_infusion(plan, 2, date(2021, 10, 5)).to_dict())
-        return write(tmp_path / "plans.json", plans), write(
-            tmp_path / "events.jsonl", events, lines=True
-        )
-
-    def test_terminate(self, tmp_path: Path) -> None:
-        """The demo's events terminate the study as of 2021-10-11: exit 1."""
-        plans, events = self.files(tmp_path, demo_events())
-        code, out, _ = call(
-            "stop-check", "--plans", plans, "--events", events, "--on", "2021-10-11"
-        )
-        assert code == 1
-        assert out.startswith("study decision as of 2021-10-11: TERMINATE")
-        assert "R1: SAE-001 (RJ-002)" in out
-        assert "OVERDUE" in out
-
-    def test_continue_json(self, tmp_path: Path) -> None:
-        """Before the serious event the study continues: exit 0, JSON decision."""
-        plans, events = self.files(tmp_path, demo_events())
-        code, out, _ = call(
-            "stop-check", "--plans", plans, "--events", events, "--on", "2021-10-06", "--json"
-        )
-        assert code == 0
+    @pytest.mark.usefixtures("workdir")
+    def test_stdin_and_no_records(self) -> None:
+        """--events - reads stdin; no plans and no events is CONTINUE, exit 0."""
+        args = ("--plans", "no-plans.json", "--events", "-", "--on", "2021-10-11", "--json")
+        code, out, err = call("stop-check", *args, stdin="[]")
+        assert (code, err) == (0, "")
         assert json.loads(out)["decision"] == "continue"
 
-    def test_suspend(self, tmp_path: Path) -> None:
-        """A serious event not yet assessed suspends (R2): exit 1."""
-        plans, events = self.files(tmp_path, demo_events()[:2])
-        code, out, _ = call(
-            "stop-check", "--plans", plans, "--events", events, "--on", "2021-10-08"
-        )
+
+class TestJsonOutput:
+    """--json (§10): one JSON line per record, the record's own key order."""
+
+    def test_screen_one_object_per_patient(self) -> None:
+        """`-` reads JSON lines; one object per patient, in order, exit 1 (not all eligible)."""
+        stdin = "\n".join(json.dumps(r) for r in RECORDS)
+        code, out, _ = call("screen", "-", *ON, "--json", stdin=stdin)
         assert code == 1
-        assert "SUSPEND" in out
-        assert "on hold" in out
+        assert [(r["patient_id"], r["status"]) for r in map(json.loads, out.splitlines())] == [
+            ("RJ-001", "eligible"),
+            ("RJ-002", "eligible"),
+            ("RJ-003", "incomplete"),
+            ("RJ-004", "ineligible"),
+            ("RJ-005", "ineligible"),
+            ("RJ-006", "eligible"),
+        ]
 
-    def test_event_without_plan(self, tmp_path: Path) -> None:
-        """An event for a patient without a plan is bad input (§6.5): exit 2."""
-        stray = {**demo_events()[1], "patient_id": "RJ-999"}
-        plans, events = self.files(tmp_path, [stray])
-        code, _, err = call(
-            "stop-check", "--plans", plans, "--events", events, "--on", "2021-10-11"
-        )
-        assert code == 2
-        assert "RJ-999" in err
-
-    def test_bad_event_and_plan_records(self, tmp_path: Path) -> None:
-        """Bad records in both files are all reported."""
-        bad_event = {**demo_events()[1], "grade": 9}
-        _plans, events = self.files(tmp_path, [bad_event])
-        broken = write(tmp_path / "broken.json", [{"patient_id": "X"}])
-        code, _, err = call(
-            "stop-check", "--plans", broken, "--events", events, "--on", "2021-10-11"
-        )
-        assert code == 2
-        assert "grade" in err
-        assert "arm_id" in err
-        assert SafetyEvent.from_dict(demo_events()[1]).grade == 3
-
-
-class TestUsage:
-    """Usage errors and help."""
-
-    def test_no_command(self) -> None:
-        """No sub-command: exit 2, one line."""
-        code, _, err = call()
-        assert code == 2
-        assert len(err.splitlines()) == 1
-
-    def test_help(self) -> None:
-        """--help exits 0."""
-        assert call("--help")[0] == 0
-
-    def test_demo_json(self) -> None:
-        """demo --json is one JSON document with screening, plans and safety."""
-        code, out, _ = call("demo", "--json")
+    def test_screen_names_the_patient_first(self) -> None:
+        """Each screen --json line starts with the patient id, then the result."""
+        code, out, _ = call("screen", "-", *ON, "--json", stdin=STDIN_ELIGIBLE)
         assert code == 0
+        assert out.count("\n") == 1
+        assert out.endswith("}\n")
+        assert next(iter(json.loads(out).items())) == ("patient_id", "RJ-001")
+
+    def test_plan_keeps_the_record_key_order(self) -> None:
+        """--json keeps the record's key order (not sorted) and ends in one newline."""
+        args = ("plan", "--arm", "low", "--weight", "60", *START, "--patient-id", "P-7", "--json")
+        code, out, _ = call(*args)
+        assert code == 0
+        assert out.endswith("}\n")
+        assert out.count("\n") == 1
+        record = json.loads(out)
+        assert list(record)[:5] == ["patient_id", "arm_id", "start", "weight_kg", "infusions"]
+        assert [record[k] for k in list(record)[:4]] == ["P-7", "low", "2021-09-30", "60"]
+        assert list(record["infusions"][0].items()) == [
+            ("number", 1),
+            ("study_day", 1),
+            ("date", "2021-09-30"),
+            ("window_start", "2021-09-30"),
+            ("window_end", "2021-09-30"),
+            ("cells", 24_000_000),
+            ("given_date", None),
+            ("cancelled", False),
+        ]
+
+    def test_demo_is_one_document(self) -> None:
+        """demo --json is the demo report's record: screening, plans and safety."""
+        code, out, err = call("demo", "--json")
+        assert (code, err) == (0, "")
+        assert out.count("\n") == 1
         report = json.loads(out)
-        assert {"screening", "plans", "safety"} <= set(report)
+        assert report == json.loads(json.dumps(run_demo().to_dict()))
         assert [s["decision"] for s in report["safety"]] == ["continue", "suspend", "terminate"]
 
 
-class TestEntryPoints:
-    """The demo's text and ``python -m aclf_protocol`` in-process."""
+class TestDemoCommand:
+    """`demo` prints the demo report (tests/test_demo.py pins its text) and one newline."""
 
-    def test_demo_text(self) -> None:
-        """The demo prints the three parts: screening, plans, safety."""
-        code, out, _ = call("demo")
-        assert code == 0
-        assert "1. Screening on 2021-10-01" in out
-        assert "2. Plans and doses" in out
-        assert "3. Safety scenario" in out
-        assert "still needed: history.hiv" in out
+    def test_prints_the_report_text(self) -> None:
+        """The report's text, one final newline, nothing on stderr, exit 0."""
+        assert call("demo") == (0, run_demo().text() + "\n", "")
+
+
+class TestExitCodes:
+    """§10: 0 success, 1 a negative answer, 2 bad input or usage."""
+
+    @pytest.mark.parametrize(
+        ("args", "stdin", "code"),
+        [
+            (("demo",), "", 0),
+            (("screen", "eligible.json", *ON), "", 0),
+            (("screen", "cohort.json", *ON), "", 1),
+            (("screen", "rj003.json", *ON), "", 1),
+            (("screen", "-", *ON), json.dumps(RECORDS[3]), 1),
+            (("plan", "--arm", "low", "--weight", "60", *START), "", 0),
+            (
+                (
+                    "stop-check",
+                    "--plans",
+                    "plans.json",
+                    "--events",
+                    "events.jsonl",
+                    "--on",
+                    "2021-10-06",
+                ),
+                "",
+                0,
+            ),
+            (
+                (
+                    "stop-check",
+                    "--plans",
+                    "plans.json",
+                    "--events",
+                    "first-events.jsonl",
+                    "--on",
+                    "2021-10-08",
+                ),
+                "",
+                1,
+            ),
+            (
+                (
+                    "stop-check",
+                    "--plans",
+                    "plans.json",
+                    "--events",
+                    "events.jsonl",
+                    "--on",
+                    "2021-10-11",
+                ),
+                "",
+                1,
+            ),
+            (("schema", "patient"), "", 0),
+            (("screen", "bad.json", *ON), "", 2),
+            ((), "", 2),
+        ],
+    )
+    @pytest.mark.usefixtures("workdir")
+    def test_exit_code(self, args: tuple[str, ...], stdin: str, code: int) -> None:
+        """Each command's answer is its exit code; only bad input writes to stderr."""
+        got, out, err = call(*args, stdin=stdin)
+        assert got == code
+        assert bool(err) is (code == 2)
+        assert bool(out) is (code != 2)
 
     def test_module_entry_point(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """``python -m aclf_protocol`` exits with main()'s code."""
@@ -354,11 +755,38 @@ class TestEntryPoints:
             runpy.run_module("aclf_protocol", run_name="__main__")
         assert exit_.value.code == 2
 
-    def test_bad_screening_date(self) -> None:
-        """--on must be an ISO date."""
-        code, _, err = call("screen", "-", "--on", "01/10/2021", stdin="{}")
-        assert code == 2
-        assert "ISO 8601" in err
+    def test_bare_protocol_error_is_one_line(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A ProtocolError without field problems prints its message after the program name."""
+        from aclf_protocol import ProtocolError
+        from aclf_protocol import demo as demo_module
+
+        def broken() -> None:
+            raise ProtocolError("the demo cohort could not be read")
+
+        monkeypatch.setattr(demo_module, "run_demo", broken)
+        assert call("demo") == (2, "", P + "the demo cohort could not be read\n")
+
+
+class TestConsoleEntryPoint:
+    """The real ``python -m aclf_protocol`` prints what main() prints, and never a traceback."""
+
+    @pytest.mark.parametrize(
+        ("args", "stdin"),
+        [
+            (("demo",), ""),
+            (("screen", "eligible.json", *ON), ""),
+            (("screen", "-", *ON, "--json"), "\n".join(json.dumps(r) for r in RECORDS)),
+            (("screen", "bad.json", *ON), ""),
+            (("plan", "--arm", "high", "--weight", "62.5", *START, "--concentration", "2e6"), ""),
+            (("plan", "--arm", "low", "--weight", "60", "--start", "30/09/2021"), ""),
+        ],
+    )
+    def test_same_as_main(self, workdir: Path, args: tuple[str, ...], stdin: str) -> None:
+        """Exit code, stdout and stderr of the subprocess equal main()'s in-process."""
+        args = tuple(str(workdir / a) if (workdir / a).is_file() else a for a in args)
+        done = run(*args, stdin=stdin)
+        assert (done.returncode, done.stdout, done.stderr) == call(*args, stdin=stdin)
+        assert "Traceback" not in done.stderr
 
 
 class TestCliFuzz:
@@ -372,19 +800,19 @@ class TestCliFuzz:
         why on stderr, one line per problem, and nothing raises."""
         record = {**ELIGIBLE, "labs": payload} if splice else payload
         text = json.dumps(record, default=str)
-        code, out, err = call("screen", "-", "--on", "2021-10-01", stdin=text)
+        code, out, err = call("screen", "-", *ON, stdin=text)
         assert code in {0, 1, 2}
         if code == 2:
             assert err
             assert out == ""
-            assert all(line.startswith("aclf-protocol: ") for line in err.splitlines())
+            assert all(line.startswith(P) for line in err.splitlines())
         else:
             assert err == ""
 
     @given(text=st.text(max_size=60))
     def test_screen_survives_any_text(self, text: str) -> None:
         """Not even JSON: a clean exit 2 (or a screened record, if the text happens to be)."""
-        code, _, err = call("screen", "-", "--on", "2021-10-01", stdin=text)
+        code, _, err = call("screen", "-", *ON, stdin=text)
         assert code in {0, 1, 2}
         assert "Traceback" not in err
 
@@ -410,7 +838,7 @@ class TestSchemaCommand:
         """The output is byte for byte the file in docs/schema/."""
         code, out, _ = call("schema", record)
         assert code == 0
-        committed = Path(__file__).parent.parent / "docs" / "schema" / f"{record}.schema.json"
+        committed = ROOT / "docs" / "schema" / f"{record}.schema.json"
         assert out == committed.read_text(encoding="utf-8")
 
     def test_schema_validates_the_spec_record(self) -> None:
@@ -421,39 +849,3 @@ class TestSchemaCommand:
         jsonschema.validate(ELIGIBLE, schema)
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate({**ELIGIBLE, "weight_kg": 0}, schema)
-
-    def test_unknown_record(self) -> None:
-        """An unknown record name is a usage error."""
-        code, _, err = call("schema", "labs")
-        assert code == 2
-        assert "invalid choice" in err
-
-
-class TestDemoOutput:
-    """The README's main command prints exactly what docs/demo.md shows (§10)."""
-
-    def test_demo_text_matches_the_documented_output(self) -> None:
-        """Every line of the demo, as documented: cohort, screening, doses, safety scenario."""
-        page = (Path(__file__).parent.parent / "docs" / "demo.md").read_text(encoding="utf-8")
-        block = page.split('>>> main(["demo"])\n', 1)[1].split("\n0\n", 1)[0]
-        documented = block.replace("<BLANKLINE>", "") + "\n"
-        code, out, _ = call("demo")
-        assert code == 0
-        assert out == documented
-
-
-class TestBareProtocolError:
-    """A ProtocolError without field problems still prints as one line, exit 2 (§10)."""
-
-    def test_bare_error_is_one_line(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """Its message is printed after the program name, nothing else."""
-        from aclf_protocol import ProtocolError
-        from aclf_protocol import demo as demo_module
-
-        def broken() -> None:
-            raise ProtocolError("the demo cohort could not be read")
-
-        monkeypatch.setattr(demo_module, "run_demo", broken)
-        code, out, err = call("demo")
-        assert (code, out) == (2, "")
-        assert err == "aclf-protocol: the demo cohort could not be read\n"

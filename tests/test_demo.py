@@ -1,14 +1,52 @@
-"""The demo of the README's main command, on the protocol and on a variant (§1, §10)."""
+"""The demo of the README's main command, on the protocol and on a variant (§1, §10).
+
+Its text is the product: it is kept in ``tests/golden/demo/demo.txt`` and docs/demo.md must
+show it as it is.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import attrs
 
 from aclf_protocol import NCT04822922
 from aclf_protocol.demo import demo_events, run_demo
+from tests.fixtures import assert_golden
+
+DEMO_PAGE = Path(__file__).parent.parent / "docs" / "demo.md"
+
+
+def documented_output() -> list[str]:
+    """The lines docs/demo.md shows for ``main(["demo"])``, up to its return value ``0``."""
+    lines = DEMO_PAGE.read_text(encoding="utf-8").splitlines()
+    first = lines.index('>>> main(["demo"])') + 1
+    last = lines.index("0", first)
+    return [line.replace("<BLANKLINE>", "") for line in lines[first:last]]
+
+
+class TestDemoText:
+    """The report for people at a terminal: cohort, screening, doses, safety scenario."""
+
+    def test_text(self) -> None:
+        """§5, §3, §4, §6: every line of the demo, word for word."""
+        assert_golden("demo/demo.txt", run_demo().text() + "\n")
+
+    def test_parts(self) -> None:
+        """Two head lines, then three numbered parts after a blank line; the rest indented."""
+        lines = run_demo().text().split("\n")
+        titles = [n for n, line in enumerate(lines) if line[:3] in {"1. ", "2. ", "3. "}]
+        assert [lines[n - 1] for n in titles] == ["", "", ""]
+        assert titles[0] == 3
+        body = [line for n, line in enumerate(lines[3:], 3) if n not in titles and line]
+        assert all(line.startswith("  ") for line in body)
+        assert lines[-1] != ""
+
+    def test_docs_show_the_real_output(self) -> None:
+        """docs/demo.md shows exactly the lines ``aclf-protocol demo`` prints (§10)."""
+        assert documented_output() == run_demo().text().split("\n")
 
 
 def test_json_report_shape() -> None:

@@ -1,13 +1,17 @@
-"""The built-in example cohort is what its docstring table says (docs, demo, README)."""
+"""The built-in example cohort is what its docstring table says (docs, demo, README).
+
+Each example patient's screening, every criterion's reason, is kept in
+``tests/golden/examples/screening.txt`` (the sentences are the product).
+"""
 
 from __future__ import annotations
-
-from datetime import date
 
 import pytest
 
 from aclf_protocol import (
+    Outcome,
     Patient,
+    Signer,
     aclf_grade,
     check_eligibility,
     clif_c_of,
@@ -16,8 +20,7 @@ from aclf_protocol import (
     possible_aclf_grades,
 )
 from aclf_protocol.examples import patient_records
-
-ON = date(2021, 10, 1)
+from tests.fixtures import ON, assert_golden
 
 
 def cohort() -> dict[str, Patient]:
@@ -64,11 +67,23 @@ def test_rj003_is_open_only_on_the_inr() -> None:
 
 def test_rj002_family_consent_for_a_patient_without_capacity() -> None:
     """RJ-002: the family signs because the patient cannot judge (§5 I3, E7)."""
+    consent = cohort()["RJ-002"].consent
+    assert (consent.signed_by, consent.has_capacity, consent.adult_family_available) == (
+        Signer.FAMILY,
+        False,
+        True,
+    )
     result = check_eligibility(cohort()["RJ-002"], ON)
-    assert result.criteria["I3"].reason == (
-        "I3 met: informed consent signed by an adult family member"
-    )
-    assert cohort()["RJ-002"].consent.has_capacity is False
-    assert result.criteria["E7"].reason == (
-        "E7 absent: a direct adult family member is available to sign"
-    )
+    assert result.criteria["I3"].outcome is Outcome.MET
+    assert result.criteria["E7"].outcome is Outcome.ABSENT
+
+
+def test_screening_of_every_example() -> None:
+    """§5: each example's status, every criterion's reason, what is still needed."""
+    lines = []
+    for patient_id, patient in cohort().items():
+        result = check_eligibility(patient, ON)
+        lines.append(f"{patient_id}: {result.status.value}")
+        lines += [f"  {c.reason}" for c in result.criteria.values()]
+        lines += [f"  still needed: {path}" for path in result.missing]
+    assert_golden("examples/screening.txt", "".join(f"{line}\n" for line in lines))

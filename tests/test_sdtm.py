@@ -1,7 +1,9 @@
 """CDISC SDTM-style DM, EX and AE rows for analysts (SPEC §0, §9).
 
 The expected rows are written out by hand; study days follow the SDTM convention of §0 (Rsdtm
-``make_dy``: 2022-01-02, -03, -04 against 2022-01-03 give -1, 1, 2).
+``make_dy``: 2022-01-02, -03, -04 against 2022-01-03 give -1, 1, 2). Every refused argument
+names its path, its value and the rule (§0): the class and path are asserted here, the
+messages are kept in ``tests/golden/sdtm/refusals.txt``.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -31,12 +34,15 @@ from aclf_protocol import (
     Seriousness,
     Sex,
     ae_rows,
+    build_plan,
     dm_rows,
     ex_rows,
     plan_infusions,
     record_infusion,
 )
+from aclf_protocol.protocol import DayWindow
 from aclf_protocol.sdtm import usubjid
+from tests.fixtures import assert_golden, refusal, unchecked
 from tests.strategies import trial_records
 
 RJ1 = Patient(
@@ -100,7 +106,7 @@ DEATH = SafetyEvent(
 STUDY = {"STUDYID": "MSC-ACLF-1"}
 
 
-class TestDemographics:
+class TestDmRows:
     """DM: one row per patient (§9)."""
 
     def test_hand_checked_rows(self) -> None:
@@ -183,35 +189,8 @@ class TestDemographics:
             "HKG",
         )
 
-    def test_plan_without_patient_is_an_error(self) -> None:
-        """Every plan's patient must be among the patients (no DM row could describe it)."""
-        with pytest.raises(InvalidValueError, match=r"plans\[1\]\.patient_id"):
-            dm_rows([RJ2], [PLAN2, PLAN1])
 
-    def test_duplicate_patient_is_an_error(self) -> None:
-        """Two records for one patient id are refused."""
-        with pytest.raises(InconsistentRecordError, match=r"patients\[1\]\.patient_id"):
-            dm_rows([RJ1, RJ1], [])
-
-    def test_birth_after_day_1_is_an_error(self) -> None:
-        """A birth date after Day 1 names the patient's path (§5)."""
-        unborn = attrs.evolve(RJ2, birth_date=date(2021, 3, 1))
-        with pytest.raises(InconsistentRecordError, match=r"patients\[0\]\.birth_date"):
-            dm_rows([unborn], [PLAN2])
-
-    def test_arm_outside_the_protocol_is_an_error(self) -> None:
-        """A plan on an arm the protocol lacks is refused with the plan's path."""
-        with pytest.raises(InvalidValueError, match=r"plans\[0\]\.arm_id"):
-            dm_rows([RJ2], [attrs.evolve(PLAN2, arm_id="huge")])
-
-    @pytest.mark.parametrize("bad", ["RJ-001", RJ1, 3, None])
-    def test_not_a_list_is_an_error(self, bad: Any) -> None:
-        """A single record, a string or a number in place of a list is refused."""
-        with pytest.raises(InvalidValueError, match="patients"):
-            dm_rows(bad, [])
-
-
-class TestExposure:
+class TestExRows:
     """EX: one row per infusion given (§9, D-SDTM-EXDOSE)."""
 
     def test_hand_checked_rows(self) -> None:
@@ -278,13 +257,30 @@ class TestExposure:
         ]
         assert {r["EXDOSE"] for r in rows} == {20_000_000}  # 4e5 cells/kg x 50 kg
 
-    def test_two_plans_for_one_patient_is_an_error(self) -> None:
-        """One plan per patient (§6.5)."""
-        with pytest.raises(InconsistentRecordError, match=r"plans\[1\]\.patient_id"):
-            ex_rows([PLAN1, PLAN1])
+    def test_variant_study_id(self) -> None:
+        """§1, §9: USUBJID takes the variant's study id."""
+        variant = attrs.evolve(NCT04822922, study_id="V-2")
+        assert {r["USUBJID"] for r in ex_rows([PLAN1], protocol=variant)} == {"V-2-RJ-001"}
+
+    def test_visit_of_a_day_the_protocol_does_not_name(self) -> None:
+        """§9: Day 3 of a (1, 3) variant plan is VISIT 'DAY 3' under the trial's own days."""
+        days = (
+            DayWindow(name="Infusion 1", study_day=1),
+            DayWindow(name="Infusion 2", study_day=3),
+        )
+        variant = attrs.evolve(NCT04822922, infusion_days=days)
+        plan = build_plan(
+            patient_id="RJ-009", weight_kg=60, arm="low", start=date(2021, 10, 1), protocol=variant
+        )
+        plan = record_infusion(record_infusion(plan, 1, date(2021, 10, 1)), 2, date(2021, 10, 3))
+        assert [r["VISIT"] for r in ex_rows([plan])] == ["INFUSION 1", "DAY 3"]
+        assert [r["VISIT"] for r in ex_rows([plan], protocol=variant)] == [
+            "INFUSION 1",
+            "INFUSION 2",
+        ]
 
 
-class TestAdverseEvents:
+class TestAeRows:
     """AE: one row per event, its current version (§6.1, §6.5, §9)."""
 
     def test_hand_checked_rows(self) -> None:
@@ -359,15 +355,158 @@ class TestAdverseEvents:
         row = ae_rows([attrs.evolve(RASH, outcome=outcome)], [PLAN1])[0]
         assert row["AEOUT"] == term
 
-    def test_event_without_plan_is_an_error(self) -> None:
-        """§6.5: an event for a patient without a plan is a ProtocolError naming the event."""
-        with pytest.raises(InvalidValueError, match=r"events\[1\]\.patient_id"):
-            ae_rows([SAE1, DEATH], [PLAN1])
-
     def test_same_awareness_date_later_submission_wins(self) -> None:
         """Re-submitted on the same day, the later one in the input is current (§6.5)."""
         fixed = attrs.evolve(SAE1, term="Anaphylaxis")
         assert [r["AETERM"] for r in ae_rows([SAE1, fixed], [PLAN1])] == ["Anaphylaxis"]
+
+    def test_latest_awareness_wins_whatever_the_input_order(self) -> None:
+        """§6.5: the follow-up report (aware 10-11) is current even when given first."""
+        rows = ae_rows([SAE1_FOLLOW_UP, SAE1], [PLAN1])
+        assert [r["AEOUT"] for r in rows] == ["RECOVERED/RESOLVED"]
+
+    def test_variant_study_id(self) -> None:
+        """§1, §9: USUBJID takes the variant's study id."""
+        variant = attrs.evolve(NCT04822922, study_id="V-2")
+        assert [r["USUBJID"] for r in ae_rows([SAE1], [PLAN1], protocol=variant)] == ["V-2-RJ-001"]
+
+
+#: Refused arguments: (what, the call, the error class, the path it names).
+REFUSALS: list[tuple[str, Callable[[], object], type[InvalidValueError], str]] = [
+    (
+        "a dict among the plans (§9)",
+        lambda: ex_rows(unchecked([{"patient_id": "X"}])),
+        InvalidValueError,
+        "plans[0]",
+    ),
+    (
+        "two plans for one patient (§6.5)",
+        lambda: ex_rows([PLAN1, PLAN1]),
+        InconsistentRecordError,
+        "plans[1].patient_id",
+    ),
+    (
+        "one plan where the list belongs (§9)",
+        lambda: ex_rows(unchecked(PLAN1)),
+        InvalidValueError,
+        "plans",
+    ),
+    (
+        "a dict among the patients (§9)",
+        lambda: dm_rows(unchecked([{"patient_id": "X"}]), []),
+        InvalidValueError,
+        "patients[0]",
+    ),
+    (
+        "two records for one patient (§9)",
+        lambda: dm_rows([RJ1, RJ1], []),
+        InconsistentRecordError,
+        "patients[1].patient_id",
+    ),
+    (
+        "a plan whose patient is not among the patients (§9)",
+        lambda: dm_rows([RJ2], [PLAN2, PLAN1]),
+        InvalidValueError,
+        "plans[1].patient_id",
+    ),
+    (
+        "an arm outside the protocol (§2)",
+        lambda: dm_rows([RJ2], [attrs.evolve(PLAN2, arm_id="huge")]),
+        InvalidValueError,
+        "plans[0].arm_id",
+    ),
+    (
+        "born after Day 1 (§5)",
+        lambda: dm_rows([attrs.evolve(RJ2, birth_date=date(2021, 3, 1))], [PLAN2]),
+        InconsistentRecordError,
+        "patients[0].birth_date",
+    ),
+    (
+        "a patient id where the patients belong (§9)",
+        lambda: dm_rows(unchecked("RJ-001"), []),
+        InvalidValueError,
+        "patients",
+    ),
+    (
+        "one patient where the list belongs (§9)",
+        lambda: dm_rows(unchecked(RJ1), []),
+        InvalidValueError,
+        "patients",
+    ),
+    (
+        "a number where the patients belong (§9)",
+        lambda: dm_rows(unchecked(3), []),
+        InvalidValueError,
+        "patients",
+    ),
+    (
+        "no patients at all (§9)",
+        lambda: dm_rows(unchecked(None), []),
+        InvalidValueError,
+        "patients",
+    ),
+    (
+        "one plan where DM's plans belong (§9)",
+        lambda: dm_rows([RJ1], unchecked(PLAN1)),
+        InvalidValueError,
+        "plans",
+    ),
+    (
+        "a dict among the events (§6.1)",
+        lambda: ae_rows(unchecked([{"event_id": "A"}]), [PLAN1]),
+        InvalidValueError,
+        "events[0]",
+    ),
+    (
+        "an event without a plan (§6.5)",
+        lambda: ae_rows([SAE1], [PLAN2]),
+        InvalidValueError,
+        "events[0].patient_id",
+    ),
+    (
+        "the second event without a plan (§6.5)",
+        lambda: ae_rows([SAE1, DEATH], [PLAN1]),
+        InvalidValueError,
+        "events[1].patient_id",
+    ),
+    (
+        "one event where the list belongs (§9)",
+        lambda: ae_rows(unchecked(SAE1), [PLAN1]),
+        InvalidValueError,
+        "events",
+    ),
+]
+
+
+def _shown(value: object) -> str:
+    """A refused value as a golden line shows it: a record by its class, the rest by repr."""
+    return f"<{type(value).__name__}>" if attrs.has(type(value)) else repr(value)
+
+
+class TestSdtmRefusals:
+    """§0, §9: each refused argument is a typed error naming its path, its value and the rule."""
+
+    @pytest.mark.parametrize(
+        ("call", "kind", "field"), [r[1:] for r in REFUSALS], ids=[r[0] for r in REFUSALS]
+    )
+    def test_class_and_path(
+        self, call: Callable[[], object], kind: type[InvalidValueError], field: str
+    ) -> None:
+        """The error's class and the path it names."""
+        err = refusal(call)
+        assert isinstance(err, kind)
+        assert err.field == field
+
+    def test_messages(self) -> None:
+        """Every refusal's class, path, rule and value, one line each."""
+        lines = []
+        for title, call, _, _ in REFUSALS:
+            err = refusal(call)
+            assert isinstance(err, InvalidValueError)
+            lines.append(
+                f"{title}: {type(err).__name__}: {err.field}: {err.rule}; got {_shown(err.value)}\n"
+            )
+        assert_golden("sdtm/refusals.txt", "".join(lines))
 
 
 def _json_types(rows: list[dict[str, Any]]) -> set[type]:

@@ -1,0 +1,242 @@
+"""The reports shared by the demo and the command line (SPEC §3.4, §4, §5, §6.3, §6.5, §10).
+
+The lines are the product: each test's cases are collected in one golden file under
+``tests/golden/reports/`` (``UPDATE_GOLDEN=1`` rewrites them), worked by hand when first
+written; the other assertions state structure (which lines, how many, which fields).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import attrs
+
+from aclf_protocol import (
+    NCT04822922,
+    Causality,
+    Patient,
+    SafetyEvent,
+    Seriousness,
+    build_plan,
+    cancel_remaining,
+    check_eligibility,
+    evaluate_stop_rules,
+    record_infusion,
+)
+from aclf_protocol.reports import plan_lines, plan_record, screening_lines, stop_lines
+from tests.fixtures import ON, SPEC_RECORD, assert_golden
+
+
+def cases(lines_by_case: Mapping[str, Sequence[str]]) -> str:
+    """Each case's title, then its lines, one blank line between cases (a golden file)."""
+    return "\n".join(
+        f"## {title}\n" + "".join(f"{line}\n" for line in lines)
+        for title, lines in lines_by_case.items()
+    )
+
+
+def pharmacy_plan() -> Any:
+    """P, low arm, 50 kg (2 x 10^7 cells per infusion), Day 1 2021-09-30; #1 given, then stop."""
+    plan = build_plan(patient_id="P", weight_kg=50, arm="low", start=date(2021, 9, 30))
+    return cancel_remaining(record_infusion(plan, 1, date(2021, 9, 30)), date(2021, 10, 1))
+
+
+def spec_record(**changes: Any) -> dict[str, Any]:
+    """A fresh copy of SPEC §9's record with top-level *changes*."""
+    record: dict[str, Any] = json.loads(json.dumps(SPEC_RECORD))
+    record.update(changes)
+    return record
+
+
+class TestPharmacyReport:
+    """§3.4, §4: the plan record and the pharmacy calendar."""
+
+    def test_calendar_lines(self) -> None:
+        """§3.4, §4.1-§4.5: a head line, four infusions, the safety window, the visits."""
+        full = plan_record(
+            pharmacy_plan(), concentration_cells_per_ml=2_000_000, cells_per_container=10**7
+        )
+        bare = build_plan(patient_id="P", weight_kg=50, arm="low", start=date(2021, 9, 30))
+        assert_golden(
+            "reports/plan_lines.txt",
+            cases(
+                {
+                    "10.0 mL and 2 bags per infusion at 2 x 10^6 cells/mL, 10^7 a bag; #1 given, "
+                    "then cancelled": plan_lines(full),
+                    "no concentration, no bag size: cells only": plan_lines(plan_record(bare)),
+                }
+            ),
+        )
+
+    def test_volumes_and_containers(self) -> None:
+        """§3.4: 2 x 10^7 cells at 2 x 10^6 cells/mL is 10.0 mL, 2 bags of 10^7."""
+        record = plan_record(
+            pharmacy_plan(), concentration_cells_per_ml=2_000_000, cells_per_container=10**7
+        )
+        assert {(r["volume_ml"], r["containers"]) for r in record["infusions"]} == {("10.0", 2)}
+        lines = plan_lines(record)
+        assert len(lines) == 7
+        assert [line.split()[-1] for line in lines[1:5]] == ["2021-09-30", *["CANCELLED"] * 3]
+
+    def test_without_volumes_or_containers(self) -> None:
+        """§3.4: without a concentration or a bag size the rows show cells only."""
+        plan = build_plan(patient_id="P", weight_kg=50, arm="low", start=date(2021, 9, 30))
+        record = plan_record(plan)
+        assert "volume_ml" not in record["infusions"][0]
+        assert "containers" not in record["infusions"][0]
+        assert plan_lines(record)[1].split()[-1] == "cells"
+
+    def test_variant_protocol(self) -> None:
+        """§1, §4.2, §4.3: a two-month window and one Day-30 visit come from ``protocol=``."""
+        day30 = attrs.evolve(NCT04822922.follow_up_visits[0], name="Day 30", study_day=30)
+        variant = attrs.evolve(NCT04822922, safety_window_months=2, follow_up_visits=(day30,))
+        record = plan_record(pharmacy_plan(), protocol=variant)
+        assert record["safety_window_end"] == "2021-11-30"
+        assert record["follow_up_visits"] == [
+            {
+                "name": "Day 30",
+                "study_day": 30,
+                "date": "2021-10-29",
+                "window_start": "2021-10-27",
+                "window_end": "2021-10-31",
+            }
+        ]
+        assert json.loads(json.dumps(record)) == record
+
+
+class TestScreeningReport:
+    """§5: the screening summary."""
+
+    @staticmethod
+    def incomplete() -> Any:
+        """Unknown bilirubin and INR leave I2 open."""
+        record = spec_record()
+        record["labs"]["inr"] = record["labs"]["bilirubin_mg_dl"] = None
+        return check_eligibility(Patient.from_dict(record), on=ON)
+
+    @staticmethod
+    def ineligible() -> Any:
+        """Age 80 (I1 not met) and HIV (E4 present)."""
+        record = spec_record(birth_date="1941-01-01")
+        record["history"]["hiv"] = True
+        return check_eligibility(Patient.from_dict(record), on=ON)
+
+    def test_summary_lines(self) -> None:
+        """§5: the status line, the deciding criteria's reasons, what is still needed."""
+        incomplete, ineligible = self.incomplete(), self.ineligible()
+        assert_golden(
+            "reports/screening_lines.txt",
+            cases(
+                {
+                    "incomplete (bilirubin and INR unknown), deciding criteria only": (
+                        screening_lines(incomplete, every_criterion=False)
+                    ),
+                    "ineligible (age 80, HIV), deciding criteria only": (
+                        screening_lines(ineligible, every_criterion=False)
+                    ),
+                    "incomplete, every criterion": screening_lines(incomplete),
+                }
+            ),
+        )
+
+    def test_incomplete_shows_the_open_criterion_and_what_is_needed(self) -> None:
+        """§5: I2 is the one open criterion; the last line names both facts."""
+        result = self.incomplete()
+        short = screening_lines(result, every_criterion=False)
+        assert short[1:] == [
+            f"  {result.criteria['I2'].reason}",
+            "  still needed: labs.bilirubin_mg_dl, labs.inr",
+        ]
+        full = screening_lines(result)
+        assert len(full) == 12
+        assert full[1:11] == [f"  {c.reason}" for c in result.criteria.values()]
+
+    def test_ineligible_shows_not_met_and_present(self) -> None:
+        """§5: I1 (not met) and E4 (present) are the lines shown; nothing is needed."""
+        result = self.ineligible()
+        assert screening_lines(result, every_criterion=False)[1:] == [
+            f"  {result.criteria['I1'].reason}",
+            f"  {result.criteria['E4'].reason}",
+        ]
+
+
+def anaphylaxis(causality: Causality = Causality.PROBABLE) -> SafetyEvent:
+    """A life-threatening reaction of RJ-001 on 10-04, known that day."""
+    return SafetyEvent(
+        event_id="SAE-1",
+        patient_id="RJ-001",
+        term="Anaphylaxis",
+        grade=4,
+        onset_date=date(2021, 10, 4),
+        awareness_date=date(2021, 10, 4),
+        seriousness={Seriousness.LIFE_THREATENING},
+        causality=causality,
+    )
+
+
+PLAN = build_plan(patient_id="RJ-001", arm="low", start=date(2021, 10, 1), weight_kg=60)
+
+
+class TestStopReport:
+    """§6.3, §6.5: the stop-rule report."""
+
+    @staticmethod
+    def termination() -> Any:
+        """R1 on 10-05: #3 and #4 cancelled, the sponsor report done."""
+        return evaluate_stop_rules(
+            [PLAN], [anaphylaxis()], on=date(2021, 10, 5), done=[("SAE-1", "sae_to_sponsor")]
+        )
+
+    @staticmethod
+    def suspension(on: date) -> Any:
+        """R2: the event not yet assessed."""
+        return evaluate_stop_rules([PLAN], [anaphylaxis(Causality.NOT_ASSESSED)], on=on)
+
+    def test_report_lines(self) -> None:
+        """§6.3, §6.5: decision, trigger, patients, cancellations or holds, reports (7 + 8 days)."""
+        assert_golden(
+            "reports/stop_lines.txt",
+            cases(
+                {
+                    "R1: terminated on 10-05, sponsor report done": stop_lines(self.termination()),
+                    "R2: suspended on 10-12, nothing left to hold, two reports overdue; "
+                    "no patient lines": stop_lines(
+                        self.suspension(date(2021, 10, 12)), patients=False
+                    ),
+                    "R2: suspended on 10-06, infusions 3 and 4 on hold": stop_lines(
+                        self.suspension(date(2021, 10, 6))
+                    ),
+                }
+            ),
+        )
+
+    def test_termination_lines(self) -> None:
+        """R1: one trigger, one patient, two cancellations, three reports (the first done)."""
+        lines = stop_lines(self.termination())
+        assert [line.split()[0] for line in lines[1:]] == [
+            "R1:",
+            "patient",
+            "cancelled:",
+            "cancelled:",
+            "report",
+            "report",
+            "report",
+        ]
+        assert lines[5].endswith(" - done")
+        assert not any(" - " in line for line in lines[6:])
+
+    def test_suspension_without_patient_lines(self) -> None:
+        """R2 on 10-12: no patient line, nothing on hold, the first two reports overdue."""
+        lines = stop_lines(self.suspension(date(2021, 10, 12)), patients=False)
+        assert len(lines) == 5
+        assert [line.endswith(" - OVERDUE") for line in lines[2:]] == [True, True, False]
+
+    def test_on_hold(self) -> None:
+        """R2 on 10-06: infusions 3 and 4 are on hold, after the one patient line."""
+        lines = stop_lines(self.suspension(date(2021, 10, 6)))
+        assert [line.split()[:4] for line in lines[3:5]] == [
+            ["on", "hold:", "RJ-001", "infusion"],
+        ] * 2
