@@ -108,13 +108,13 @@ REFUSALS: list[tuple[str, Callable[[], object], str, object]] = [
     ),
     (
         "date_of_study_day: past year 9999",
-        lambda: aclf_protocol.date_of_study_day(date(2021, 1, 1), 10**8),
+        lambda: aclf_protocol.date_of_study_day(10**8, date(2021, 1, 1)),
         "study_day",
         10**8,
     ),
     (
         "date_of_study_day: before year 1",
-        lambda: aclf_protocol.date_of_study_day(date(1, 1, 1), -5),
+        lambda: aclf_protocol.date_of_study_day(-5, date(1, 1, 1)),
         "study_day",
         -5,
     ),
