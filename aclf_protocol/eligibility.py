@@ -264,20 +264,20 @@ def _i2_aclf(patient: Patient, _age: int, s: _Screening) -> _Verdict:
     allowed_text = f"eligible: {describe_grades(allowed)}"
     possible = frozenset(grade.possible_grades)
     if not possible & allowed:
-        return False, f"{grade.basis}; {allowed_text}", ()
+        return False, f"{grade.reason}; {allowed_text}", ()
     disease = patient.chronic_liver_disease
     if disease is False:
         return False, "no history of chronic liver disease (chronic_liver_disease: false)", ()
     settled = possible <= allowed
     if settled and disease is True:
-        return True, f"chronic liver disease with {grade.basis}; {allowed_text}", ()
+        return True, f"chronic liver disease with {grade.reason}; {allowed_text}", ()
     missing: tuple[str, ...] = ("chronic_liver_disease",) if disease is None else ()
     if not settled:
         missing += grade.missing
     disease_text = (
         "chronic liver disease not recorded" if disease is None else "chronic liver disease"
     )
-    return None, f"{disease_text}; {grade.basis}; {allowed_text}", missing
+    return None, f"{disease_text}; {grade.reason}; {allowed_text}", missing
 
 
 def _i3_consent(patient: Patient, _age: int, s: _Screening) -> _Verdict:
