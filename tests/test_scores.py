@@ -51,7 +51,13 @@ from aclf_protocol.scores._organs import (
     LIVER,
     RESPIRATION,
     RULES,
+    Cut,
     OrganRule,
+    Scale,
+    above,
+    at_least,
+    at_most,
+    below,
     rule,
 )
 from aclf_protocol.scores.meld import _half_up
@@ -442,6 +448,41 @@ class TestCutOffTable:
             Organ.KIDNEY: {1},
             Organ.BRAIN: {1},
         }
+
+    def test_cut_helpers(self) -> None:
+        """The four kinds of §7.2 boundary: worse from, above, below and at most the value."""
+        assert at_least("6") == Cut(D(6), rising=True, inclusive=True)
+        assert above("12") == Cut(D(12), rising=True, inclusive=False)
+        assert below("70") == Cut(D(70), rising=False, inclusive=False)
+        assert at_most("300") == Cut(D(300), rising=False, inclusive=True)
+        assert [c.better for c in (at_least("6"), above("12"), below("70"), at_most("3"))] == [
+            "< 6",
+            "<= 12",
+            ">= 70",
+            "> 3",
+        ]
+
+    def test_unknown_name_defaults_to_the_name(self) -> None:
+        """A scale's words for an unknown value default to its name (INR unknown)."""
+        scale = Scale(lab="inr", name="INR", cuts=(at_least("2.0"),))
+        assert (scale.unknown_name, scale.path, scale.bands) == ("INR", "labs.inr", 2)
+        assert BRAIN.scales[0].unknown_name == "HE grade"
+
+    @pytest.mark.parametrize("organ_rule", RULES, ids=ORGANS)
+    def test_rebuilt_rule_behaves_the_same(self, organ_rule: OrganRule) -> None:
+        """A rule's derived tables depend on its fields only: rebuilt, it scores the same."""
+        rebuilt = attrs.evolve(organ_rule)
+        cases = [values for _, _, values in REASON_CASES] + [case for _, case in GRADE_CASES]
+        for values in cases:
+            assert rebuilt.states(values) == organ_rule.states(values)
+            assert rebuilt.features_of(values) == organ_rule.features_of(values)
+            assert rebuilt.failure_of(values) is organ_rule.failure_of(values)
+            assert rebuilt.missing(values) == organ_rule.missing(values)
+        for state in range(len(organ_rule.subscores)):
+            assert rebuilt.feature(state) == organ_rule.feature(state)
+        for states, features in organ_rule.feature_sets.items():
+            assert rebuilt.features_of_states(states) == features
+        assert rebuilt.feature_sets.keys() == organ_rule.feature_sets.keys()
 
     def test_organ_names_are_the_contract(self) -> None:
         """SPEC §10: the organ names, in §7.2 order, are the enum's values."""

@@ -23,7 +23,10 @@ kidney has four states, because §7.4 also needs the creatinine band below failu
 from __future__ import annotations
 
 import enum
+import itertools
+from collections.abc import Mapping
 from decimal import Decimal
+from types import MappingProxyType
 
 import attrs
 
@@ -167,11 +170,17 @@ class Scale:
         return value
 
     def band(self, value: Decimal | int) -> int:
-        """The band of a known value: how many cut-offs it is beyond."""
-        for index, cut in enumerate(self.cuts):
-            if not cut.crossed_by(value):
-                return index
-        return len(self.cuts)
+        """The band of a known value: how many cut-offs it is beyond (``Cut.crossed_by``)."""
+        band = 0
+        for cut in self.cuts:  # inlined Cut.crossed_by: this is the hot path of screening
+            at = cut.at
+            if value == at:
+                if not cut.inclusive:
+                    return band
+            elif (value > at) is not cut.rising:
+                return band
+            band += 1
+        return band
 
     def band_words(self, band: int) -> str:
         """A band in words, ends as the table has them: ``< 6``, ``6-12``, ``> 12``."""
@@ -231,11 +240,6 @@ class Support:
         return self.unknown if given is None else self.off
 
 
-#: The state set of each single state, and of the first *n* states (no allocation per call).
-_ONE = tuple(frozenset({state}) for state in range(4))
-_FIRST = tuple(frozenset(range(count)) for count in range(5))
-
-
 @attrs.frozen(kw_only=True)
 class OrganRule:
     """One organ of CLIF-C OF: its row of the §7.2 table and what follows from it.
@@ -258,6 +262,50 @@ class OrganRule:
     mild: frozenset[int] = frozenset()
     support: Support | None = None
     support_first: bool = False
+    # Derived once from the fields above (screening reads them for every patient).
+    _features: tuple[int, ...] = attrs.field(init=False, repr=False, eq=False)
+    _feature_sets: Mapping[frozenset[int], frozenset[int]] = attrs.field(
+        init=False, repr=False, eq=False
+    )
+
+    _states: tuple[frozenset[int], ...] = attrs.field(init=False, repr=False, eq=False)
+    _states_or_top: tuple[frozenset[int], ...] = attrs.field(init=False, repr=False, eq=False)
+    _unknown: frozenset[int] = attrs.field(init=False, repr=False, eq=False)
+    _unknown_or_top: frozenset[int] = attrs.field(init=False, repr=False, eq=False)
+
+    @_features.default
+    def _features_of_states(self) -> tuple[int, ...]:
+        return tuple(
+            FAILED if score >= self.fails_from else (MILD if state in self.mild else NO_FEATURE)
+            for state, score in enumerate(self.subscores)
+        )
+
+    @_feature_sets.default
+    def _features_of_state_sets(self) -> Mapping[frozenset[int], frozenset[int]]:
+        every = range(len(self.subscores))
+        sets = [frozenset(c) for n in every for c in itertools.combinations(every, n + 1)]
+        return MappingProxyType({s: frozenset(self._features[i] for i in s) for s in sets})
+
+    @_states.default
+    def _single_states(self) -> tuple[frozenset[int], ...]:
+        return tuple(frozenset({state}) for state in range(len(self.subscores)))
+
+    @_states_or_top.default
+    def _states_with_support(self) -> tuple[frozenset[int], ...]:
+        return tuple(frozenset({state, self.top}) for state in range(len(self.subscores)))
+
+    @_unknown.default
+    def _unknown_lab(self) -> frozenset[int]:
+        return frozenset(range(self.scales[0].bands))
+
+    @_unknown_or_top.default
+    def _unknown_lab_with_support(self) -> frozenset[int]:
+        return self._unknown | {self.top}
+
+    @property
+    def feature_sets(self) -> Mapping[frozenset[int], frozenset[int]]:
+        """The grade features of every set of states, read-only (§7.4)."""
+        return self._feature_sets
 
     @property
     def top(self) -> int:
@@ -277,12 +325,21 @@ class OrganRule:
 
     def states(self, labs: Labs) -> frozenset[int]:
         """Every state that some completion of the unknown facts gives (§7.4)."""
-        support = self._support(labs)
-        if support is True:
-            return _ONE[self.top]
-        band = self.lab_band(labs)
-        states = _FIRST[self.scales[0].bands] if band is None else _ONE[band]
-        return states | _ONE[self.top] if support is None else states
+        # The hot path of screening: lookups in the tables derived at construction only.
+        support = self.support
+        given: bool | None = False
+        if support is not None and (
+            support.only_for is None or labs.ventilation_reason is support.only_for
+        ):
+            given = getattr(labs, support.fact)
+            if given is True:
+                return self._states[self.top]
+        for scale in self.scales:
+            value = getattr(labs, scale.lab)
+            if value is not None:
+                band = scale.band(value)
+                return self._states_or_top[band] if given is None else self._states[band]
+        return self._unknown_or_top if given is None else self._unknown
 
     def subscore(self, state: int) -> int:
         """The CLIF-C OF sub-score of a state (§7.2)."""
@@ -290,13 +347,11 @@ class OrganRule:
 
     def failed(self, state: int) -> bool:
         """Organ failure in a state (§7.3)."""
-        return self.subscores[state] >= self.fails_from
+        return self._features[state] == FAILED
 
     def feature(self, state: int) -> int:
         """What the grade rule sees of a state (§7.4): ``FAILED``, ``MILD`` or ``NO_FEATURE``."""
-        if self.failed(state):
-            return FAILED
-        return MILD if state in self.mild else NO_FEATURE
+        return self._features[state]
 
     def possible_subscores(self, labs: Labs) -> tuple[int, ...]:
         """The sub-scores the known facts still allow, lowest first."""
@@ -309,12 +364,18 @@ class OrganRule:
 
     def failure_of(self, labs: Labs) -> bool | None:
         """Failed (``True``/``False``), or ``None`` while unknown facts leave it open (§7.3)."""
-        outcomes = {self.failed(state) for state in self.states(labs)}
-        return outcomes.pop() if len(outcomes) == 1 else None
+        features = self._feature_sets[self.states(labs)]
+        if FAILED not in features:
+            return False
+        return True if len(features) == 1 else None
 
     def features_of(self, labs: Labs) -> frozenset[int]:
         """The grade features the known facts still allow (§7.4)."""
-        return frozenset(self.feature(state) for state in self.states(labs))
+        return self._feature_sets[self.states(labs)]
+
+    def features_of_states(self, states: frozenset[int]) -> frozenset[int]:
+        """The grade features of a set of states (§7.4)."""
+        return self._feature_sets[states]
 
     def _decides_grade(self, scale: Scale) -> bool:
         return len({self.feature(band) for band in range(scale.bands)}) > 1

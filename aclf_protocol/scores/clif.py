@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 #: §7.2: the names of the six organs of CLIF-C OF, in the order of the published table.
-ORGANS = tuple(organ.value for organ in Organ)
+ORGANS = tuple(r.organ.value for r in RULES)
 
 SOURCE_CLIF_C_ACLF = "CLIF-C ACLF: Jalan R et al., J Hepatol 2014;61:1038-47 (SPEC §7.5)"
 SOURCE_CLIF_C_AD = "CLIF-C AD: Jalan R et al., J Hepatol 2015;62:831-40 (SPEC §7.5)"
@@ -86,7 +86,7 @@ def organ_failures(labs: Labs, *, protocol: Protocol = NCT04822922) -> Mapping[s
     """
     check_protocol(protocol)
     check_labs(labs)
-    return MappingProxyType({r.organ.value: r.failure_of(labs) for r in RULES})
+    return MappingProxyType(dict(zip(ORGANS, [r.failure_of(labs) for r in RULES], strict=True)))
 
 
 def organ_subscores(labs: Labs, *, protocol: Protocol = NCT04822922) -> Mapping[str, int | None]:
@@ -99,7 +99,7 @@ def organ_subscores(labs: Labs, *, protocol: Protocol = NCT04822922) -> Mapping[
     """
     check_protocol(protocol)
     check_labs(labs)
-    return MappingProxyType({r.organ.value: r.subscore_of(labs) for r in RULES})
+    return MappingProxyType(dict(zip(ORGANS, [r.subscore_of(labs) for r in RULES], strict=True)))
 
 
 def clif_c_of(labs: Labs, *, protocol: Protocol = NCT04822922) -> int | None:

@@ -21,6 +21,7 @@ from aclf_protocol.patient import Labs
 from aclf_protocol.protocol import NCT04822922, Protocol
 from aclf_protocol.scores._common import check_labs, check_protocol, show
 from aclf_protocol.scores._organs import (
+    BRAIN,
     FAILED,
     KIDNEY,
     MILD,
@@ -46,6 +47,7 @@ __all__ = [
 #: Grades run from 0 (no ACLF) to 3; three or more failures are grade 3 (§7.4).
 MAX_GRADE = 3
 _TWO_FAILURES = 2
+_ONE_GRADE = tuple(frozenset({grade}) for grade in range(MAX_GRADE + 1))
 
 States = tuple[frozenset[int], ...]
 
@@ -59,8 +61,10 @@ def _grade(other_failures: int, kidney: int, brain: int) -> int:
     """The grade from the failures among liver, coagulation, circulation and respiration and
     the kidney's and the brain's grade features (§7.4)."""
     failures = other_failures + (kidney == FAILED) + (brain == FAILED)
-    if failures >= _TWO_FAILURES:
-        return min(failures, MAX_GRADE)
+    if failures >= MAX_GRADE:
+        return MAX_GRADE
+    if failures == _TWO_FAILURES:
+        return _TWO_FAILURES
     if failures == 0:
         return 0
     if kidney == FAILED:
@@ -81,14 +85,18 @@ def grades_of(states: States) -> frozenset[int]:
     kidney: frozenset[int] = frozenset()
     brain: frozenset[int] = frozenset()
     for organ_rule, organ in zip(RULES, states, strict=True):
-        features = frozenset(organ_rule.feature(state) for state in organ)
-        if organ_rule.organ is Organ.KIDNEY:
+        features = organ_rule.features_of_states(organ)
+        if organ_rule is KIDNEY:
             kidney = features
-        elif organ_rule.organ is Organ.BRAIN:
+        elif organ_rule is BRAIN:
             brain = features
         elif FAILED in features:
             high += 1
             low += len(features) == 1
+    if low == high and len(kidney) == 1 and len(brain) == 1:  # every feature known: one grade
+        (k,) = kidney
+        (b,) = brain
+        return _ONE_GRADE[_grade(low, k, b)]
     return frozenset(_grade(n, k, b) for n in range(low, high + 1) for k in kidney for b in brain)
 
 
@@ -188,7 +196,7 @@ def grade_missing(labs: Labs, states: States) -> tuple[str, ...]:
     """
     missing: list[str] = []
     for organ_rule, organ in zip(RULES, states, strict=True):
-        if len({organ_rule.feature(state) for state in organ}) > 1:
+        if len(organ_rule.features_of_states(organ)) > 1:
             paths = organ_rule.missing(labs, for_grade=True)
             missing += [path for path in paths if path not in missing]
     return tuple(missing)
