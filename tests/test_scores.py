@@ -468,6 +468,19 @@ class TestCutOffTable:
         assert (scale.unknown_name, scale.path, scale.bands) == ("INR", "labs.inr", 2)
         assert BRAIN.scales[0].unknown_name == "HE grade"
 
+    def test_words_name_every_fallback_scale(self) -> None:
+        """§7.3's PaO2/FiO2-before-SpO2/FiO2 words, for any number of fallback scales."""
+        three = attrs.evolve(
+            RESPIRATION,
+            scales=(*RESPIRATION.scales, Scale(lab="map_mmhg", name="MAP", cuts=(below("70"),))),
+        )
+        assert three.reason(Labs(map_mmhg=D(80), mechanical_ventilation=False)) == (
+            "MAP 80 (no PaO2/FiO2, SpO2/FiO2)"
+        )
+        assert three.reason(
+            Labs(pao2_fio2=D(350), spo2_fio2=D(300), map_mmhg=D(80), mechanical_ventilation=False)
+        ) == ("PaO2/FiO2 350 (wins over SpO2/FiO2, MAP)")
+
     @pytest.mark.parametrize("organ_rule", RULES, ids=ORGANS)
     def test_rebuilt_rule_behaves_the_same(self, organ_rule: OrganRule) -> None:
         """A rule's derived tables depend on its fields only: rebuilt, it scores the same."""

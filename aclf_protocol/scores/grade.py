@@ -153,18 +153,19 @@ def describe_grades(grades: Iterable[int]) -> str:
 
 
 def _single_failure_context(labs: Labs) -> str:
-    """Creatinine and HE, which decide the grade of a single failure (§7.4)."""
+    """Creatinine and HE, which decide the grade of a single failure (§7.4).
+
+    Only called for a decided grade with one failure that is not the kidney's: then the
+    creatinine is known and renal replacement is not (or need not be) given, since otherwise
+    the kidney could still fail and the grade would be open.
+    """
     creatinine = labs.creatinine_mg_dl
     (scale,) = KIDNEY.scales
-    if creatinine is None:
-        cr_text = "creatinine unknown"
-    else:
-        band = scale.band(creatinine)
-        cr_text = f"creatinine {show(creatinine)} mg/dL"
-        if labs.renal_replacement is None and not KIDNEY.failed(band):
-            cr_text += ", renal replacement unknown"
-        else:
-            cr_text += f" ({scale.band_words(band)})"
+    cr_text = (
+        "creatinine unknown"
+        if creatinine is None
+        else f"creatinine {show(creatinine)} mg/dL ({scale.band_words(scale.band(creatinine))})"
+    )
     grade = labs.he_grade
     he_text = "HE unknown" if grade is None else ("no HE" if grade == 0 else f"HE grade {grade}")
     return f"{cr_text}, {he_text}"
