@@ -466,6 +466,13 @@ class TestCutOffTable:
         """A scale's words for an unknown value default to its name (INR unknown)."""
         scale = Scale(lab="inr", name="INR", cuts=(at_least("2.0"),))
         assert (scale.unknown_name, scale.path, scale.bands) == ("INR", "labs.inr", 2)
+        kidney = KIDNEY.scales[0]
+        assert [kidney.band_words(band) for band in range(4)] == [
+            "< 1.5",
+            "1.5-2.0",
+            "2.0-3.5",
+            ">= 3.5",
+        ]
         assert BRAIN.scales[0].unknown_name == "HE grade"
 
     def test_words_name_every_fallback_scale(self) -> None:

@@ -60,6 +60,7 @@ __all__ = [
 
 #: §7.2: the names of the six organs of CLIF-C OF, in the order of the published table.
 ORGANS = tuple(r.organ.value for r in RULES)
+_NAMED_RULES = tuple((r.organ.value, r) for r in RULES)
 
 SOURCE_CLIF_C_ACLF = "CLIF-C ACLF: Jalan R et al., J Hepatol 2014;61:1038-47 (SPEC §7.5)"
 SOURCE_CLIF_C_AD = "CLIF-C AD: Jalan R et al., J Hepatol 2015;62:831-40 (SPEC §7.5)"
@@ -86,7 +87,7 @@ def organ_failures(labs: Labs, *, protocol: Protocol = NCT04822922) -> Mapping[s
     """
     check_protocol(protocol)
     check_labs(labs)
-    return MappingProxyType(dict(zip(ORGANS, [r.failure_of(labs) for r in RULES], strict=True)))
+    return MappingProxyType({name: r.failure_of(labs) for name, r in _NAMED_RULES})
 
 
 def organ_subscores(labs: Labs, *, protocol: Protocol = NCT04822922) -> Mapping[str, int | None]:
@@ -99,7 +100,7 @@ def organ_subscores(labs: Labs, *, protocol: Protocol = NCT04822922) -> Mapping[
     """
     check_protocol(protocol)
     check_labs(labs)
-    return MappingProxyType(dict(zip(ORGANS, [r.subscore_of(labs) for r in RULES], strict=True)))
+    return MappingProxyType({name: r.subscore_of(labs) for name, r in _NAMED_RULES})
 
 
 def clif_c_of(labs: Labs, *, protocol: Protocol = NCT04822922) -> int | None:
@@ -252,7 +253,7 @@ def clif_c_of_details(labs: Labs, *, protocol: Protocol = NCT04822922) -> ClifCO
     states = organ_states(check_labs(labs))
     organs: list[OrganScore] = []
     missing: list[str] = []
-    for organ_rule, organ_states_ in zip(RULES, states, strict=True):
+    for organ_rule, organ_states_ in states:
         subscores = sorted({organ_rule.subscore(s) for s in organ_states_})
         open_ = len(subscores) > 1
         organ_missing = organ_rule.missing(labs) if open_ else ()

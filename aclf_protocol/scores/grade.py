@@ -49,12 +49,13 @@ MAX_GRADE = 3
 _TWO_FAILURES = 2
 _ONE_GRADE = tuple(frozenset({grade}) for grade in range(MAX_GRADE + 1))
 
-States = tuple[frozenset[int], ...]
+#: Each organ's rule with the states its known facts still allow, in §7.2 order.
+States = tuple[tuple[OrganRule, frozenset[int]], ...]
 
 
 def organ_states(labs: Labs) -> States:
-    """Each organ's possible states, in the order of :data:`RULES` (§7.4)."""
-    return tuple(r.states(labs) for r in RULES)
+    """Each organ's rule and possible states, in the order of :data:`RULES` (§7.4)."""
+    return tuple((r, r.states(labs)) for r in RULES)
 
 
 def _grade(other_failures: int, kidney: int, brain: int) -> int:
@@ -84,7 +85,7 @@ def grades_of(states: States) -> frozenset[int]:
     low = high = 0
     kidney: frozenset[int] = frozenset()
     brain: frozenset[int] = frozenset()
-    for organ_rule, organ in zip(RULES, states, strict=True):
+    for organ_rule, organ in states:
         features = organ_rule.features_of_states(organ)
         if organ_rule is KIDNEY:
             kidney = features
@@ -196,7 +197,7 @@ def grade_missing(labs: Labs, states: States) -> tuple[str, ...]:
     brain HE grade 1-2) is still open contribute; MAP never decides a failure.
     """
     missing: list[str] = []
-    for organ_rule, organ in zip(RULES, states, strict=True):
+    for organ_rule, organ in states:
         if len(organ_rule.features_of_states(organ)) > 1:
             paths = organ_rule.missing(labs, for_grade=True)
             missing += [path for path in paths if path not in missing]
@@ -205,7 +206,7 @@ def grade_missing(labs: Labs, states: States) -> tuple[str, ...]:
 
 def failed_organs(states: States) -> list[Organ]:
     """Organs known to have failed, in §7.2 order."""
-    return [r.organ for r, organ in zip(RULES, states, strict=True) if _known_failure(r, organ)]
+    return [r.organ for r, organ in states if _known_failure(r, organ)]
 
 
 def _known_failure(organ_rule: OrganRule, states: frozenset[int]) -> bool:
