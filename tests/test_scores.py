@@ -498,6 +498,7 @@ class TestCutOffTable:
             assert rebuilt.features_of(values) == organ_rule.features_of(values)
             assert rebuilt.failure_of(values) is organ_rule.failure_of(values)
             assert rebuilt.missing(values) == organ_rule.missing(values)
+            assert rebuilt.possible_subscores(values) == organ_rule.possible_subscores(values)
         for state in range(len(organ_rule.subscores)):
             assert rebuilt.feature(state) == organ_rule.feature(state)
         for states, features in organ_rule.feature_sets.items():

@@ -170,17 +170,11 @@ class Scale:
         return value
 
     def band(self, value: Decimal | int) -> int:
-        """The band of a known value: how many cut-offs it is beyond (``Cut.crossed_by``)."""
-        band = 0
-        for cut in self.cuts:  # inlined Cut.crossed_by: this is the hot path of screening
-            at = cut.at
-            if value == at:
-                if not cut.inclusive:
-                    return band
-            elif (value > at) is not cut.rising:
+        """The band of a known value: how many cut-offs it is beyond."""
+        for band, cut in enumerate(self.cuts):
+            if not cut.crossed_by(value):
                 return band
-            band += 1
-        return band
+        return len(self.cuts)
 
     def band_words(self, band: int) -> str:
         """A band in words, ends as the table has them: ``< 6``, ``6-12``, ``> 12``."""
@@ -263,11 +257,15 @@ class OrganRule:
     support: Support | None = None
     support_first: bool = False
     # Derived once from the fields above (screening reads them for every patient).
+    #: The grade features of every set of states, read-only (§7.4).
     _features: tuple[int, ...] = attrs.field(init=False, repr=False, eq=False)
-    _feature_sets: Mapping[frozenset[int], frozenset[int]] = attrs.field(
+    feature_sets: Mapping[frozenset[int], frozenset[int]] = attrs.field(
         init=False, repr=False, eq=False
     )
 
+    _subscore_sets: Mapping[frozenset[int], tuple[int, ...]] = attrs.field(
+        init=False, repr=False, eq=False
+    )
     _states: tuple[frozenset[int], ...] = attrs.field(init=False, repr=False, eq=False)
     _states_or_top: tuple[frozenset[int], ...] = attrs.field(init=False, repr=False, eq=False)
     _unknown: frozenset[int] = attrs.field(init=False, repr=False, eq=False)
@@ -280,11 +278,17 @@ class OrganRule:
             for state, score in enumerate(self.subscores)
         )
 
-    @_feature_sets.default
+    @feature_sets.default
     def _features_of_state_sets(self) -> Mapping[frozenset[int], frozenset[int]]:
         every = range(len(self.subscores))
         sets = [frozenset(c) for n in every for c in itertools.combinations(every, n + 1)]
         return MappingProxyType({s: frozenset(self._features[i] for i in s) for s in sets})
+
+    @_subscore_sets.default
+    def _subscores_of_state_sets(self) -> Mapping[frozenset[int], tuple[int, ...]]:
+        return MappingProxyType(
+            {s: tuple(sorted({self.subscores[i] for i in s})) for s in self.feature_sets}
+        )
 
     @_states.default
     def _single_states(self) -> tuple[frozenset[int], ...]:
@@ -301,11 +305,6 @@ class OrganRule:
     @_unknown_or_top.default
     def _unknown_lab_with_support(self) -> frozenset[int]:
         return self._unknown | {self.top}
-
-    @property
-    def feature_sets(self) -> Mapping[frozenset[int], frozenset[int]]:
-        """The grade features of every set of states, read-only (§7.4)."""
-        return self._feature_sets
 
     @property
     def top(self) -> int:
@@ -355,7 +354,7 @@ class OrganRule:
 
     def possible_subscores(self, labs: Labs) -> tuple[int, ...]:
         """The sub-scores the known facts still allow, lowest first."""
-        return tuple(sorted({self.subscores[state] for state in self.states(labs)}))
+        return self._subscore_sets[self.states(labs)]
 
     def subscore_of(self, labs: Labs) -> int | None:
         """The sub-score, or ``None`` while unknown facts leave it open."""
@@ -364,18 +363,18 @@ class OrganRule:
 
     def failure_of(self, labs: Labs) -> bool | None:
         """Failed (``True``/``False``), or ``None`` while unknown facts leave it open (§7.3)."""
-        features = self._feature_sets[self.states(labs)]
+        features = self.feature_sets[self.states(labs)]
         if FAILED not in features:
             return False
         return True if len(features) == 1 else None
 
     def features_of(self, labs: Labs) -> frozenset[int]:
         """The grade features the known facts still allow (§7.4)."""
-        return self._feature_sets[self.states(labs)]
+        return self.feature_sets[self.states(labs)]
 
     def features_of_states(self, states: frozenset[int]) -> frozenset[int]:
         """The grade features of a set of states (§7.4)."""
-        return self._feature_sets[states]
+        return self.feature_sets[states]
 
     def _decides_grade(self, scale: Scale) -> bool:
         return len({self.feature(band) for band in range(scale.bands)}) > 1

@@ -83,10 +83,10 @@ def grades_of(states: States) -> frozenset[int]:
     reachable and the set is exact, not just an over-approximation.
     """
     low = high = 0
-    kidney: frozenset[int] = frozenset()
-    brain: frozenset[int] = frozenset()
+    kidney: frozenset[int]  # RULES holds the kidney and the brain exactly once
+    brain: frozenset[int]
     for organ_rule, organ in states:
-        features = organ_rule.features_of_states(organ)
+        features = organ_rule.feature_sets[organ]
         if organ_rule is KIDNEY:
             kidney = features
         elif organ_rule is BRAIN:
@@ -198,7 +198,7 @@ def grade_missing(labs: Labs, states: States) -> tuple[str, ...]:
     """
     missing: list[str] = []
     for organ_rule, organ in states:
-        if len(organ_rule.features_of_states(organ)) > 1:
+        if len(organ_rule.feature_sets[organ]) > 1:
             paths = organ_rule.missing(labs, for_grade=True)
             missing += [path for path in paths if path not in missing]
     return tuple(missing)
