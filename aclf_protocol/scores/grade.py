@@ -34,9 +34,11 @@ from aclf_protocol.scores._organs import (
 __all__ = [
     "MAX_GRADE",
     "AclfGradeDetails",
+    "States",
     "aclf_grade",
     "aclf_grade_details",
     "describe_grades",
+    "failed_organs",
     "grade_missing",
     "grade_reason",
     "grades_of",
