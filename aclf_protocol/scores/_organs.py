@@ -257,12 +257,11 @@ class OrganRule:
     support: Support | None = None
     support_first: bool = False
     # Derived once from the fields above (screening reads them for every patient).
-    #: The grade features of every set of states, read-only (§7.4).
     _features: tuple[int, ...] = attrs.field(init=False, repr=False, eq=False)
+    #: The grade features of every set of states, read-only (§7.4).
     feature_sets: Mapping[frozenset[int], frozenset[int]] = attrs.field(
         init=False, repr=False, eq=False
     )
-
     _subscore_sets: Mapping[frozenset[int], tuple[int, ...]] = attrs.field(
         init=False, repr=False, eq=False
     )
@@ -324,21 +323,13 @@ class OrganRule:
 
     def states(self, labs: Labs) -> frozenset[int]:
         """Every state that some completion of the unknown facts gives (§7.4)."""
-        # The hot path of screening: lookups in the tables derived at construction only.
-        support = self.support
-        given: bool | None = False
-        if support is not None and (
-            support.only_for is None or labs.ventilation_reason is support.only_for
-        ):
-            given = getattr(labs, support.fact)
-            if given is True:
-                return self._states[self.top]
-        for scale in self.scales:
-            value = getattr(labs, scale.lab)
-            if value is not None:
-                band = scale.band(value)
-                return self._states_or_top[band] if given is None else self._states[band]
-        return self._unknown_or_top if given is None else self._unknown
+        given = self._support(labs)
+        if given is True:
+            return self._states[self.top]
+        band = self.lab_band(labs)
+        if band is None:
+            return self._unknown_or_top if given is None else self._unknown
+        return self._states_or_top[band] if given is None else self._states[band]
 
     def subscore(self, state: int) -> int:
         """The CLIF-C OF sub-score of a state (§7.2)."""
