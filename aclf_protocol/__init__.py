@@ -88,6 +88,7 @@ from aclf_protocol.schema import infusion_plan_schema, patient_schema, safety_ev
 from aclf_protocol.scores import (
     AclfGradeDetails,
     ClifCOfDetails,
+    Organ,
     OrganScore,
     ScoreDetails,
     aclf_grade,
@@ -158,6 +159,7 @@ __all__ = [
     "Labs",
     "Never",
     "ObligationKind",
+    "Organ",
     "OrganScore",
     "Outcome",
     "Patient",

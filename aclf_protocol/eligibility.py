@@ -382,7 +382,7 @@ def _i1_age(_patient: Patient, age: int, s: _Screening) -> Verdict:
 def _grade_words(patient: Patient, s: _Screening, disease: str) -> str:
     grade = aclf_grade_details(patient.labs, protocol=s.protocol)
     allowed = describe_grades(s.protocol.eligible_aclf_grades)
-    return f"{disease}{grade.basis}; eligible: {allowed}"
+    return f"{disease}{grade.reason}; eligible: {allowed}"
 
 
 def _open_grade_paths(patient: Patient, s: _Screening, _disease: str) -> tuple[str, ...]:

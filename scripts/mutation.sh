@@ -5,13 +5,14 @@
 # Default: the safety-critical modules first, then the rest (see MODULES below).
 #
 # Not part of .ci/run: a full pass takes tens of minutes (docs/dev/mutation.md has the figures).
-# For each module M it mutates aclf_protocol/M.py only. mutmut first runs the selected tests
+# For each module M it mutates aclf_protocol/M.py only, or every aclf_protocol/M/*.py when M is
+# a package (scores). mutmut first runs the selected tests
 # once on the clean copy and records which tests execute which function; each mutant then runs
 # only the tests that executed its function, stopping at the first failure (pytest -x).
 #   MUTATION_TESTS=all     (default) select from the whole tests/ folder: a mutant is killed
 #                          when any test anywhere catches it.
-#   MUTATION_TESTS=module  select only tests/test_M.py (and tests/test_M_mutants.py): stricter,
-#                          shows how much each module's own tests pin on their own.
+#   MUTATION_TESTS=module  select only tests/test_M.py: stricter, shows how much each module's
+#                          own tests pin on their own.
 # Everything happens in a scratch copy under build/mutation/ (build/ is git-ignored): mutmut's
 # mutants/ folder, its config and caches never touch the tree.
 # Hypothesis runs 20 derandomised examples per property, so two runs give the same figures.
@@ -70,12 +71,17 @@ PY
     tests=(tests)
   else
     tests=("tests/test_$m.py")
-    [ -e "tests/test_${m}_mutants.py" ] && tests+=("tests/test_${m}_mutants.py")
+  fi
+  # mutmut 3.8 takes glob patterns in only_mutate (fnmatch: * also crosses /).
+  if [ -d "aclf_protocol/$m" ]; then
+    target="aclf_protocol/$m/*.py"
+  else
+    target="aclf_protocol/$m.py"
   fi
   {
     echo "[mutmut]"
     echo "source_paths = aclf_protocol"
-    echo "only_mutate = aclf_protocol/$m.py"
+    echo "only_mutate = $target"
     echo "also_copy ="
     echo "    docs/"
     echo "    .ci/"
@@ -92,7 +98,7 @@ PY
     echo "    tests._mutation_profile"
     echo "use_git_change_detection = false"
   } > "$work/setup.cfg"
-  echo "== $m: mutating aclf_protocol/$m.py against ${tests[*]}"
+  echo "== $m: mutating $target against ${tests[*]}"
   start=$(date +%s)
   (cd "$work" && HYPOTHESIS_PROFILE=mutation "$root/$venv/bin/mutmut" run --max-children 2 > run.log 2>&1) || {
     echo "mutmut failed for $m; see $work/run.log" >&2

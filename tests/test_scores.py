@@ -1,7 +1,9 @@
 """Liver scores: CLIF-C OF, organ failures, ACLF grade, CLIF-C ACLF/AD, MELD family (SPEC §7).
 
 Worked examples name their source; every number is checked by hand in a comment (natural
-logs to 5 places). Boundaries of the §7.2 table are pinned one by one.
+logs to 5-6 places). Boundaries of the §7.2 table are pinned one by one, per organ. The
+sentences a clinician reads (each organ's reason, the grade in words, CLIF-C OF explained)
+are kept in golden files under ``tests/golden/scores/``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from aclf_protocol import (
     NCT04822922,
     InvalidValueError,
     Labs,
+    Organ,
     Sex,
     VentilationReason,
     aclf_grade,
@@ -26,6 +29,7 @@ from aclf_protocol import (
     clif_c_aclf,
     clif_c_aclf_details,
     clif_c_ad,
+    clif_c_ad_details,
     clif_c_of,
     clif_c_of_details,
     meld,
@@ -38,12 +42,44 @@ from aclf_protocol import (
     organ_subscores,
     possible_aclf_grades,
 )
-from aclf_protocol.scores import ORGANS, _half_up
-from tests.fixtures import SPEC_RECORD
-from tests.strategies import lab_completions, labs, worsened_labs
+from aclf_protocol.scores import ORGANS, OrganScore, describe_grades
+from aclf_protocol.scores._organs import (
+    BRAIN,
+    CIRCULATION,
+    COAGULATION,
+    KIDNEY,
+    LIVER,
+    RESPIRATION,
+    RULES,
+    Cut,
+    OrganRule,
+    Scale,
+    above,
+    at_least,
+    at_most,
+    below,
+    rule,
+)
+from aclf_protocol.scores.meld import _half_up
+from tests.fixtures import SPEC_RECORD, assert_golden, golden_json
+from tests.strategies import LAB_VALUES, lab_completions, labs, worsened_labs
 
 D = Decimal
 HE = VentilationReason.HEPATIC_ENCEPHALOPATHY
+OF_SOURCE = (
+    "CLIF-C OF: Jalan R et al., J Hepatol 2014;61:1038-47 (SPEC §7.2-§7.3); ACLF grades: "
+    "Moreau R et al., Gastroenterology 2013;144:1426-37 (SPEC §7.4)"
+)
+MELD_SOURCE = "MELD: OPTN/UNOS policy; Kamath PS et al., Hepatology 2001;33:464-70 (SPEC §7.6)"
+MELD_NA_SOURCE = (
+    "MELD-Na: OPTN Policy 9.1 (January 2016), read literally; Kim WR et al., "
+    "N Engl J Med 2008;359:1018-26 (SPEC §7.6)"
+)
+MELD_NA_CALCULATOR_SOURCE = (
+    "MELD-Na, calculator variant without the one-decimal rounding of MELD(i); "
+    "Kim WR et al., N Engl J Med 2008;359:1018-26 (§7.6)"
+)
+MELD_3_SOURCE = "MELD 3.0: Kim WR et al., Gastroenterology 2021;161:1887-95 (SPEC §7.6)"
 
 #: Every organ known and normal: CLIF-C OF 6, no failure, no ACLF.
 NORMAL: dict[str, Any] = {
@@ -64,9 +100,14 @@ def normal(**changes: Any) -> Labs:
     return Labs(**{**NORMAL, **changes})
 
 
+def organ_score(labs: Labs, organ: Organ) -> OrganScore:
+    """One organ's score in the CLIF-C OF details."""
+    return next(o for o in clif_c_of_details(labs).organs if o.organ is organ)
+
+
 def subscore(labs: Labs, organ: str) -> int | None:
-    """One organ's CLIF-C OF sub-score."""
-    return next(o.subscore for o in clif_c_of_details(labs).organs if o.organ == organ)
+    """One organ's CLIF-C OF sub-score, by the organ's name."""
+    return organ_score(labs, Organ(organ)).subscore
 
 
 def failures(labs: Labs) -> int:
@@ -74,8 +115,123 @@ def failures(labs: Labs) -> int:
     return sum(v is True for v in organ_failures(labs).values())
 
 
+def lines(*rows: str) -> str:
+    """An explanation, one argument per line."""
+    return "\n".join(rows)
+
+
+def organ_line(name: str, organ: OrganScore) -> str:
+    """One golden line: the case, the organ's sub-score(s), failure, reason and missing paths."""
+    score = " or ".join(str(s) for s in organ.possible_subscores)
+    missing = ", ".join(organ.missing) or "-"
+    return (
+        f"{name}: {organ.organ.value} {score}, failed {organ.failed} ({organ.reason}); "
+        f"missing {missing}"
+    )
+
+
 # SPEC §9 example patient RJ-001: liver and coagulation failure.
 RJ001 = Labs.from_dict(SPEC_RECORD["labs"])
+
+#: Every organ at its worst: renal replacement, HE 4, vasopressors, ventilation: CLIF-C OF 18.
+EVERY_ORGAN_WORST = Labs(
+    bilirubin_mg_dl=D(20),
+    renal_replacement=True,
+    he_grade=4,
+    inr=D(3),
+    vasopressors=True,
+    mechanical_ventilation=True,
+)
+#: Ventilated for hepatic encephalopathy, HE grade unknown: brain 3, respiration from the ratio.
+VENTILATED_FOR_HE = normal(mechanical_ventilation=True, ventilation_reason=HE, he_grade=None)
+#: HE grade 1, ventilation for HE unknown, liver failure: brain 2 or 3, grade 1 or 2.
+HE_VENTILATION_UNKNOWN = normal(
+    mechanical_ventilation=None, ventilation_reason=HE, he_grade=1, bilirubin_mg_dl=D(13)
+)
+#: Creatinine 2.5 with renal replacement unknown, INR 2.5, SpO2/FiO2 300 only, supports unknown.
+KIDNEY_FAILURE_RRT_UNKNOWN = normal(
+    pao2_fio2=None,
+    spo2_fio2=D(300),
+    mechanical_ventilation=None,
+    bilirubin_mg_dl=D(12),
+    inr=D("2.5"),
+    creatinine_mg_dl=D("2.5"),
+    renal_replacement=None,
+    vasopressors=None,
+)
+#: Bilirubin 6 and INR 2.0 (band 2), creatinine 1.7, SpO2/FiO2 beside PaO2/FiO2, MAP unknown.
+BOUNDARIES = normal(
+    spo2_fio2=D(200), bilirubin_mg_dl=D(6), inr=D(2), creatinine_mg_dl=D("1.7"), map_mmhg=None
+)
+
+#: (case, organ, labs) for the golden organ reasons (tests/golden/scores/organ-reasons.txt).
+REASON_CASES: list[tuple[str, Organ, Labs]] = [
+    *[(f"bilirubin {b}", Organ.LIVER, normal(bilirubin_mg_dl=D(b))) for b in ("5.99", "6", "12")],
+    ("bilirubin 12.01", Organ.LIVER, normal(bilirubin_mg_dl=D("12.01"))),
+    ("bilirubin 5.1225 shown half up", Organ.LIVER, normal(bilirubin_mg_dl=D("5.1225"))),
+    ("bilirubin 5.125 shown as given", Organ.LIVER, normal(bilirubin_mg_dl=D("5.125"))),
+    ("bilirubin 100 umol/L", Organ.LIVER, Labs.from_dict({"bilirubin_umol_l": 100})),
+    ("RJ-001", Organ.LIVER, RJ001),
+    *[(f"INR {i}", Organ.COAGULATION, normal(inr=D(i))) for i in ("1.99", "2.0", "2.49", "2.5")],
+    ("creatinine unknown", Organ.KIDNEY, normal(creatinine_mg_dl=None)),
+    (
+        "renal replacement, Cr 0.8",
+        Organ.KIDNEY,
+        normal(renal_replacement=True, creatinine_mg_dl=D("0.8")),
+    ),
+    ("Cr 2.5, renal replacement unknown", Organ.KIDNEY, KIDNEY_FAILURE_RRT_UNKNOWN),
+    ("vasopressors unknown", Organ.CIRCULATION, KIDNEY_FAILURE_RRT_UNKNOWN),
+    ("MAP unknown", Organ.CIRCULATION, BOUNDARIES),
+    ("SpO2/FiO2 only", Organ.RESPIRATION, KIDNEY_FAILURE_RRT_UNKNOWN),
+    ("both ratios", Organ.RESPIRATION, BOUNDARIES),
+    (
+        "PaO2/FiO2 150, ventilation unknown",
+        Organ.RESPIRATION,
+        normal(pao2_fio2=D(150), mechanical_ventilation=None),
+    ),
+    (
+        "PaO2/FiO2 350, ventilation unknown",
+        Organ.RESPIRATION,
+        normal(pao2_fio2=D(350), mechanical_ventilation=None),
+    ),
+    ("ventilated for HE", Organ.BRAIN, VENTILATED_FOR_HE),
+    ("ventilated for HE", Organ.RESPIRATION, VENTILATED_FOR_HE),
+    ("HE 1, ventilation for HE unknown", Organ.BRAIN, HE_VENTILATION_UNKNOWN),
+    ("HE 1, ventilation for HE unknown", Organ.RESPIRATION, HE_VENTILATION_UNKNOWN),
+    *[("nothing known", organ, Labs()) for organ in Organ],
+    *[("every organ worst", organ, EVERY_ORGAN_WORST) for organ in Organ],
+]
+
+#: (case, labs) for the golden grade reasons (tests/golden/scores/grade-reasons.txt).
+GRADE_CASES: list[tuple[str, Labs]] = [
+    ("every organ normal", normal()),
+    ("liver failure, Cr 1.2", normal(bilirubin_mg_dl=D(13), creatinine_mg_dl=D("1.2"))),
+    ("liver failure, Cr 1.7", normal(bilirubin_mg_dl=D(13), creatinine_mg_dl=D("1.7"))),
+    ("liver failure, HE 2", normal(bilirubin_mg_dl=D(13), he_grade=2)),
+    ("kidney failure, Cr 2.5", normal(creatinine_mg_dl=D("2.5"))),
+    ("liver and coagulation failure", normal(bilirubin_mg_dl=D(13), inr=D(3))),
+    ("RJ-001", RJ001),
+    ("three known failures", Labs(bilirubin_mg_dl=D(13), inr=D(3), he_grade=4)),
+    (
+        "SPEC I2: liver failure, Cr 1.7, INR unknown",
+        normal(bilirubin_mg_dl=D(14), creatinine_mg_dl=D("1.7"), inr=None),
+    ),
+    ("ventilated for HE, HE grade unknown", VENTILATED_FOR_HE),
+    ("HE 1, ventilation for HE unknown", HE_VENTILATION_UNKNOWN),
+    ("Cr 2.5, renal replacement unknown", KIDNEY_FAILURE_RRT_UNKNOWN),
+    ("nothing known", Labs()),
+]
+
+#: (case, labs) for the golden CLIF-C OF explanations (scores/clif-c-of-explained.txt).
+EXPLAINED: list[tuple[str, Labs]] = [
+    ("RJ-001", RJ001),
+    ("nothing known", Labs()),
+    ("every organ worst", EVERY_ORGAN_WORST),
+    ("ventilated for HE, HE grade unknown", VENTILATED_FOR_HE),
+    ("HE 1, ventilation for HE unknown", HE_VENTILATION_UNKNOWN),
+    ("Cr 2.5, renal replacement unknown", KIDNEY_FAILURE_RRT_UNKNOWN),
+    ("bilirubin 6, INR 2.0, MAP unknown", BOUNDARIES),
+]
 
 
 class TestSpecExample:
@@ -97,9 +253,14 @@ class TestSpecExample:
         }
 
     def test_aclf_grade_two(self) -> None:
-        """Two organ failures: ACLF grade 2 (SPEC §9 says so)."""
+        """Two organ failures: ACLF grade 2 (SPEC §9 says so); the details carry the same."""
         assert aclf_grade(RJ001) == 2
-        assert aclf_grade_details(RJ001).basis == "ACLF grade 2 (liver, coagulation failure)"
+        details = aclf_grade_details(RJ001)
+        assert (details.value, details.failed_organs, details.missing) == (
+            2,
+            ("liver", "coagulation"),
+            (),
+        )
 
     def test_clif_c_aclf(self) -> None:
         """Jalan 2014 formula, age 53: 10 x (3.3 + 2.12 + 0.63 x ln 8.1 - 2) = 47.3787."""
@@ -113,9 +274,20 @@ class TestSpecExample:
         assert meld(RJ001) == 28
         assert meld_na(RJ001) == 29
 
+    def test_subscores_by_organ(self) -> None:
+        """RJ-001's sub-scores: liver 3, coagulation 3, the rest 1 (§7.2)."""
+        assert dict(organ_subscores(RJ001)) == {
+            "liver": 3,
+            "kidney": 1,
+            "brain": 1,
+            "coagulation": 3,
+            "circulation": 1,
+            "respiration": 1,
+        }
 
-class TestPublishedMeldExamples:
-    """MELD and MELD-Na worked examples from published pages (§7.6)."""
+
+class TestPublishedExamples:
+    """MELD and MELD-Na worked examples from published pages (sources named in each test)."""
 
     def test_calculatorlib_example(self) -> None:
         """calculatorlib.com/meld-score-calculator example: bili 1.9, INR 1.2, Cr 1.3 -> 13."""
@@ -125,14 +297,14 @@ class TestPublishedMeldExamples:
         assert meld(labs) == 13
 
     def test_droracle_689324_corrected_to_21(self) -> None:
-        """droracle.ai 689324: bili 3.59, INR 1.99, Cr 1.3; the page says 19, its own
+        """droracle.ai 689324 (C6): bili 3.59, INR 1.99, Cr 1.3; the page says 19, its own
         terms sum to 21.48, so 21."""
         # 0.25108 + 0.378 ln 3.59 (0.48314) + 1.120 ln 1.99 (0.77071) + 0.643 = 2.14793 -> 21
         labs = normal(bilirubin_mg_dl=D("3.59"), inr=D("1.99"), creatinine_mg_dl=D("1.3"))
         assert meld(labs) == 21
 
     def test_droracle_689334_with_natural_logs_is_18(self) -> None:
-        """droracle.ai 689334: bili 2.8, INR 1.6, Cr 1.25 gives 18 with ln (the page used
+        """droracle.ai 689334 (C6): bili 2.8, INR 1.6, Cr 1.25 gives 18 with ln (the page used
         log10 and said 14)."""
         # 0.957 ln 1.25 = 0.21355; 0.378 ln 2.8 = 0.38920; 1.120 ln 1.6 = 0.52640;
         # + 0.643 = 1.77215 -> 1.8 -> 18
@@ -148,7 +320,7 @@ class TestPublishedMeldExamples:
         assert meld(labs) == 26
 
     def test_optn_literal_and_calculator_meld_na_differ_near_11(self) -> None:
-        """§7.6 (OPTN 2016 policy): bili 1.0, INR 1.51, Cr 1.0, Na 128 -> 11 OPTN-literal, 20
+        """The MDCalc/OPTN example: bili 1.0, INR 1.51, Cr 1.0, Na 128 -> 11 OPTN-literal, 20
         unrounded."""
         # sum = 1.120 ln 1.51 (0.46156) + 0.643 = 1.10456. Literal: 1.1 -> MELD(i) 11, not > 11,
         # no sodium term -> 11. Unrounded: 11.0456 > 11 -> 11.0456 + 1.32 x 9
@@ -225,78 +397,146 @@ class TestFormulaExamples:
         assert meld_details(labs).figures["MELD(i) = round to 0.1, x 10"] == 54
 
 
-class TestMeldRules:
-    """OPTN bounds, renal replacement, unknowns and rounding (§7.6, §7.7)."""
+class TestCutOffTable:
+    """§7.2: each organ rule's cut-offs, in words, are the SPEC table's rows."""
 
-    def test_values_below_one_count_as_one(self) -> None:
-        """Bili, INR, Cr below 1.0 count as 1.0: sum 0.643 -> MELD 6, the floor."""
-        assert meld(normal(bilirubin_mg_dl=D("0.3"), inr=D("0.8"), creatinine_mg_dl=D("0.5"))) == 6
+    @pytest.mark.parametrize(
+        ("organ_rule", "lab", "cuts", "subscores"),
+        [
+            (LIVER, "bilirubin_mg_dl", [">= 6", "> 12"], (1, 2, 3)),
+            (KIDNEY, "creatinine_mg_dl", [">= 1.5", ">= 2.0", ">= 3.5"], (1, 1, 2, 3)),
+            (BRAIN, "he_grade", [">= 1", ">= 3"], (1, 2, 3)),
+            (COAGULATION, "inr", [">= 2.0", ">= 2.5"], (1, 2, 3)),
+            (CIRCULATION, "map_mmhg", ["< 70"], (1, 2, 3)),
+            (RESPIRATION, "pao2_fio2", ["<= 300", "<= 200"], (1, 2, 3)),
+        ],
+    )
+    def test_first_scale_matches_the_table(
+        self, organ_rule: OrganRule, lab: str, cuts: list[str], subscores: tuple[int, ...]
+    ) -> None:
+        """The lab, its cut-offs and the sub-score of each state, as SPEC §7.2 writes them."""
+        scale = organ_rule.scales[0]
+        assert (scale.lab, [str(c) for c in scale.cuts], organ_rule.subscores) == (
+            lab,
+            cuts,
+            subscores,
+        )
+        assert rule(organ_rule.organ) is organ_rule
 
-    def test_creatinine_above_four_counts_as_four(self) -> None:
-        """Creatinine 6.5 scores as 4.0: 0.957 ln 4 + 0.643 = 1.96968 -> 20."""
-        assert meld(normal(creatinine_mg_dl=D("6.5"), bilirubin_mg_dl=D(1), inr=D(1))) == 20
+    def test_spo2_fallback_and_supports(self) -> None:
+        """SpO2/FiO2 scores only without PaO2/FiO2; each support names its flag (§7.2-§7.3)."""
+        assert [s.lab for s in RESPIRATION.scales] == ["pao2_fio2", "spo2_fio2"]
+        assert [str(c) for c in RESPIRATION.scales[1].cuts] == ["<= 357", "<= 214"]
+        supports = {r.organ: None if r.support is None else r.support.fact for r in RULES}
+        assert supports == {
+            Organ.LIVER: None,
+            Organ.KIDNEY: "renal_replacement",
+            Organ.BRAIN: "mechanical_ventilation",
+            Organ.COAGULATION: None,
+            Organ.CIRCULATION: "vasopressors",
+            Organ.RESPIRATION: "mechanical_ventilation",
+        }
+        assert BRAIN.support is not None
+        assert BRAIN.support.only_for is HE
+        assert RESPIRATION.support is not None
+        assert RESPIRATION.support.only_for is VentilationReason.RESPIRATORY
 
-    def test_renal_replacement_sets_creatinine_to_four(self) -> None:
-        """Renal replacement: creatinine 4.0 whatever was measured, even unknown -> 20."""
-        assert meld(normal(renal_replacement=True, bilirubin_mg_dl=D(1), inr=D(1))) == 20
-        unknown_cr = normal(renal_replacement=True, creatinine_mg_dl=None, inr=D(1))
-        assert meld(attrs.evolve(unknown_cr, bilirubin_mg_dl=D(1))) == 20
+    def test_failure_and_grade_bands(self) -> None:
+        """§7.3: only the kidney fails at sub-score 2; §7.4: Cr 1.5-2.0 and HE 1-2 are mild."""
+        assert {r.organ: r.fails_from for r in RULES if r.fails_from != 3} == {Organ.KIDNEY: 2}
+        assert {r.organ: set(r.mild) for r in RULES if r.mild} == {
+            Organ.KIDNEY: {1},
+            Organ.BRAIN: {1},
+        }
 
-    def test_unknown_renal_replacement_leaves_meld_unknown_below_four(self) -> None:
-        """§7.6: renal replacement unknown with creatinine < 4 -> MELD unknown."""
-        labs = normal(renal_replacement=None, creatinine_mg_dl=D("3.99"))
-        assert meld(labs) is None
-        assert meld_details(labs).missing == ("labs.renal_replacement",)
+    def test_cut_helpers(self) -> None:
+        """The four kinds of §7.2 boundary: worse from, above, below and at most the value."""
+        assert at_least("6") == Cut(D(6), rising=True, inclusive=True)
+        assert above("12") == Cut(D(12), rising=True, inclusive=False)
+        assert below("70") == Cut(D(70), rising=False, inclusive=False)
+        assert at_most("300") == Cut(D(300), rising=False, inclusive=True)
+        assert [c.better for c in (at_least("6"), above("12"), below("70"), at_most("3"))] == [
+            "< 6",
+            "<= 12",
+            ">= 70",
+            "> 3",
+        ]
 
-    def test_unknown_renal_replacement_does_not_matter_from_four(self) -> None:
-        """Creatinine >= 4 already counts as 4.0, so renal replacement need not be known."""
-        assert meld(normal(renal_replacement=None, creatinine_mg_dl=D(4))) is not None
+    def test_unknown_name_defaults_to_the_name(self) -> None:
+        """A scale's words for an unknown value default to its name (INR unknown)."""
+        scale = Scale(lab="inr", name="INR", cuts=(at_least("2.0"),))
+        assert (scale.unknown_name, scale.path, scale.bands) == ("INR", "labs.inr", 2)
+        kidney = KIDNEY.scales[0]
+        assert [kidney.band_words(band) for band in range(4)] == [
+            "< 1.5",
+            "1.5-2.0",
+            "2.0-3.5",
+            ">= 3.5",
+        ]
+        assert BRAIN.scales[0].unknown_name == "HE grade"
 
-    def test_unknown_lab_makes_meld_unknown(self) -> None:
-        """§7.7: a needed lab unknown -> None, with the path named."""
-        details = meld_details(normal(inr=None))
-        assert details.value is None
-        assert details.missing == ("labs.inr",)
+    def test_words_name_every_fallback_scale(self) -> None:
+        """§7.3's PaO2/FiO2-before-SpO2/FiO2 words, for any number of fallback scales."""
+        three = attrs.evolve(
+            RESPIRATION,
+            scales=(*RESPIRATION.scales, Scale(lab="map_mmhg", name="MAP", cuts=(below("70"),))),
+        )
+        assert three.reason(Labs(map_mmhg=D(80), mechanical_ventilation=False)) == (
+            "MAP 80 (no PaO2/FiO2, SpO2/FiO2)"
+        )
+        assert three.reason(
+            Labs(pao2_fio2=D(350), spo2_fio2=D(300), map_mmhg=D(80), mechanical_ventilation=False)
+        ) == ("PaO2/FiO2 350 (wins over SpO2/FiO2, MAP)")
 
-    def test_meld_na_without_sodium_when_meld_i_at_most_11(self) -> None:
-        """§7.6: MELD(i) <= 11 needs no sodium: INR 1.1 -> 0.10675 + 0.643 -> 0.7 -> 7."""
-        assert meld_na(normal(sodium_mmol_l=None)) == 7
+    @pytest.mark.parametrize("organ_rule", RULES, ids=ORGANS)
+    def test_rebuilt_rule_behaves_the_same(self, organ_rule: OrganRule) -> None:
+        """A rule's derived tables depend on its fields only: rebuilt, it scores the same."""
+        rebuilt = attrs.evolve(organ_rule)
+        cases = [values for _, _, values in REASON_CASES] + [case for _, case in GRADE_CASES]
+        for values in cases:
+            assert rebuilt.states(values) == organ_rule.states(values)
+            assert rebuilt.features_of(values) == organ_rule.features_of(values)
+            assert rebuilt.failure_of(values) is organ_rule.failure_of(values)
+            assert rebuilt.missing(values) == organ_rule.missing(values)
+            assert rebuilt.possible_subscores(values) == organ_rule.possible_subscores(values)
+        for state in range(len(organ_rule.subscores)):
+            assert rebuilt.feature(state) == organ_rule.feature(state)
+        for states, features in organ_rule.feature_sets.items():
+            assert rebuilt.features_of_states(states) == features
+        assert rebuilt.feature_sets.keys() == organ_rule.feature_sets.keys()
 
-    def test_meld_na_needs_sodium_above_11(self) -> None:
-        """MELD(i) 28 > 11 with sodium unknown -> MELD-Na unknown."""
-        details = meld_na_details(attrs.evolve(RJ001, sodium_mmol_l=None))
-        assert details.value is None
-        assert details.missing == ("labs.sodium_mmol_l",)
-
-    def test_sodium_is_bounded_to_125_137(self) -> None:
-        """Sodium 110 scores as 125 and 150 as 137 (§7.6)."""
-        low = attrs.evolve(RJ001, sodium_mmol_l=D(110))
-        floor = attrs.evolve(RJ001, sodium_mmol_l=D(125))
-        high = attrs.evolve(RJ001, sodium_mmol_l=D(150))
-        assert meld_na(low) == meld_na(floor)
-        assert meld_na(high) == meld(RJ001)  # 137 - 137 = 0: no sodium term
-
-    def test_rounding_is_half_up_not_bankers(self) -> None:
-        """§7.6: 12.5 -> 13 and 14.5 -> 15 (Python's round gives 12 and 14)."""
-        assert [_half_up(D("12.5")), _half_up(D("14.5")), _half_up(D("14.4999"))] == [13, 15, 14]
-
-    def test_meld_i_rounds_to_the_tenth_before_the_threshold(self) -> None:
-        """MELD(i) is an integer (OPTN literal): the details show 11 for the sum 1.10456."""
-        labs = normal(bilirubin_mg_dl=D(1), inr=D("1.51"), creatinine_mg_dl=D(1))
-        assert meld_na_details(labs).figures["MELD(i) = round to 0.1, x 10"] == 11
+    def test_organ_names_are_the_contract(self) -> None:
+        """SPEC §10: the organ names, in §7.2 order, are the enum's values."""
+        assert (
+            ORGANS
+            == tuple(o.value for o in Organ)
+            == (
+                "liver",
+                "kidney",
+                "brain",
+                "coagulation",
+                "circulation",
+                "respiration",
+            )
+        )
+        assert tuple(r.organ for r in RULES) == tuple(Organ)
 
 
-class TestOrganTable:
-    """Every boundary of the §7.2 table, compared exactly in Decimal (§7.1)."""
+class TestLiverCutOffs:
+    """§7.2/§7.3: bilirubin < 6 -> 1; 6-12 -> 2; > 12 -> 3 and failure (§7.2)."""
 
     @pytest.mark.parametrize(
         ("bilirubin", "score", "failed"),
         [("5.99", 1, False), ("6", 2, False), ("12", 2, False), ("12.01", 3, True)],
     )
     def test_liver(self, bilirubin: str, score: int, failed: bool) -> None:
-        """Bilirubin < 6 -> 1; 6-12 -> 2; > 12 -> 3 and failure (12 itself is not)."""
+        """Bilirubin < 6 -> 1; 6-12 -> 2; > 12 -> 3 and failure (12 itself is not, §7.2)."""
         labs = normal(bilirubin_mg_dl=D(bilirubin))
         assert (subscore(labs, "liver"), organ_failures(labs)["liver"]) == (score, failed)
+
+
+class TestKidneyCutOffs:
+    """§7.2-§7.4: creatinine bands, failure from sub-score 2, and kidney dysfunction."""
 
     @pytest.mark.parametrize(
         ("creatinine", "score", "failed"),
@@ -308,6 +548,72 @@ class TestOrganTable:
         assert (subscore(labs, "kidney"), organ_failures(labs)["kidney"]) == (score, failed)
 
     @pytest.mark.parametrize(
+        ("changes", "dysfunction"),
+        [
+            ({"creatinine_mg_dl": D("1.7")}, True),
+            ({"creatinine_mg_dl": D("1.49")}, False),
+            ({"creatinine_mg_dl": D(2)}, False),  # failure, not dysfunction
+            ({"renal_replacement": None}, False),  # Cr 0.9: normal or renal replacement
+            ({"creatinine_mg_dl": D("1.7"), "renal_replacement": None}, None),
+            ({"creatinine_mg_dl": None}, None),
+        ],
+    )
+    def test_kidney_dysfunction(self, changes: dict[str, Any], dysfunction: bool | None) -> None:
+        """§7.4: kidney dysfunction is 1.5 <= Cr < 2.0 without failure; None while open."""
+        assert clif_c_of_details(normal(**changes)).kidney_dysfunction is dysfunction
+
+    def test_creatinine_unknown_without_renal_replacement(self) -> None:
+        """§7.3: no renal replacement and creatinine unknown: only creatinine is missing."""
+        organ = organ_score(normal(creatinine_mg_dl=None), Organ.KIDNEY)
+        assert (organ.possible_subscores, organ.missing) == ((1, 2, 3), ("labs.creatinine_mg_dl",))
+
+
+class TestKidneyWithRenalReplacement:
+    """§7.2: renal replacement scores 3 whatever the creatinine; unknown keeps it open."""
+
+    def test_renal_replacement_scores_three(self) -> None:
+        """Renal replacement -> kidney 3 and failure, even with creatinine 0.8 (§7.2)."""
+        labs = normal(renal_replacement=True, creatinine_mg_dl=D("0.8"))
+        assert (subscore(labs, "kidney"), organ_failures(labs)["kidney"]) == (3, True)
+
+    def test_known_kidney_failure_with_renal_replacement_unknown(self) -> None:
+        """§7.3: creatinine 2.5 fails the kidney whether or not renal replacement runs."""
+        labs = KIDNEY_FAILURE_RRT_UNKNOWN
+        # Liver 2 (12 is not > 12) + kidney 2..3 + brain 1 + coagulation 3 + circulation 1..3
+        # + respiration 2..3 (SpO2/FiO2 300: 214 < 300 <= 357) = 11..15. Kidney and coagulation
+        # fail: grade 2, or 3 with vasopressors or ventilation. Renal replacement can no longer
+        # change the grade, so the grade's missing facts leave it out.
+        details = clif_c_of_details(labs)
+        assert organ_score(labs, Organ.KIDNEY).possible_subscores == (2, 3)
+        assert organ_failures(labs)["kidney"] is True
+        assert (details.lowest_total, details.highest_total, details.possible_grades) == (
+            11,
+            15,
+            (2, 3),
+        )
+        assert details.failed_organs == ("kidney", "coagulation")
+        assert details.missing == (
+            "labs.renal_replacement",
+            "labs.vasopressors",
+            "labs.mechanical_ventilation",
+        )
+        assert aclf_grade_details(labs).missing == (
+            "labs.vasopressors",
+            "labs.mechanical_ventilation",
+        )
+        assert details.kidney_dysfunction is False
+
+    def test_unknown_renal_replacement_keeps_failure_open(self) -> None:
+        """Cr 1.0 with renal replacement unknown: kidney failure unknown, grade 0 or 1."""
+        labs = normal(renal_replacement=None)
+        assert organ_failures(labs)["kidney"] is None
+        assert possible_aclf_grades(labs) == {0, 1}
+
+
+class TestBrainAndVentilation:
+    """§7.2-§7.3: West Haven grade bands; ventilation for HE fails the brain."""
+
+    @pytest.mark.parametrize(
         ("grade", "score", "failed"),
         [(0, 1, False), (1, 2, False), (2, 2, False), (3, 3, True), (4, 3, True)],
     )
@@ -315,6 +621,52 @@ class TestOrganTable:
         """West Haven 0 -> 1; 1-2 -> 2; 3-4 -> 3 and failure."""
         labs = normal(he_grade=grade)
         assert (subscore(labs, "brain"), organ_failures(labs)["brain"]) == (score, failed)
+
+    def test_ventilation_for_hepatic_encephalopathy(self) -> None:
+        """§7.3: ventilated for HE -> brain 3 (failure), respiration from the ratio (400 -> 1)."""
+        labs = normal(mechanical_ventilation=True, ventilation_reason=HE)
+        assert (subscore(labs, "brain"), subscore(labs, "respiration")) == (3, 1)
+        assert organ_failures(labs)["brain"] is True
+        assert organ_failures(labs)["respiration"] is False
+
+    def test_ventilated_for_he_with_grade_unknown(self) -> None:
+        """§7.3: ventilation for HE fails the brain even with the HE grade unknown."""
+        details = clif_c_of_details(VENTILATED_FOR_HE)
+        # 1 + 1 + 3 + 1 + 1 + 1 = 8; brain failure alone with Cr 0.9 < 1.5 is no ACLF (§7.4).
+        assert (details.value, details.grade, details.failed_organs, details.missing) == (
+            8,
+            0,
+            ("brain",),
+            (),
+        )
+
+    def test_ventilation_for_he_unknown_opens_the_brain(self) -> None:
+        """§7.3: HE grade 1, ventilation for HE unknown: brain 2 or 3, grade 1 or 2 (§7.4)."""
+        labs = normal(
+            mechanical_ventilation=None, ventilation_reason=HE, he_grade=1, bilirubin_mg_dl=D(13)
+        )
+        details = clif_c_of_details(labs)
+        # Liver 3 + kidney 1 + brain 2..3 + 1 + 1 + 1 = 9..10. Brain 2 (HE I) with liver
+        # failure is grade 1; brain 3 is a second failure, grade 2.
+        assert organ_score(labs, Organ.BRAIN).possible_subscores == (2, 3)
+        assert (details.lowest_total, details.highest_total, details.possible_grades) == (
+            9,
+            10,
+            (1, 2),
+        )
+        assert details.missing == ("labs.mechanical_ventilation",)
+        assert aclf_grade_details(labs).missing == ("labs.mechanical_ventilation",)
+        assert organ_failures(labs)["brain"] is None
+
+    def test_unknown_ventilation_for_he_opens_brain(self) -> None:
+        """HE 0, ventilation unknown, reason HE: brain 1 or 3; the missing fact is named."""
+        labs = normal(mechanical_ventilation=None, ventilation_reason=HE, bilirubin_mg_dl=D(13))
+        assert possible_aclf_grades(labs) == {0, 2}
+        assert aclf_grade_details(labs).missing == ("labs.mechanical_ventilation",)
+
+
+class TestCoagulationCutOffs:
+    """§7.2/§7.3: INR < 2.0 -> 1; 2.0-2.5 -> 2; >= 2.5 -> 3 and failure."""
 
     @pytest.mark.parametrize(
         ("inr", "score", "failed"),
@@ -328,6 +680,10 @@ class TestOrganTable:
             failed,
         )
 
+
+class TestCirculation:
+    """§7.2/§7.3: MAP scores 1 or 2, only vasopressors score 3 (a failure)."""
+
     @pytest.mark.parametrize(
         ("pressure", "pressors", "score", "failed"),
         [("70", False, 1, False), ("69.9", False, 2, False), ("85", True, 3, True)],
@@ -339,6 +695,18 @@ class TestOrganTable:
             score,
             failed,
         )
+
+    def test_unknown_map_never_opens_a_failure(self) -> None:
+        """MAP unknown without vasopressors: circulation not failed, sub-score 1 or 2."""
+        labs = normal(map_mmhg=None)
+        assert organ_failures(labs)["circulation"] is False
+        assert clif_c_of(labs) is None
+        assert aclf_grade(labs) == 0
+        assert clif_c_of_details(labs).missing == ("labs.map_mmhg",)
+
+
+class TestRespiration:
+    """§7.2/§7.3: PaO2/FiO2 or else SpO2/FiO2; mechanical ventilation for respiration scores 3."""
 
     @pytest.mark.parametrize(
         ("ratio", "score", "failed"),
@@ -374,33 +742,49 @@ class TestOrganTable:
         labs = normal(pao2_fio2=D(350), spo2_fio2=D(200))
         assert subscore(labs, "respiration") == 1
 
-    def test_renal_replacement_scores_three(self) -> None:
-        """Renal replacement -> kidney 3 and failure, even with creatinine 0.8 (§7.2)."""
-        labs = normal(renal_replacement=True, creatinine_mg_dl=D("0.8"))
-        assert (subscore(labs, "kidney"), organ_failures(labs)["kidney"]) == (3, True)
-
     def test_respiratory_ventilation_is_respiratory_failure(self) -> None:
         """Mechanical ventilation (respiratory) -> respiration 3 even with PaO2/FiO2 400."""
         labs = normal(mechanical_ventilation=True)
         assert (subscore(labs, "respiration"), subscore(labs, "brain")) == (3, 1)
 
-    def test_ventilation_for_hepatic_encephalopathy(self) -> None:
-        """§7.3: ventilated for HE -> brain 3 (failure), respiration from the ratio (400 -> 1)."""
-        labs = normal(mechanical_ventilation=True, ventilation_reason=HE)
-        assert (subscore(labs, "brain"), subscore(labs, "respiration")) == (3, 1)
-        assert organ_failures(labs)["brain"] is True
-        assert organ_failures(labs)["respiration"] is False
+    def test_unknown_ventilation_and_low_ratio(self) -> None:
+        """§7.3: PaO2/FiO2 150 already scores 3, so unknown ventilation is not missing."""
+        organ = organ_score(
+            normal(pao2_fio2=D(150), mechanical_ventilation=None), Organ.RESPIRATION
+        )
+        assert (organ.subscore, organ.missing) == (3, ())
+        open_labs = normal(pao2_fio2=D(350), mechanical_ventilation=None)
+        assert organ_score(open_labs, Organ.RESPIRATION).missing == ("labs.mechanical_ventilation",)
 
-    def test_subscores_by_organ(self) -> None:
-        """RJ-001's sub-scores: liver 3, coagulation 3, the rest 1 (§7.2)."""
-        assert dict(organ_subscores(RJ001)) == {
-            "liver": 3,
-            "kidney": 1,
-            "brain": 1,
-            "coagulation": 3,
-            "circulation": 1,
-            "respiration": 1,
-        }
+    def test_respiration_known_from_either_ratio(self) -> None:
+        """§5: respiration is known from SpO2/FiO2 alone; unknown only when both are."""
+        assert organ_failures(normal(pao2_fio2=None, spo2_fio2=D(400)))["respiration"] is False
+        none = normal(pao2_fio2=None, spo2_fio2=None)
+        assert organ_failures(none)["respiration"] is None
+        assert aclf_grade(none) == 0  # a lone respiratory failure with Cr < 1.5, no HE: 0
+        open_grade = attrs.evolve(none, creatinine_mg_dl=D("1.7"))
+        assert possible_aclf_grades(open_grade) == {0, 1}
+        assert aclf_grade_details(open_grade).missing == ("labs.pao2_fio2", "labs.spo2_fio2")
+
+
+class TestOrganReasons:
+    """§7.2-§7.3: each organ's reason in words, one golden line per case."""
+
+    def test_reasons(self) -> None:
+        """Every case of REASON_CASES: sub-score(s), failure, reason and missing paths."""
+        text = "".join(
+            organ_line(name, organ_score(labs, organ)) + "\n" for name, organ, labs in REASON_CASES
+        )
+        assert_golden("scores/organ-reasons.txt", text)
+
+    def test_reason_is_the_rule_reason(self) -> None:
+        """OrganScore.reason is the organ rule's reason, whatever the labs."""
+        for _, organ, values in REASON_CASES:
+            assert organ_score(values, organ).reason == rule(organ).reason(values)
+
+
+class TestClifCOfExplained:
+    """§7.2-§7.4: CLIF-C OF explained organ by organ, with the grade and what is missing."""
 
     def test_all_worst(self) -> None:
         """Every organ at its worst: CLIF-C OF 18, six failures, grade 3."""
@@ -413,6 +797,94 @@ class TestOrganTable:
             mechanical_ventilation=True,
         )
         assert (clif_c_of(labs), failures(labs), aclf_grade(labs)) == (18, 6, 3)
+
+    def test_nothing_known(self) -> None:
+        """§7.4: empty labs leave every sub-score 1-3, CLIF-C OF 6-18 and every grade open."""
+        details = clif_c_of_details(Labs())
+        assert [o.possible_subscores for o in details.organs] == [(1, 2, 3)] * 6
+        assert [o.failed for o in details.organs] == [None] * 6
+        # The sub-score also needs MAP, which never decides a failure (§7.3).
+        assert details.missing == (
+            "labs.bilirubin_mg_dl",
+            "labs.creatinine_mg_dl",
+            "labs.renal_replacement",
+            "labs.he_grade",
+            "labs.inr",
+            "labs.vasopressors",
+            "labs.map_mmhg",
+            "labs.pao2_fio2",
+            "labs.spo2_fio2",
+            "labs.mechanical_ventilation",
+        )
+        assert [o.missing for o in details.organs] == [
+            ("labs.bilirubin_mg_dl",),
+            ("labs.creatinine_mg_dl", "labs.renal_replacement"),
+            ("labs.he_grade",),
+            ("labs.inr",),
+            ("labs.vasopressors", "labs.map_mmhg"),
+            ("labs.pao2_fio2", "labs.spo2_fio2", "labs.mechanical_ventilation"),
+        ]
+        assert aclf_grade_details(Labs()).missing == tuple(
+            m for m in details.missing if m != "labs.map_mmhg"
+        )
+        assert details.kidney_dysfunction is None
+        assert (details.total, details.value, details.grade) == (None, None, None)
+
+    def test_every_organ_at_its_worst(self) -> None:
+        """§7.2: renal replacement, vasopressors and ventilation each score 3: CLIF-C OF 18."""
+        details = clif_c_of_details(EVERY_ORGAN_WORST)
+        assert [o.subscore for o in details.organs] == [3] * 6
+        assert details.failed_organs == (
+            "liver",
+            "kidney",
+            "brain",
+            "coagulation",
+            "circulation",
+            "respiration",
+        )
+        assert (details.total, details.grade, details.kidney_dysfunction) == (18, 3, False)
+        assert details.source == OF_SOURCE
+
+    def test_boundaries_record(self) -> None:
+        """§7.2: bilirubin 6 and INR 2.0 open band 2; both ratios named; MAP alone stays open."""
+        details = clif_c_of_details(BOUNDARIES)
+        # Liver 2 + kidney 1 + brain 1 + coagulation 2 + circulation 1..2 + respiration 1
+        # (PaO2/FiO2 400 wins over SpO2/FiO2 200) = 8..9; no failure, so no ACLF.
+        record = details.to_dict()
+        assert [o["possible_subscores"] for o in record["organs"]] == [
+            [2],
+            [1],
+            [1],
+            [2],
+            [1, 2],
+            [1],
+        ]
+        assert [o["organ"] for o in record["organs"]] == list(ORGANS)
+        assert (record["total"], record["lowest_total"], record["highest_total"]) == (None, 8, 9)
+        assert (record["possible_grades"], record["grade"], record["missing"]) == (
+            [0],
+            0,
+            ["labs.map_mmhg"],
+        )
+        assert record["kidney_dysfunction"] is True
+        assert record["grade_reason"] == details.grade_reason
+        assert json.loads(json.dumps(record)) == record
+        assert_golden("scores/clif-c-of-boundaries.json", golden_json(record))
+
+    def test_clif_c_of_details_names_each_organ(self) -> None:
+        """One organ score per organ, in §7.2 order, with the facts in words."""
+        details = clif_c_of_details(RJ001)
+        assert tuple(o.organ for o in details.organs) == tuple(Organ)
+        assert tuple(o.to_dict()["organ"] for o in details.organs) == ORGANS
+        assert "Jalan" in details.source
+        assert json.loads(json.dumps(details.to_dict()))["total"] == 10
+
+    def test_explanations(self) -> None:
+        """explain(): one line per organ, the total and the grade, the source (golden)."""
+        text = "".join(
+            f"== {name}\n{clif_c_of_details(labs).explain()}\n\n" for name, labs in EXPLAINED
+        )
+        assert_golden("scores/clif-c-of-explained.txt", text)
 
 
 class TestSiUnits:
@@ -492,47 +964,96 @@ class TestGrades:
         assert details.possible_grades == (0, 1, 2, 3)
         assert (details.lowest_total, details.highest_total) == (6, 18)
 
-    def test_unknown_renal_replacement_keeps_failure_open(self) -> None:
-        """Cr 1.0 with renal replacement unknown: kidney failure unknown, grade 0 or 1."""
-        labs = normal(renal_replacement=None)
-        assert organ_failures(labs)["kidney"] is None
-        assert possible_aclf_grades(labs) == {0, 1}
+    def test_decided_grade_lists_nothing_missing(self) -> None:
+        """§7.4: three known failures decide grade 3; the other unknown organs are not missing."""
+        details = aclf_grade_details(Labs(bilirubin_mg_dl=D(13), inr=D(3), he_grade=4))
+        assert (details.grade, details.value, details.missing) == (3, 3, ())
+        assert details.failed_organs == ("liver", "brain", "coagulation")
 
-    def test_unknown_map_never_opens_a_failure(self) -> None:
-        """MAP unknown without vasopressors: circulation not failed, sub-score 1 or 2."""
-        labs = normal(map_mmhg=None)
-        assert organ_failures(labs)["circulation"] is False
-        assert clif_c_of(labs) is None
-        assert aclf_grade(labs) == 0
-        assert clif_c_of_details(labs).missing == ("labs.map_mmhg",)
-
-    def test_unknown_ventilation_for_he_opens_brain(self) -> None:
-        """HE 0, ventilation unknown, reason HE: brain 1 or 3; the missing fact is named."""
-        labs = normal(mechanical_ventilation=None, ventilation_reason=HE, bilirubin_mg_dl=D(13))
-        assert possible_aclf_grades(labs) == {0, 2}
-        assert aclf_grade_details(labs).missing == ("labs.mechanical_ventilation",)
-
-    def test_respiration_known_from_either_ratio(self) -> None:
-        """§5: respiration is known from SpO2/FiO2 alone; unknown only when both are."""
-        assert organ_failures(normal(pao2_fio2=None, spo2_fio2=D(400)))["respiration"] is False
-        none = normal(pao2_fio2=None, spo2_fio2=None)
-        assert organ_failures(none)["respiration"] is None
-        assert aclf_grade(none) == 0  # a lone respiratory failure with Cr < 1.5, no HE: 0
-        open_grade = attrs.evolve(none, creatinine_mg_dl=D("1.7"))
-        assert possible_aclf_grades(open_grade) == {0, 1}
-        assert aclf_grade_details(open_grade).missing == ("labs.pao2_fio2", "labs.spo2_fio2")
+    def test_two_open_organs_both_listed(self) -> None:
+        """§5: INR and HE both unknown with liver failure: both paths, in §7.2 order."""
+        labs = normal(bilirubin_mg_dl=D(13), inr=None, he_grade=None)
+        assert clif_c_of_details(labs).missing == ("labs.he_grade", "labs.inr")
+        assert aclf_grade_details(labs).missing == ("labs.he_grade", "labs.inr")
 
 
-class TestExplanations:
-    """Details values carry every figure and the source, and serialise to JSON."""
+class TestGradeReasons:
+    """§7.4: the grade in words: failed organs, and for one failure the creatinine and HE."""
 
-    def test_clif_c_of_details_names_each_organ(self) -> None:
-        """One organ score per organ, in §7.2 order, with the facts in words."""
-        details = clif_c_of_details(RJ001)
-        assert tuple(o.organ for o in details.organs) == ORGANS
-        assert details.organs[0].basis == "bilirubin 14.2 mg/dL > 12"
-        assert "Jalan" in details.source
-        assert json.loads(json.dumps(details.to_dict()))["total"] == 10
+    def test_reasons(self) -> None:
+        """Every case of GRADE_CASES: the grade in words and its missing paths (golden)."""
+        rows = []
+        for name, values in GRADE_CASES:
+            details = aclf_grade_details(values)
+            assert clif_c_of_details(values).grade_reason == details.reason
+            rows.append(f"{name}: {details.reason}; missing {', '.join(details.missing) or '-'}\n")
+        assert_golden("scores/grade-reasons.txt", "".join(rows))
+
+    def test_grade_details_record(self) -> None:
+        """§5 I2's example (liver failure, Cr 1.7, INR unknown) as a JSON record."""
+        labs = normal(bilirubin_mg_dl=D(14), creatinine_mg_dl=D("1.7"), inr=None)
+        details = aclf_grade_details(labs)
+        record = details.to_dict()
+        assert record.pop("reason") == details.reason
+        assert record == {
+            "possible_grades": [1, 2],
+            "grade": None,
+            "failed_organs": ["liver"],
+            "missing": ["labs.inr"],
+            "source": OF_SOURCE,
+        }
+
+    @pytest.mark.parametrize(
+        ("grades", "words"),
+        [
+            ({0}, "no ACLF"),
+            ({1}, "ACLF grade 1"),
+            ({0, 2}, "no ACLF or ACLF grade 2"),
+            ({3, 1, 2}, "ACLF grade 1, 2 or 3"),
+            ({0, 1, 2, 3}, "no ACLF or ACLF grade 1, 2 or 3"),
+        ],
+    )
+    def test_describe_grades(self, grades: set[int], words: str) -> None:
+        """§7.4: grades in words, in order, 0 as "no ACLF"."""
+        assert describe_grades(grades) == words
+
+
+class TestMeld:
+    """§7.6: OPTN MELD: bounds, renal replacement, unknowns, rounding and every figure."""
+
+    def test_values_below_one_count_as_one(self) -> None:
+        """Bili, INR, Cr below 1.0 count as 1.0: sum 0.643 -> MELD 6, the floor."""
+        assert meld(normal(bilirubin_mg_dl=D("0.3"), inr=D("0.8"), creatinine_mg_dl=D("0.5"))) == 6
+
+    def test_creatinine_above_four_counts_as_four(self) -> None:
+        """Creatinine 6.5 scores as 4.0: 0.957 ln 4 + 0.643 = 1.96968 -> 20."""
+        assert meld(normal(creatinine_mg_dl=D("6.5"), bilirubin_mg_dl=D(1), inr=D(1))) == 20
+
+    def test_renal_replacement_sets_creatinine_to_four(self) -> None:
+        """Renal replacement: creatinine 4.0 whatever was measured, even unknown -> 20."""
+        assert meld(normal(renal_replacement=True, bilirubin_mg_dl=D(1), inr=D(1))) == 20
+        unknown_cr = normal(renal_replacement=True, creatinine_mg_dl=None, inr=D(1))
+        assert meld(attrs.evolve(unknown_cr, bilirubin_mg_dl=D(1))) == 20
+
+    def test_unknown_renal_replacement_leaves_meld_unknown_below_four(self) -> None:
+        """§7.6: renal replacement unknown with creatinine < 4 -> MELD unknown."""
+        labs = normal(renal_replacement=None, creatinine_mg_dl=D("3.99"))
+        assert meld(labs) is None
+        assert meld_details(labs).missing == ("labs.renal_replacement",)
+
+    def test_unknown_renal_replacement_does_not_matter_from_four(self) -> None:
+        """Creatinine >= 4 already counts as 4.0, so renal replacement need not be known."""
+        assert meld(normal(renal_replacement=None, creatinine_mg_dl=D(4))) is not None
+
+    def test_unknown_lab_makes_meld_unknown(self) -> None:
+        """§7.7: a needed lab unknown -> None, with the path named."""
+        details = meld_details(normal(inr=None))
+        assert details.value is None
+        assert details.missing == ("labs.inr",)
+
+    def test_rounding_is_half_up_not_bankers(self) -> None:
+        """§7.6: 12.5 -> 13 and 14.5 -> 15 (Python's round gives 12 and 14)."""
+        assert [_half_up(D("12.5")), _half_up(D("14.5")), _half_up(D("14.4999"))] == [13, 15, 14]
 
     def test_meld_details_show_bounded_inputs(self) -> None:
         """Bounded inputs and terms appear as figures; to_dict is JSON."""
@@ -543,20 +1064,547 @@ class TestExplanations:
             "0.9 < 1.0"
         )
 
+    def test_renal_replacement_and_floors(self) -> None:
+        """Renal replacement sets Cr to 4; bilirubin 0.5 counts as 1: sum 1.9697 -> 20."""
+        # 0.957 ln 4 = 0.957 x 1.386294 = 1.326684; + 0.643 = 1.969684 -> 2.0 -> 20
+        details = meld_details(Labs(renal_replacement=True, bilirubin_mg_dl=D("0.5"), inr=D(1)))
+        assert details.explain() == lines(
+            "creatinine_mg_dl = unknown",
+            "renal_replacement = yes",
+            "bilirubin_mg_dl = 0.5",
+            "inr = 1",
+            "creatinine_used = 4",
+            "creatinine_rule = renal replacement: set to 4",
+            "bilirubin_used = 1",
+            "inr_used = 1",
+            "0.957 x ln(creatinine) = 1.3267",
+            "0.378 x ln(bilirubin) = 0.0000",
+            "1.120 x ln(INR) = 0.0000",
+            "MELD(i) sum (+ 0.643) = 1.9697",
+            "MELD(i) = round to 0.1, x 10 = 20",
+            "MELD = 20",
+            f"source: {MELD_SOURCE}",
+        )
+        assert details.missing == ()
+
+    def test_creatinine_below_one_and_exactly_forty(self) -> None:
+        """Cr 0.5 counts as 1.0; bili 40, INR 6: sum 4.0442 -> 40, at the cap, not over."""
+        # 0.378 ln 40 = 0.378 x 3.688879 = 1.394396; 1.120 ln 6 = 1.120 x 1.791759 = 2.006770;
+        # + 0.643 = 4.044166 -> 4.0 -> 40
+        labs = Labs(
+            creatinine_mg_dl=D("0.5"), renal_replacement=False, bilirubin_mg_dl=D(40), inr=D(6)
+        )
+        assert meld_details(labs).explain() == lines(
+            "creatinine_mg_dl = 0.5",
+            "renal_replacement = no",
+            "bilirubin_mg_dl = 40",
+            "inr = 6",
+            "creatinine_used = 1",
+            "creatinine_rule = 0.5 < 1.0: set to 1.0",
+            "bilirubin_used = 40",
+            "inr_used = 6",
+            "0.957 x ln(creatinine) = 0.0000",
+            "0.378 x ln(bilirubin) = 1.3944",
+            "1.120 x ln(INR) = 2.0068",
+            "MELD(i) sum (+ 0.643) = 4.0442",
+            "MELD(i) = round to 0.1, x 10 = 40",
+            "MELD = 40",
+            f"source: {MELD_SOURCE}",
+        )
+
+    def test_creatinine_exactly_one_is_as_measured(self) -> None:
+        """§7.6: creatinine 1.0 is not below 1.0: used as measured."""
+        details = meld_details(normal(creatinine_mg_dl=D("1.0")))
+        assert details.figures["creatinine_rule"] == "as measured"
+
+    def test_nothing_known(self) -> None:
+        """§7.7: unknown labs give no MELD, and name the four facts it needs, in order."""
+        details = meld_details(Labs())
+        assert details.to_dict() == {
+            "score": "MELD",
+            "value": None,
+            "steps": {
+                "creatinine_mg_dl": None,
+                "renal_replacement": None,
+                "bilirubin_mg_dl": None,
+                "inr": None,
+                "creatinine_used": None,
+                "creatinine_rule": "unknown",
+            },
+            "missing": [
+                "labs.creatinine_mg_dl",
+                "labs.renal_replacement",
+                "labs.bilirubin_mg_dl",
+                "labs.inr",
+            ],
+            "source": MELD_SOURCE,
+        }
+        assert details.explain().splitlines()[-3:] == [
+            "MELD = unknown",
+            (
+                "missing: labs.creatinine_mg_dl, labs.renal_replacement, labs.bilirubin_mg_dl, "
+                "labs.inr"
+            ),
+            f"source: {MELD_SOURCE}",
+        ]
+
+    @pytest.mark.parametrize(
+        ("changes", "missing"),
+        [
+            ({"bilirubin_mg_dl": None}, ("labs.bilirubin_mg_dl",)),
+            ({"inr": None}, ("labs.inr",)),
+            ({"creatinine_mg_dl": None}, ("labs.creatinine_mg_dl",)),
+        ],
+    )
+    def test_one_lab_unknown(self, changes: dict[str, Any], missing: tuple[str, ...]) -> None:
+        """§7.7: any one of the three labs unknown leaves MELD and MELD-Na unknown."""
+        labs = normal(**changes)
+        assert (meld(labs), meld_na(labs)) == (None, None)
+        assert meld_details(labs).missing == missing
+
+
+class TestMeldNa:
+    """§7.6: MELD-Na (OPTN 2016 read literally; the calculator variant behind a flag)."""
+
+    def test_meld_na_without_sodium_when_meld_i_at_most_11(self) -> None:
+        """§7.6: MELD(i) <= 11 needs no sodium: INR 1.1 -> 0.10675 + 0.643 -> 0.7 -> 7."""
+        assert meld_na(normal(sodium_mmol_l=None)) == 7
+
+    def test_meld_na_needs_sodium_above_11(self) -> None:
+        """MELD(i) 28 > 11 with sodium unknown -> MELD-Na unknown."""
+        details = meld_na_details(attrs.evolve(RJ001, sodium_mmol_l=None))
+        assert details.value is None
+        assert details.missing == ("labs.sodium_mmol_l",)
+
+    def test_sodium_is_bounded_to_125_137(self) -> None:
+        """Sodium 110 scores as 125 and 150 as 137 (§7.6)."""
+        low = attrs.evolve(RJ001, sodium_mmol_l=D(110))
+        floor = attrs.evolve(RJ001, sodium_mmol_l=D(125))
+        high = attrs.evolve(RJ001, sodium_mmol_l=D(150))
+        assert meld_na(low) == meld_na(floor)
+        assert meld_na(high) == meld(RJ001)  # 137 - 137 = 0: no sodium term
+
+    def test_meld_i_rounds_to_the_tenth_before_the_threshold(self) -> None:
+        """MELD(i) is an integer (OPTN literal): the details show 11 for the sum 1.10456."""
+        labs = normal(bilirubin_mg_dl=D(1), inr=D("1.51"), creatinine_mg_dl=D(1))
+        assert meld_na_details(labs).figures["MELD(i) = round to 0.1, x 10"] == 11
+
+    def test_meld_na_rj001(self) -> None:
+        """RJ-001: MELD(i) 28 > 11, sodium 134: 28 + 3.96 - 2.772 = 29.188 -> 29."""
+        # 0.957 ln 1.1 = 0.091212; 0.378 ln 14.2 = 1.002931; 1.120 ln 2.6 = 1.070172;
+        # + 0.643 = 2.807315 -> 2.8 -> 28
+        assert meld_na_details(RJ001).explain() == lines(
+            "creatinine_mg_dl = 1.1",
+            "renal_replacement = no",
+            "bilirubin_mg_dl = 14.2",
+            "inr = 2.6",
+            "sodium_mmol_l = 134",
+            "creatinine_used = 1.1",
+            "creatinine_rule = as measured",
+            "bilirubin_used = 14.2",
+            "inr_used = 2.6",
+            "0.957 x ln(creatinine) = 0.0912",
+            "0.378 x ln(bilirubin) = 1.0029",
+            "1.120 x ln(INR) = 1.0702",
+            "MELD(i) sum (+ 0.643) = 2.8073",
+            "MELD(i) = round to 0.1, x 10 = 28",
+            "sodium_used (125-137) = 134",
+            "137 - sodium = 3",
+            "MELD(i) + 1.32 x (137 - Na) - 0.033 x MELD(i) x (137 - Na) = 29.1880",
+            "MELD-Na = round half up = 29",
+            "MELD-Na = 29",
+            f"source: {MELD_NA_SOURCE}",
+        )
+
+    def test_meld_na_calculator_variant(self) -> None:
+        """C4 variant: MELD(i) 28.0731 unrounded: + 3.96 - 2.7792 = 29.2539 -> 29."""
+        # 0.033 x 28.07315 x 3 = 2.779242
+        details = meld_na_details(RJ001, unrounded=True)
+        assert details.figures["MELD(i) = 10 x sum, unrounded"] == D("28.0731")
+        assert details.figures["MELD(i) + 1.32 x (137 - Na) - 0.033 x MELD(i) x (137 - Na)"] == D(
+            "29.2539"
+        )
+        assert (details.value, details.source) == (29, MELD_NA_CALCULATOR_SOURCE)
+
+    def test_meld_na_at_threshold_needs_no_sodium(self) -> None:
+        """C4: MELD(i) exactly 11 is not > 11: no sodium term, and the step says so."""
+        # 1.120 ln 1.51 = 1.120 x 0.412110 = 0.461563; + 0.643 = 1.104563 -> 1.1 -> 11
+        labs = Labs(
+            bilirubin_mg_dl=D(1),
+            inr=D("1.51"),
+            sodium_mmol_l=D(128),
+            creatinine_mg_dl=D(1),
+            renal_replacement=False,
+        )
+        assert meld_na_details(labs).explain().splitlines()[-6:] == [
+            "MELD(i) sum (+ 0.643) = 1.1046",
+            "MELD(i) = round to 0.1, x 10 = 11",
+            "sodium term = MELD(i) <= 11: not applied",
+            "MELD-Na = round half up = 11",
+            "MELD-Na = 11",
+            f"source: {MELD_NA_SOURCE}",
+        ]
+        assert meld_na(attrs.evolve(labs, sodium_mmol_l=None)) == 11
+        assert meld_na_details(labs).missing == ()
+        assert meld_na_details(RJ001).missing == ()
+
+    def test_meld_na_cap(self) -> None:
+        """Bili 40, INR 6, Cr 4, Na 120 (-> 125): 54 + 15.84 - 21.384 = 48.456 -> 48 -> 40."""
+        labs = Labs(bilirubin_mg_dl=D(40), inr=D(6), creatinine_mg_dl=D(4), sodium_mmol_l=D(120))
+        assert meld_na_details(labs).explain().splitlines()[5:7] == [
+            "creatinine_used = 4",
+            "creatinine_rule = 4 >= 4: set to 4",
+        ]
+        assert meld_na_details(labs).explain().splitlines()[-8:] == [
+            "MELD(i) = round to 0.1, x 10 = 54",
+            "sodium_used (125-137) = 125",
+            "137 - sodium = 12",
+            "MELD(i) + 1.32 x (137 - Na) - 0.033 x MELD(i) x (137 - Na) = 48.4560",
+            "MELD-Na = round half up = 48",
+            "cap = 48 > 40: capped at 40",
+            "MELD-Na = 40",
+            f"source: {MELD_NA_SOURCE}",
+        ]
+        assert meld_details(labs).figures["cap"] == "54 > 40: capped at 40"
+
+    def test_meld_na_of_exactly_forty_is_not_capped(self) -> None:
+        """§7.6: MELD(i) 40 with sodium 137 (no deficit) is MELD-Na 40, with no cap step."""
+        labs = Labs(
+            creatinine_mg_dl=D("0.5"),
+            renal_replacement=False,
+            bilirubin_mg_dl=D(40),
+            inr=D(6),
+            sodium_mmol_l=D(137),
+        )
+        assert meld_na_details(labs).explain().splitlines()[-6:] == [
+            "sodium_used (125-137) = 137",
+            "137 - sodium = 0",
+            "MELD(i) + 1.32 x (137 - Na) - 0.033 x MELD(i) x (137 - Na) = 40.0000",
+            "MELD-Na = round half up = 40",
+            "MELD-Na = 40",
+            f"source: {MELD_NA_SOURCE}",
+        ]
+
+    def test_meld_na_sodium_unknown_above_threshold(self) -> None:
+        """§7.6: MELD(i) 28 needs sodium: unknown, the missing path named in explain()."""
+        text = meld_na_details(attrs.evolve(RJ001, sodium_mmol_l=None)).explain()
+        assert text.splitlines()[4] == "sodium_mmol_l = unknown"
+        assert text.splitlines()[-3:] == [
+            "MELD-Na = unknown",
+            "missing: labs.sodium_mmol_l",
+            f"source: {MELD_NA_SOURCE}",
+        ]
+
+    def test_meld_na_nothing_known(self) -> None:
+        """§7.7: MELD-Na with nothing known names the MELD labs."""
+        details = meld_na_details(Labs())
+        assert details.value is None
+        assert details.explain().splitlines()[-3:] == [
+            "MELD-Na = unknown",
+            (
+                "missing: labs.creatinine_mg_dl, labs.renal_replacement, labs.bilirubin_mg_dl, "
+                "labs.inr"
+            ),
+            f"source: {MELD_NA_SOURCE}",
+        ]
+        assert details.missing == (
+            "labs.creatinine_mg_dl",
+            "labs.renal_replacement",
+            "labs.bilirubin_mg_dl",
+            "labs.inr",
+        )
+        assert details.figures["sodium_mmol_l"] is None
+
+
+class TestMeld3:
+    """§7.6: MELD 3.0 (Kim 2021), every term shown to 4 places."""
+
+    def test_male_example(self) -> None:
+        """Bili 2.5, INR 1.5, Cr 1.2, Na 135, albumin 3.0, male: sum 17.8534 -> 18."""
+        # 4.56 ln 2.5 = 4.56 x 0.916291 = 4.178286; 0.82 x 2 = 1.64;
+        # -0.24 x 2 x 0.916291 = -0.439820; 9.09 ln 1.5 = 9.09 x 0.405465 = 3.685678;
+        # 11.14 ln 1.2 = 11.14 x 0.182322 = 2.031062; 1.85 x 0.5 = 0.925;
+        # -1.83 x 0.5 x 0.182322 = -0.166824; + 6 -> 17.853382
+        labs = Labs(
+            bilirubin_mg_dl=D("2.5"),
+            inr=D("1.5"),
+            creatinine_mg_dl=D("1.2"),
+            renal_replacement=False,
+            sodium_mmol_l=D(135),
+            albumin_g_dl=D("3.0"),
+        )
+        assert meld_3_details(labs, Sex.MALE).explain() == lines(
+            "sex = male",
+            "creatinine_mg_dl = 1.2",
+            "renal_replacement = no",
+            "bilirubin_mg_dl = 2.5",
+            "inr = 1.5",
+            "sodium_mmol_l = 135",
+            "albumin_g_dl = 3.0",
+            "creatinine_used = 1.2",
+            "creatinine_rule = as measured",
+            "bilirubin_used = 2.5",
+            "inr_used = 1.5",
+            "sodium_used (125-137) = 135",
+            "albumin_used (1.5-3.5) = 3.0",
+            "1.33 x female = 0.0000",
+            "4.56 x ln(bilirubin) = 4.1783",
+            "0.82 x (137 - Na) = 1.6400",
+            "-0.24 x (137 - Na) x ln(bilirubin) = -0.4398",
+            "9.09 x ln(INR) = 3.6857",
+            "11.14 x ln(creatinine) = 2.0311",
+            "1.85 x (3.5 - albumin) = 0.9250",
+            "-1.83 x (3.5 - albumin) x ln(creatinine) = -0.1668",
+            "constant = 6.0000",
+            "sum = 17.8534",
+            "MELD 3.0 = round half up = 18",
+            "MELD 3.0 = 18",
+            f"source: {MELD_3_SOURCE}",
+        )
+        assert meld_3_details(labs, Sex.MALE).to_dict()["steps"]["sex"] == "male"
+
+    def test_female_capped(self) -> None:
+        """Bili 30, INR 6, Cr 3, Na 125, albumin 1.5, female: sum 51.0887 -> 51 -> 40."""
+        # 1.33; 4.56 ln 30 = 4.56 x 3.401197 = 15.509460; 0.82 x 12 = 9.84;
+        # -0.24 x 12 x 3.401197 = -9.795448; 9.09 ln 6 = 16.287092; 11.14 ln 3 = 12.238541;
+        # 1.85 x 2 = 3.7; -1.83 x 2 x 1.098612 = -4.020921; + 6 -> 51.088724
+        labs = Labs(
+            bilirubin_mg_dl=D(30),
+            inr=D(6),
+            creatinine_mg_dl=D(3),
+            renal_replacement=False,
+            sodium_mmol_l=D(125),
+            albumin_g_dl=D("1.5"),
+        )
+        assert meld_3_details(labs, Sex.FEMALE).explain().splitlines()[7:] == [
+            "creatinine_used = 3",
+            "creatinine_rule = 3 >= 3: set to 3",
+            "bilirubin_used = 30",
+            "inr_used = 6",
+            "sodium_used (125-137) = 125",
+            "albumin_used (1.5-3.5) = 1.5",
+            "1.33 x female = 1.3300",
+            "4.56 x ln(bilirubin) = 15.5095",
+            "0.82 x (137 - Na) = 9.8400",
+            "-0.24 x (137 - Na) x ln(bilirubin) = -9.7954",
+            "9.09 x ln(INR) = 16.2871",
+            "11.14 x ln(creatinine) = 12.2385",
+            "1.85 x (3.5 - albumin) = 3.7000",
+            "-1.83 x (3.5 - albumin) x ln(creatinine) = -4.0209",
+            "constant = 6.0000",
+            "sum = 51.0887",
+            "MELD 3.0 = round half up = 51",
+            "cap = 51 > 40: capped at 40",
+            "MELD 3.0 = 40",
+            f"source: {MELD_3_SOURCE}",
+        ]
+        assert meld_3(labs, Sex.FEMALE) == 40
+
+    def test_exactly_forty_is_not_capped(self) -> None:
+        """§7.6: a MELD 3.0 of 40 is the cap itself: no cap step."""
+        # Male, bili 7.5, INR 3, Cr 3, Na 130, albumin 3: 4.56 ln 7.5 = 9.187958 + 5.74
+        # - 0.24 x 7 x 2.014903 (3.385037) + 9.09 ln 3 (9.986387) + 11.14 ln 3 (12.238541)
+        # + 0.925 - 1.83 x 0.5 x ln 3 (1.005230) + 6 = 39.687619 -> 40
+        labs = Labs(
+            bilirubin_mg_dl=D("7.5"),
+            inr=D(3),
+            creatinine_mg_dl=D(3),
+            renal_replacement=False,
+            sodium_mmol_l=D(130),
+            albumin_g_dl=D(3),
+        )
+        details = meld_3_details(labs, Sex.MALE)
+        assert details.explain().splitlines()[-5:] == [
+            "constant = 6.0000",
+            "sum = 39.6876",
+            "MELD 3.0 = round half up = 40",
+            "MELD 3.0 = 40",
+            f"source: {MELD_3_SOURCE}",
+        ]
+
+    def test_renal_replacement_sets_creatinine_to_three(self) -> None:
+        """Kim 2021: renal replacement counts as Cr 3.0: 11.14 ln 3 + 6 = 18.2385 -> 18."""
+        labs = Labs(
+            renal_replacement=True,
+            bilirubin_mg_dl=D(1),
+            inr=D(1),
+            sodium_mmol_l=D(137),
+            albumin_g_dl=D("3.5"),
+        )
+        details = meld_3_details(labs, Sex.MALE)
+        assert details.figures["creatinine_rule"] == "renal replacement: set to 3"
+        assert details.figures["sum"] == D("18.2385")
+        assert details.value == 18
+
+    def test_nothing_known(self) -> None:
+        """§7.7: MELD 3.0 names every unknown it needs, sex last, and returns None."""
+        details = meld_3_details(Labs(), None)
+        assert details.explain() == lines(
+            "sex = unknown",
+            "creatinine_mg_dl = unknown",
+            "renal_replacement = unknown",
+            "bilirubin_mg_dl = unknown",
+            "inr = unknown",
+            "sodium_mmol_l = unknown",
+            "albumin_g_dl = unknown",
+            "creatinine_used = unknown",
+            "creatinine_rule = unknown",
+            "MELD 3.0 = unknown",
+            "missing: labs.creatinine_mg_dl, labs.renal_replacement, labs.bilirubin_mg_dl, "
+            "labs.inr, labs.sodium_mmol_l, labs.albumin_g_dl, sex",
+            f"source: {MELD_3_SOURCE}",
+        )
+        assert meld_3(Labs(), None) is None
+
+    @pytest.mark.parametrize(
+        "missing",
+        [
+            "labs.bilirubin_mg_dl",
+            "labs.inr",
+            "labs.sodium_mmol_l",
+            "labs.albumin_g_dl",
+            "sex",
+        ],
+    )
+    def test_each_fact_is_needed(self, missing: str) -> None:
+        """§7.7: any one of MELD 3.0's facts unknown leaves it unknown, naming that fact."""
+        record: dict[str, Any] = {
+            "bilirubin_mg_dl": D(2),
+            "inr": D("1.5"),
+            "creatinine_mg_dl": D("1.2"),
+            "renal_replacement": False,
+            "sodium_mmol_l": D(135),
+            "albumin_g_dl": D(3),
+        }
+        sex: Sex | None = Sex.FEMALE
+        if missing == "sex":
+            sex = None
+        else:
+            record[missing.removeprefix("labs.")] = None
+        details = meld_3_details(Labs(**record), sex)
+        assert (details.value, details.missing) == (None, (missing,))
+
+
+class TestClifCFormulas:
+    """§7.5: CLIF-C ACLF and CLIF-C AD figures, missing facts and the age range."""
+
     def test_explain_reads_as_lines(self) -> None:
         """explain() ends with the result and the source."""
         lines = clif_c_aclf_details(RJ001, 53).explain().splitlines()
         assert lines[-2].startswith("CLIF-C ACLF = 47.378")
         assert lines[-1].startswith("source: CLIF-C ACLF: Jalan R")
 
-    def test_si_input_is_shown_to_three_places(self) -> None:
-        """A converted SI value with many digits is shown rounded, marked ≈."""
-        labs = Labs.from_dict({"bilirubin_umol_l": 100})
-        assert clif_c_of_details(labs).organs[0].basis == "bilirubin ≈5.848 mg/dL < 6"
+    def test_clif_c_aclf_record(self) -> None:
+        """RJ-001, age 53: ln 8.1 = 2.091864, 0.63 x it = 1.317874; 47.3787 unrounded."""
+        record = clif_c_aclf_details(RJ001, 53).to_dict()
+        assert record["value"] == pytest.approx(47.378744, abs=1e-6)
+        assert {k: v for k, v in record.items() if k != "value"} == {
+            "score": "CLIF-C ACLF",
+            "steps": {
+                "age": 53,
+                "CLIF-C OF": 10,
+                "wbc_10e9_l": "8.1",
+                "ln(WBC)": "2.0919",
+                "0.33 x CLIF-C OF": "3.30",
+                "0.04 x age": "2.12",
+                "0.63 x ln(WBC)": "1.3179",
+            },
+            "missing": [],
+            "source": "CLIF-C ACLF: Jalan R et al., J Hepatol 2014;61:1038-47 (SPEC §7.5)",
+        }
+
+    def test_clif_c_aclf_missing_names_organ_and_wbc_facts(self) -> None:
+        """§7.7: INR and WBC unknown: CLIF-C ACLF unknown, both paths named."""
+        labs = attrs.evolve(RJ001, wbc_10e9_l=None, inr=None)
+        details = clif_c_aclf_details(labs, 53)
+        assert (details.value, details.missing) == (None, ("labs.inr", "labs.wbc_10e9_l"))
+        assert details.explain().splitlines()[-4:] == [
+            "wbc_10e9_l = unknown",
+            "CLIF-C ACLF = unknown",
+            "missing: labs.inr, labs.wbc_10e9_l",
+            "source: CLIF-C ACLF: Jalan R et al., J Hepatol 2014;61:1038-47 (SPEC §7.5)",
+        ]
+        assert clif_c_aclf(labs, 53) is None
+        only_wbc = clif_c_aclf_details(attrs.evolve(RJ001, wbc_10e9_l=None), 53)
+        assert only_wbc.missing == ("labs.wbc_10e9_l",)
+
+    def test_clif_c_ad_record(self) -> None:
+        """Jalan 2015, age 55, Cr 1.2, INR 1.5, WBC 7, Na 132: every term to 4 places."""
+        # 0.03 x 55 = 1.65; 0.66 ln 1.2 = 0.120332; 1.71 ln 1.5 = 0.693345;
+        # 0.88 ln 7 = 0.88 x 1.945910 = 1.712401; -0.05 x 132 = -6.6; (sum + 8) x 10 = 55.7608
+        labs = Labs(creatinine_mg_dl=D("1.2"), inr=D("1.5"), wbc_10e9_l=D(7), sodium_mmol_l=D(132))
+        record = clif_c_ad_details(labs, 55).to_dict()
+        assert record["value"] == pytest.approx(55.76078, abs=1e-5)
+        assert {k: v for k, v in record.items() if k != "value"} == {
+            "score": "CLIF-C AD",
+            "steps": {
+                "age": 55,
+                "creatinine_mg_dl": "1.2",
+                "inr": "1.5",
+                "wbc_10e9_l": "7",
+                "sodium_mmol_l": "132",
+                "0.03 x age": "1.6500",
+                "0.66 x ln(creatinine)": "0.1203",
+                "1.71 x ln(INR)": "0.6933",
+                "0.88 x ln(WBC)": "1.7124",
+                "-0.05 x sodium": "-6.6000",
+            },
+            "missing": [],
+            "source": "CLIF-C AD: Jalan R et al., J Hepatol 2015;62:831-40 (SPEC §7.5)",
+        }
+        assert clif_c_ad(labs, 55) == pytest.approx(55.76078, abs=1e-5)
+
+    def test_clif_c_ad_nothing_known(self) -> None:
+        """§7.7: age 0 is a valid age; every unknown lab is named, in the formula's order."""
+        assert clif_c_ad_details(Labs(), 0).explain() == lines(
+            "age = 0",
+            "creatinine_mg_dl = unknown",
+            "inr = unknown",
+            "wbc_10e9_l = unknown",
+            "sodium_mmol_l = unknown",
+            "CLIF-C AD = unknown",
+            "missing: labs.creatinine_mg_dl, labs.inr, labs.wbc_10e9_l, labs.sodium_mmol_l",
+            "source: CLIF-C AD: Jalan R et al., J Hepatol 2015;62:831-40 (SPEC §7.5)",
+        )
+        assert clif_c_ad(Labs(), 0) is None
+
+    @pytest.mark.parametrize(
+        ("field", "label"),
+        [
+            ("creatinine_mg_dl", "labs.creatinine_mg_dl"),
+            ("inr", "labs.inr"),
+            ("wbc_10e9_l", "labs.wbc_10e9_l"),
+            ("sodium_mmol_l", "labs.sodium_mmol_l"),
+        ],
+    )
+    def test_clif_c_ad_each_lab_is_needed(self, field: str, label: str) -> None:
+        """§7.7: any one CLIF-C AD lab unknown leaves it unknown, naming that lab."""
+        record: dict[str, Any] = {
+            "creatinine_mg_dl": D("1.2"),
+            "inr": D("1.5"),
+            "wbc_10e9_l": D(7),
+            "sodium_mmol_l": D(132),
+        }
+        details = clif_c_ad_details(Labs(**{**record, field: None}), 55)
+        assert (details.value, details.missing) == (None, (label,))
+
+    @pytest.mark.parametrize("age", [0, 150])
+    def test_age_range_ends_are_accepted(self, age: int) -> None:
+        """§0: ages 0 and 150 are both whole years inside the range."""
+        assert clif_c_aclf_details(RJ001, age).figures["age"] == age
+
+    @pytest.mark.parametrize("age", [-1, 151])
+    def test_age_error_names_field_value_and_rule(self, age: int) -> None:
+        """§0: an age outside 0-150 names 'age', the value and the rule, word for word."""
+        with pytest.raises(InvalidValueError) as caught:
+            clif_c_ad(RJ001, age)
+        err = caught.value
+        assert (err.field, err.value) == ("age", age)
+        assert str(err) == f"age: must be a whole number of years 0-150 (§0); got {age}"
 
 
-class TestErrors:
-    """Bad arguments raise ProtocolErrors naming the argument."""
+class TestArgumentErrors:
+    """§1, §9: bad arguments raise ProtocolErrors naming field, value and rule."""
 
     def test_labs_must_be_labs(self) -> None:
         """A dict instead of Labs -> InvalidValueError on 'labs'."""
@@ -583,6 +1631,107 @@ class TestErrors:
         """Scores take a variant protocol (§10) and give the same published scores."""
         variant = attrs.evolve(NCT04822922, max_age_years=75)
         assert clif_c_of(RJ001, protocol=variant) == 10
+
+    def test_sex_error_names_field_value_and_rule(self) -> None:
+        """§9: MELD 3.0 takes a Sex or None; the text 'female' is refused, word for word."""
+        with pytest.raises(InvalidValueError) as caught:
+            meld_3(RJ001, "female")  # type: ignore[arg-type]
+        assert str(caught.value) == "sex: must be a Sex or None (§9); got 'female'"
+        assert caught.value.value == "female"
+
+    @pytest.mark.parametrize(
+        "call",
+        [
+            lambda p: clif_c_of(RJ001, protocol=p),
+            lambda p: meld(RJ001, protocol=p),
+            lambda p: meld_na(RJ001, protocol=p),
+            lambda p: meld_3(RJ001, Sex.MALE, protocol=p),
+            lambda p: clif_c_aclf(RJ001, 53, protocol=p),
+            lambda p: clif_c_ad(RJ001, 53, protocol=p),
+        ],
+    )
+    def test_every_plain_function_checks_the_protocol(self, call: Any) -> None:
+        """§1: a protocol that is not a Protocol is refused, naming field, value and rule."""
+        with pytest.raises(InvalidValueError) as caught:
+            call("NCT04822922")
+        assert str(caught.value) == "protocol: must be a Protocol (§1); got 'NCT04822922'"
+
+    def test_labs_error_keeps_the_value(self) -> None:
+        """§9: a dict instead of Labs is named with its value."""
+        with pytest.raises(InvalidValueError) as caught:
+            meld({"inr": 2})  # type: ignore[arg-type]
+        assert caught.value.value == {"inr": 2}
+
+
+class TestDisplayRounding:
+    """§7.1, §7.6: displayed figures round half up; exact values stay in the records."""
+
+    def test_terms_display_rounds_half_up(self) -> None:
+        """§7.6: terms are shown to 4 places half up: 0.82 x 0.0625 = 0.05125 -> 0.0513."""
+        labs = Labs(
+            bilirubin_mg_dl=D(1),
+            inr=D(1),
+            creatinine_mg_dl=D(1),
+            renal_replacement=False,
+            sodium_mmol_l=D("136.9375"),
+            albumin_g_dl=D("3.5"),
+        )
+        assert meld_3_details(labs, Sex.MALE).figures["0.82 x (137 - Na)"] == D("0.0513")
+
+
+class TestOrganRuleLaws:
+    """§7.2/§7.4 laws of every organ rule: monotone in its lab, exact under unknowns."""
+
+    @given(data=st.data(), labs=labs(complete=True))
+    @example(data=None, labs=normal(bilirubin_mg_dl=D(12)))
+    def test_subscore_is_monotone_in_its_lab(self, data: Any, labs: Labs) -> None:
+        """§7.2: for every organ, a worse value of its lab never gives a lower sub-score."""
+        for organ_rule in RULES:
+            assert list(organ_rule.subscores) == sorted(organ_rule.subscores)
+            for scale in organ_rule.scales:
+                a: Any
+                b: Any
+                if data is None:  # the @example: both sides of each organ's first cut-off
+                    a, b = scale.cuts[0].at, scale.cuts[-1].at
+                    if scale.lab == "he_grade":  # a whole West Haven grade
+                        a, b = int(a), int(b)
+                else:
+                    a, b = data.draw(LAB_VALUES[scale.lab]), data.draw(LAB_VALUES[scale.lab])
+                low, high = sorted((a, b))
+                better, worse = (low, high) if scale.cuts[0].rising else (high, low)
+                assert scale.band(better) <= scale.band(worse)
+                better_labs: dict[str, Any] = {scale.lab: better}
+                worse_labs: dict[str, Any] = {scale.lab: worse}
+                before = organ_rule.subscore_of(attrs.evolve(labs, **better_labs))
+                after = organ_rule.subscore_of(attrs.evolve(labs, **worse_labs))
+                assert before is not None
+                assert after is not None
+                assert before <= after
+
+    @given(data=st.data(), partial=labs())
+    @example(data=None, partial=Labs(creatinine_mg_dl=D("2.5"), he_grade=1, ventilation_reason=HE))
+    def test_possible_subscores_contain_every_completion(self, data: Any, partial: Labs) -> None:
+        """§7.4: the sub-scores allowed under unknowns hold every completion's sub-score."""
+        if data is None:  # the @example: renal replacement and ventilation for HE both given
+            full = attrs.evolve(partial, renal_replacement=True, mechanical_ventilation=True)
+        else:
+            full = data.draw(lab_completions(partial))
+        for organ_rule in RULES:
+            assert organ_rule.states(full) <= organ_rule.states(partial)
+            assert set(organ_rule.possible_subscores(full)) <= set(
+                organ_rule.possible_subscores(partial)
+            )
+            known = organ_rule.subscore_of(partial)
+            if known is not None:
+                assert organ_rule.subscore_of(full) == known
+            if organ_rule.failure_of(partial) is not None:
+                assert organ_rule.failure_of(full) is organ_rule.failure_of(partial)
+
+    @given(labs=labs())
+    def test_missing_only_while_open(self, labs: Labs) -> None:
+        """§7.4: an organ lists missing paths exactly while its sub-score is open."""
+        for organ in clif_c_of_details(labs).organs:
+            assert bool(organ.missing) == (organ.subscore is None)
 
 
 class TestScoreLaws:
@@ -666,12 +1815,22 @@ class TestScoreLaws:
 
     @given(labs=labs())
     def test_details_agree_with_the_plain_functions(self, labs: Labs) -> None:
-        """Each details value carries the same result as its plain function."""
+        """Each details value carries in .value what its plain function returns."""
         details = clif_c_of_details(labs)
-        assert details.total == clif_c_of(labs)
+        assert details.value == details.total == clif_c_of(labs)
         assert dict(details.organ_failures) == dict(organ_failures(labs))
         assert set(details.possible_grades) == possible_aclf_grades(labs)
-        assert dict(organ_subscores(labs)) == {o.organ: o.subscore for o in details.organs}
-        assert aclf_grade_details(labs).grade == aclf_grade(labs)
+        assert dict(organ_subscores(labs)) == {o.organ.value: o.subscore for o in details.organs}
+        grade = aclf_grade_details(labs)
+        assert grade.value == grade.grade == aclf_grade(labs)
         assert meld_details(labs).value == meld(labs)
+        assert meld_na_details(labs).value == meld_na(labs)
         assert json.loads(json.dumps(details.to_dict())) == details.to_dict()
+
+    @given(labs=labs())
+    def test_mappings_are_read_only(self, labs: Labs) -> None:
+        """§10: organ_failures and organ_subscores are read-only mappings keyed by name."""
+        for mapping in (organ_failures(labs), organ_subscores(labs)):
+            assert tuple(mapping) == ORGANS
+            with pytest.raises(TypeError):
+                mapping["liver"] = None  # type: ignore[index]
