@@ -1,43 +1,26 @@
 """aclf_protocol: the protocol of trial NCT04822922 (UC-MSC for ACLF) as tested Python.
 
-The names here are the public contract of SPEC §10; module paths behind them may move.
+The names here are the public contract (docs/protocol.md §10): the models, the entry points
+that embedding systems call, and the result, enum and error types those return. Everything else
+lives in its module, each with its own ``__all__``: ``aclf_protocol.dosing``, ``.schedule``,
+``.eligibility``, ``.scores``, ``.safety``, ``.stop_rules``, ``.enrolment``, ``.sdtm``,
+``.schema``, ``.patient``, ``.protocol``, ``.errors`` (docs/index.md lists what each is for).
+
 ``__version__`` is read from the installed package's metadata, so the version is written once,
 in ``pyproject.toml`` (docs/dev/decisions.md D-VERSION).
 """
 
 from importlib import metadata as _metadata
 
-from aclf_protocol.dosing import (
-    ReleaseCheck,
-    cells_per_infusion,
-    check_release,
-    containers_needed,
-    dose_deviation_percent,
-    is_dose_within_tolerance,
-    total_planned_cells,
-    volume_to_draw_ml,
-)
+from aclf_protocol.dosing import cells_per_infusion
 from aclf_protocol.eligibility import (
     CriterionResult,
     EligibilityResult,
     EligibilityStatus,
     Outcome,
-    ScreeningSummary,
     check_eligibility,
-    screen,
-    summarise_screening,
 )
-from aclf_protocol.enrolment import (
-    ArmEnrolment,
-    ArmSafety,
-    EnrolmentState,
-    EnrolmentStatus,
-    ExpansionOutcome,
-    ExpansionSelection,
-    enrol,
-    enrolment_status,
-    select_expansion_arm,
-)
+from aclf_protocol.enrolment import ExpansionOutcome, ExpansionSelection, select_expansion_arm
 from aclf_protocol.errors import (
     InconsistentRecordError,
     InvalidRecordError,
@@ -45,191 +28,64 @@ from aclf_protocol.errors import (
     ProtocolError,
     UnknownKeyError,
 )
-from aclf_protocol.patient import (
-    Consent,
-    History,
-    Labs,
-    Never,
-    Patient,
-    Sex,
-    Signer,
-    VentilationReason,
-    age_years,
-)
-from aclf_protocol.protocol import NCT04822922, Arm, Criterion, CriterionKind, DayWindow, Protocol
+from aclf_protocol.patient import Consent, History, Labs, Patient, Sex
+from aclf_protocol.protocol import NCT04822922, Arm, Protocol
 from aclf_protocol.safety import (
     Causality,
-    EventOutcome,
-    Expectedness,
     ObligationKind,
     ReportingObligation,
     SafetyEvent,
     Seriousness,
-    overdue_obligations,
-    reporting_obligations,
 )
-from aclf_protocol.schedule import (
-    AdherenceReport,
-    Infusion,
-    InfusionPlan,
-    InfusionStatus,
-    Visit,
-    build_plan,
-    cancel_remaining,
-    check_adherence,
-    date_of_study_day,
-    follow_up_visits,
-    plan_infusions,
-    record_infusion,
-    safety_window_end,
-    study_day,
-)
-from aclf_protocol.schema import infusion_plan_schema, patient_schema, safety_event_schema
-from aclf_protocol.scores import (
-    AclfGradeDetails,
-    ClifCOfDetails,
-    Organ,
-    OrganScore,
-    ScoreDetails,
-    aclf_grade,
-    aclf_grade_details,
-    clif_c_aclf,
-    clif_c_aclf_details,
-    clif_c_ad,
-    clif_c_ad_details,
-    clif_c_of,
-    clif_c_of_details,
-    meld,
-    meld_3,
-    meld_3_details,
-    meld_details,
-    meld_na,
-    meld_na_details,
-    organ_failures,
-    organ_subscores,
-    possible_aclf_grades,
-)
-from aclf_protocol.sdtm import ae_rows, dm_rows, ex_rows
-from aclf_protocol.stop_rules import (
-    InfusionRef,
-    PatientSafety,
-    PatientStatus,
-    StopRuleEvaluation,
-    StudyDecision,
-    Trigger,
-    evaluate_stop_rules,
-    treatment_period_end,
-)
+from aclf_protocol.schedule import Infusion, InfusionPlan, plan_infusions
+from aclf_protocol.scores import aclf_grade, clif_c_aclf, clif_c_of, meld, meld_na, organ_failures
+from aclf_protocol.stop_rules import StopRuleEvaluation, StudyDecision, Trigger, evaluate_stop_rules
 
 try:
     __version__ = _metadata.version("aclf-protocol")
-except _metadata.PackageNotFoundError:  # pragma: no cover - a source tree, not installed
+except _metadata.PackageNotFoundError:  # pragma: no cover - a source tree never installed
     __version__ = "0+unknown"
 
 __all__ = [
     "NCT04822922",
-    "AclfGradeDetails",
-    "AdherenceReport",
     "Arm",
-    "ArmEnrolment",
-    "ArmSafety",
     "Causality",
-    "ClifCOfDetails",
     "Consent",
-    "Criterion",
-    "CriterionKind",
     "CriterionResult",
-    "DayWindow",
     "EligibilityResult",
     "EligibilityStatus",
-    "EnrolmentState",
-    "EnrolmentStatus",
-    "EventOutcome",
     "ExpansionOutcome",
     "ExpansionSelection",
-    "Expectedness",
     "History",
     "InconsistentRecordError",
     "Infusion",
     "InfusionPlan",
-    "InfusionRef",
-    "InfusionStatus",
     "InvalidRecordError",
     "InvalidValueError",
     "Labs",
-    "Never",
     "ObligationKind",
-    "Organ",
-    "OrganScore",
     "Outcome",
     "Patient",
-    "PatientSafety",
-    "PatientStatus",
     "Protocol",
     "ProtocolError",
-    "ReleaseCheck",
     "ReportingObligation",
     "SafetyEvent",
-    "ScoreDetails",
-    "ScreeningSummary",
     "Seriousness",
     "Sex",
-    "Signer",
     "StopRuleEvaluation",
     "StudyDecision",
     "Trigger",
     "UnknownKeyError",
-    "VentilationReason",
-    "Visit",
     "__version__",
     "aclf_grade",
-    "aclf_grade_details",
-    "ae_rows",
-    "age_years",
-    "build_plan",
-    "cancel_remaining",
     "cells_per_infusion",
-    "check_adherence",
     "check_eligibility",
-    "check_release",
     "clif_c_aclf",
-    "clif_c_aclf_details",
-    "clif_c_ad",
-    "clif_c_ad_details",
     "clif_c_of",
-    "clif_c_of_details",
-    "containers_needed",
-    "date_of_study_day",
-    "dm_rows",
-    "dose_deviation_percent",
-    "enrol",
-    "enrolment_status",
     "evaluate_stop_rules",
-    "ex_rows",
-    "follow_up_visits",
-    "infusion_plan_schema",
-    "is_dose_within_tolerance",
     "meld",
-    "meld_3",
-    "meld_3_details",
-    "meld_details",
     "meld_na",
-    "meld_na_details",
     "organ_failures",
-    "organ_subscores",
-    "overdue_obligations",
-    "patient_schema",
     "plan_infusions",
-    "possible_aclf_grades",
-    "record_infusion",
-    "reporting_obligations",
-    "safety_event_schema",
-    "safety_window_end",
-    "screen",
     "select_expansion_arm",
-    "study_day",
-    "summarise_screening",
-    "total_planned_cells",
-    "treatment_period_end",
-    "volume_to_draw_ml",
 ]

@@ -51,6 +51,7 @@ __all__ = [
     "optional",
     "require_date",
     "require_instance",
+    "require_on",
 ]
 
 T = TypeVar("T")
@@ -233,6 +234,11 @@ def require_date(value: object, field: str, rule: str = a_date.rule) -> date:
     if not is_calendar_date(value):
         raise InvalidValueError(field, value, rule)
     return value  # type: ignore[return-value]
+
+
+def require_on(on: object) -> date:
+    """The date ``on`` that a result is computed as of (§0): a calendar date, by that name."""
+    return require_date(on, "on")
 
 
 def require_instance(value: object, kind: type[T], field: str, rule: str) -> T:

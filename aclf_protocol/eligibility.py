@@ -43,7 +43,9 @@ from typing import Any, NamedTuple, TypeAlias
 
 import attrs
 
-from aclf_protocol._validators import require_date
+from aclf_protocol._validators import (
+    require_on,
+)
 from aclf_protocol.errors import InvalidValueError
 from aclf_protocol.interchange import iter_records
 from aclf_protocol.patient import Never, Patient, Sex, Signer, age_years
@@ -56,6 +58,7 @@ __all__ = [
     "EligibilityStatus",
     "Outcome",
     "ScreeningSummary",
+    "Verdict",
     "check_eligibility",
     "screen",
     "summarise_screening",
@@ -220,6 +223,27 @@ class EligibilityResult:
         return _union(v.could_decide(patient, screening) for v in self.verdicts)
 
     @property
+    def reason(self) -> str:
+        """The status in one line: what decided it, or what is still open (§5).
+
+        ``"ineligible: I1 not met, E5 present"``, ``"incomplete: I3 unknown"``, or
+        ``"eligible: every inclusion met, every exclusion absent"``. Each criterion's own
+        sentence is in :attr:`criteria`.
+        """
+        status = self.status
+        if status is EligibilityStatus.ELIGIBLE:
+            return "eligible: every inclusion met, every exclusion absent"
+        wanted: tuple[Outcome, ...] = (Outcome.NOT_MET, Outcome.PRESENT)
+        if status is EligibilityStatus.INCOMPLETE:
+            wanted = (Outcome.UNKNOWN,)
+        decisive = [
+            f"{criterion.criterion_id} {_WORDS[outcome]}"
+            for criterion, outcome in zip(self.protocol.criteria, self.outcomes, strict=True)
+            if outcome in wanted
+        ]
+        return f"{status.value}: {', '.join(decisive)}"
+
+    @property
     def reasons(self) -> tuple[str, ...]:
         """Every criterion's reason, in protocol order."""
         return tuple(r.reason for r in self.results)
@@ -348,6 +372,8 @@ def _months_before(on: date, months: int) -> date:
     (datetime.date(2021, 2, 28), datetime.date(2020, 2, 29))
     """
     year, month = divmod(on.year * 12 + on.month - 1 - months, 12)
+    if year < 1:
+        raise InvalidValueError("on", on, "its look-back windows start before year 1 (§0, §5)")
     month += 1
     day = on.day
     if day > 28:  # noqa: PLR2004 - every month has 28 days
@@ -828,10 +854,6 @@ def _age(birth_date: date, on: date) -> int:
     return on.year - birth_date.year - before_birthday
 
 
-def _check_on(on: object) -> date:
-    return require_date(on, "on")
-
-
 def _evaluate(patient: object, screening: _Screening, plan: _Plan) -> EligibilityResult:
     """One verdict per criterion and the status (§5): no sentences written (the hot path)."""
     if not isinstance(patient, Patient):
@@ -890,7 +912,7 @@ def check_eligibility(
     <Outcome.MET: 'met'>
     """
     plan = _plan(protocol)
-    return _evaluate(patient, _Screening.of(_check_on(on), protocol), plan)
+    return _evaluate(patient, _Screening.of(require_on(on), protocol), plan)
 
 
 def screen(
@@ -908,7 +930,7 @@ def screen(
     [('P-0', 'ineligible'), ('P-1', 'ineligible'), ('P-2', 'ineligible')]
     """
     plan = _plan(protocol)
-    screening = _Screening.of(_check_on(on), protocol)
+    screening = _Screening.of(require_on(on), protocol)
     items = iter_records(patients, "patients")
     return (_evaluate(patient, screening, plan) for patient in items)
 

@@ -32,11 +32,15 @@ from typing import Any
 
 import attrs
 
-from aclf_protocol._validators import require_instance
+from aclf_protocol._validators import (
+    require_date,
+    require_instance,
+    require_on,
+)
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import decimal_to_json, parse_decimal, records_of
 from aclf_protocol.protocol import NCT04822922, Protocol
-from aclf_protocol.safety import DoneKey, SafetyEvent, check_on
+from aclf_protocol.safety import DoneKey, SafetyEvent
 from aclf_protocol.schedule import InfusionPlan, record_infusion, safety_window_end
 from aclf_protocol.stop_rules import StopRuleEvaluation, StudyDecision, evaluate_stop_rules
 
@@ -353,7 +357,7 @@ def select_expansion_arm(
         InvalidValueError: An acceptable arm has no efficacy figure, a figure is not a finite
             number, or a key is not an arm; and every error of :func:`evaluate_stop_rules`.
     """
-    check_on(on)
+    require_on(on)
     figures = _efficacy(efficacy, protocol)
     plans = tuple(records_of(plans, "plans"))  # type: ignore[arg-type]
     evaluation = evaluate_stop_rules(plans, events, on=on, protocol=protocol)
@@ -379,7 +383,7 @@ def enrolment_status(
         InconsistentRecordError: The record breaks §8's capacities (more than the target, or
             more than one arm beyond its stage-1 patients).
     """
-    check_on(on)
+    require_on(on)
     figures = None if efficacy is None else _efficacy(efficacy, protocol)
     plans = tuple(records_of(plans, "plans"))  # type: ignore[arg-type]
     evaluation = evaluate_stop_rules(plans, events, on=on, protocol=protocol)
@@ -517,7 +521,7 @@ class EnrolmentState:
             InvalidValueError: No such patient or infusion; the infusion is cancelled or
                 already given; or the study is suspended or terminated on *given_on*.
         """
-        check_on(given_on)
+        require_date(given_on, "given_on")
         before = evaluate_stop_rules(self.plans, self.events, on=given_on, protocol=self.protocol)
         if not before.may_infuse:
             raise InvalidValueError(

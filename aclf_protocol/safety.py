@@ -35,8 +35,8 @@ from aclf_protocol._validators import (
     check,
     member_of,
     non_empty_str,
-    require_date,
     require_instance,
+    require_on,
 )
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import (
@@ -60,7 +60,6 @@ __all__ = [
     "ReportingObligation",
     "SafetyEvent",
     "Seriousness",
-    "check_on",
     "done_keys",
     "overdue_obligations",
     "reporting_obligations",
@@ -357,6 +356,8 @@ def done_keys(done: Collection[DoneKey]) -> frozenset[tuple[str, ObligationKind]
     >>> sorted(k.value for _, k in done_keys([("E", "sae_to_sponsor"), ["E", "susar_follow_up"]]))
     ['sae_to_sponsor', 'susar_follow_up']
     """
+    if not isinstance(done, list | tuple | set | frozenset):
+        raise InvalidValueError("done", done, "must be a list of (event_id, kind) pairs (§6.5)")
     keys: set[tuple[str, ObligationKind]] = set()
     items: Iterable[object] = done  # checked here: a JSON array arrives as a list
     for index, item in enumerate(items):
@@ -366,11 +367,6 @@ def done_keys(done: Collection[DoneKey]) -> frozenset[tuple[str, ObligationKind]
             raise InvalidValueError(field, item, "must be a pair (event_id, kind) (§6.5)")
         keys.add((pair[0], parse_enum(ObligationKind, pair[1], f"{field}.kind")))
     return frozenset(keys)
-
-
-def check_on(on: object) -> None:
-    """``on`` must be a calendar date (§6.5: evaluation is as of a date)."""
-    require_date(on, "on", "must be a calendar date (§0, §6.5)")
 
 
 def _first_aware(versions: Sequence[SafetyEvent], qualifies: Any) -> date:
@@ -467,7 +463,7 @@ def reporting_obligations(
     """
     versions = _versions(event, earlier)
     if on is not None:
-        check_on(on)
+        require_on(on)
     marked = done_keys(done)
     result = []
     for kind, day0, due in _owed(versions, protocol):
@@ -503,7 +499,7 @@ def overdue_obligations(
     >>> [str(o.due) for o in overdue_obligations([ob], on=date(2021, 10, 6))]
     ['2021-10-05']
     """
-    check_on(on)
+    require_on(on)
     marked = done_keys(done)
     checked = [
         require_instance(

@@ -28,11 +28,15 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 
-from aclf_protocol._validators import require_instance
+from aclf_protocol._validators import (
+    require_instance,
+    require_on,
+)
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import date_to_json, records_of
 from aclf_protocol.protocol import NCT04822922, Protocol
@@ -41,7 +45,6 @@ from aclf_protocol.safety import (
     DoneKey,
     ReportingObligation,
     SafetyEvent,
-    check_on,
     done_keys,
     reporting_obligations,
 )
@@ -216,6 +219,19 @@ class StopRuleEvaluation:
     ignored: tuple[SafetyEvent, ...] = attrs.field(repr=False)
 
     @property
+    def reason(self) -> str:
+        """The decision in one line, with the triggering events (§6.4, §6.5).
+
+        ``"continue: no stop rule applies on 2021-10-05"`` or
+        ``"terminate since 2021-10-08: R1 SAE-001 (RJ-001)"``.
+        """
+        if not self.triggers:
+            return f"{self.decision.value}: no stop rule applies on {self.on.isoformat()}"
+        fired = ", ".join(f"{t.rule} {t.event_id} ({t.patient_id})" for t in self.triggers)
+        since = f" since {self.since.isoformat()}" if self.since is not None else ""
+        return f"{self.decision.value}{since}: {fired}"
+
+    @property
     def may_infuse(self) -> bool:
         """Whether any infusion may be given (CONTINUE only)."""
         return self.decision is StudyDecision.CONTINUE
@@ -223,7 +239,7 @@ class StopRuleEvaluation:
     @property
     def status(self) -> Mapping[str, PatientStatus]:
         """Patient id -> status."""
-        return {p.patient_id: p.status for p in self.patients}
+        return MappingProxyType({p.patient_id: p.status for p in self.patients})
 
     @property
     def overdue(self) -> tuple[ReportingObligation, ...]:
@@ -233,7 +249,7 @@ class StopRuleEvaluation:
     @property
     def superseded(self) -> Mapping[str, tuple[SafetyEvent, ...]]:
         """Event id -> its superseded versions, oldest first."""
-        return dict(self.history)
+        return MappingProxyType(dict(self.history))
 
     def plan_of(self, patient_id: str) -> InfusionPlan:
         """The (updated) plan of *patient_id*."""
@@ -281,7 +297,7 @@ def treatment_period_end(
     """
     require_instance(plan, InfusionPlan, "plan", "must be an InfusionPlan (§6.4)")
     if on is not None:
-        check_on(on)
+        require_on(on)
     end = date_of_study_day(protocol.treatment_period_end_day, plan.start)
     given = [
         i.given_date
@@ -426,7 +442,7 @@ def evaluate_stop_rules(
         ...
     aclf_protocol.errors.InvalidValueError: events[0].patient_id: has no infusion plan ...
     """
-    check_on(on)
+    require_on(on)
     by_patient = _check_plans(records_of(plans, "plans"), protocol)
     checked = _check_events(records_of(events, "events"), by_patient)
     marked = done_keys(done)

@@ -35,7 +35,8 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from aclf_protocol import Patient, check_eligibility, screen, summarise_screening
+from aclf_protocol import Patient, check_eligibility
+from aclf_protocol.eligibility import screen, summarise_screening
 
 ON = date(2021, 10, 1)
 CHUNK = 5_000

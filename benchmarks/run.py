@@ -30,11 +30,11 @@ from aclf_protocol import (
     NCT04822922,
     Patient,
     SafetyEvent,
-    build_plan,
     check_eligibility,
     evaluate_stop_rules,
     plan_infusions,
 )
+from aclf_protocol.schedule import build_plan
 
 ON = bench_screening.ON
 START = date(2021, 10, 2)

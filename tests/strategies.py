@@ -24,25 +24,19 @@ from aclf_protocol import (
     Arm,
     Causality,
     Consent,
-    EventOutcome,
-    Expectedness,
     History,
     InfusionPlan,
     Labs,
-    Never,
     Patient,
     SafetyEvent,
     Seriousness,
     Sex,
-    Signer,
-    VentilationReason,
-    build_plan,
     plan_infusions,
-    record_infusion,
 )
 from aclf_protocol.interchange import lenient_decimal
-from aclf_protocol.patient import SI_FACTORS
-from aclf_protocol.schedule import cancel_remaining
+from aclf_protocol.patient import SI_FACTORS, Never, Signer, VentilationReason
+from aclf_protocol.safety import EventOutcome, Expectedness
+from aclf_protocol.schedule import build_plan, cancel_remaining, record_infusion
 from aclf_protocol.schema import FIELD_BOUNDS
 
 T = TypeVar("T")

@@ -23,10 +23,11 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from aclf_protocol import Patient, SafetyEvent, plan_infusions, record_infusion
+from aclf_protocol import Patient, SafetyEvent, plan_infusions
 from aclf_protocol.cli import main
 from aclf_protocol.demo import demo_events, run_demo
 from aclf_protocol.examples import patient_records
+from aclf_protocol.schedule import record_infusion
 from tests.fixtures import assert_golden
 from tests.strategies import json_values
 

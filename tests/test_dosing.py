@@ -17,18 +17,16 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from aclf_protocol import (
-    NCT04822922,
-    ProtocolError,
-    cells_per_infusion,
+from aclf_protocol import NCT04822922, ProtocolError, cells_per_infusion
+from aclf_protocol.dosing import (
     check_release,
     containers_needed,
     dose_deviation_percent,
+    dosing_weight_kg,
     is_dose_within_tolerance,
     total_planned_cells,
     volume_to_draw_ml,
 )
-from aclf_protocol.dosing import dosing_weight_kg
 from tests.fixtures import assert_golden, error_table, invalid
 from tests.strategies import arm_ids, weights_kg
 

@@ -25,8 +25,6 @@ from hypothesis import strategies as st
 
 from aclf_protocol import (
     NCT04822922,
-    Criterion,
-    CriterionKind,
     EligibilityResult,
     EligibilityStatus,
     InconsistentRecordError,
@@ -36,12 +34,11 @@ from aclf_protocol import (
     ProtocolError,
     Sex,
     aclf_grade,
-    age_years,
     check_eligibility,
-    screen,
-    summarise_screening,
 )
-from aclf_protocol.eligibility import EVALUATORS, _months_before
+from aclf_protocol.eligibility import EVALUATORS, _months_before, screen, summarise_screening
+from aclf_protocol.patient import age_years
+from aclf_protocol.protocol import Criterion, CriterionKind
 from tests.fixtures import ON, SPEC_RECORD, assert_golden, d, golden_json, refusal
 from tests.strategies import (
     completions,
@@ -462,6 +459,24 @@ class TestSpecExample:
 class TestResults:
     """§10: a result is an immutable value; it shows neither the patient nor the protocol."""
 
+    @pytest.mark.parametrize(
+        ("changes", "status", "named"),
+        [
+            ({}, "eligible", []),
+            ({"birth_date": date(2010, 1, 1)}, "ineligible", ["I1 not met"]),
+            ({"chronic_liver_disease": None}, "incomplete", ["I2 unknown"]),
+        ],
+    )
+    def test_reason_is_the_status_and_what_decided_it(
+        self, changes: dict[str, Any], status: str, named: list[str]
+    ) -> None:
+        """``.reason`` opens with the status value and lists only the deciding criteria."""
+        result = check_eligibility(rj001(**changes), ON)
+        head, _, rest = result.reason.partition(": ")
+        assert head == status == result.status.value
+        if named:
+            assert rest.split(", ") == named
+
     def test_criteria_mapping_is_read_only(self) -> None:
         """.criteria is a read-only mapping (the result is immutable)."""
         criteria = check_eligibility(rj001(), ON).criteria
@@ -713,6 +728,12 @@ class TestExclusionFacts:
 class TestLookBackWindows:
     """E4 drug trial (3 months) and E5 bleeding/infection (1 month), boundary day included;
     an event after the screening date counts as recent (§5)."""
+
+    def test_a_window_before_the_calendar_is_refused_by_name(self) -> None:
+        """§0: a screening date whose look-back would start before year 1 names ``on``."""
+        err = refusal(lambda: check_eligibility(rj001(), date(1, 2, 1)))
+        assert isinstance(err, InvalidValueError)
+        assert (err.field, err.value) == ("on", date(1, 2, 1))
 
     @pytest.mark.parametrize(
         ("last", "expected"),

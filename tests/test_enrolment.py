@@ -28,21 +28,19 @@ from aclf_protocol import (
     NCT04822922,
     Arm,
     Causality,
-    EnrolmentState,
     ExpansionOutcome,
-    Expectedness,
     InconsistentRecordError,
     InfusionPlan,
-    PatientStatus,
     ProtocolError,
     SafetyEvent,
     Seriousness,
     StudyDecision,
-    build_plan,
-    enrol,
-    enrolment_status,
     select_expansion_arm,
 )
+from aclf_protocol.enrolment import EnrolmentState, enrol, enrolment_status
+from aclf_protocol.safety import Expectedness
+from aclf_protocol.schedule import build_plan
+from aclf_protocol.stop_rules import PatientStatus
 from tests.fixtures import assert_golden, d, error_table, invalid
 from tests.strategies import SAFETY_START, arm_ids, stage1_inputs
 

@@ -8,18 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from aclf_protocol import (
-    Outcome,
-    Patient,
-    Signer,
-    aclf_grade,
-    check_eligibility,
-    clif_c_of,
-    meld,
-    meld_details,
-    possible_aclf_grades,
-)
+from aclf_protocol import Outcome, Patient, aclf_grade, check_eligibility, clif_c_of, meld
 from aclf_protocol.examples import patient_records
+from aclf_protocol.patient import Signer
+from aclf_protocol.scores import meld_details, possible_aclf_grades
 from tests.fixtures import ON, assert_golden
 
 

@@ -20,18 +20,24 @@ from aclf_protocol import (
     InvalidRecordError,
     InvalidValueError,
     Labs,
-    Never,
     Patient,
     ProtocolError,
     Sex,
-    Signer,
     UnknownKeyError,
-    VentilationReason,
-    age_years,
 )
 from aclf_protocol._validators import instance_of
 from aclf_protocol.examples import patient_records
-from aclf_protocol.patient import SI_FACTORS, _dated_field, _flag, _lab, to_weight_kg
+from aclf_protocol.patient import (
+    SI_FACTORS,
+    Never,
+    Signer,
+    VentilationReason,
+    _dated_field,
+    _flag,
+    _lab,
+    age_years,
+    to_weight_kg,
+)
 from tests.fixtures import SPEC_RECORD, assert_golden
 from tests.strategies import consents, histories, labs, patients
 

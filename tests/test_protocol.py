@@ -18,12 +18,11 @@ import pytest
 from aclf_protocol import (
     NCT04822922,
     Arm,
-    CriterionKind,
     InconsistentRecordError,
     InvalidRecordError,
     UnknownKeyError,
 )
-from aclf_protocol.protocol import DayWindow
+from aclf_protocol.protocol import CriterionKind, DayWindow
 from tests.fixtures import assert_golden, error_table, invalid, refusal
 
 TWICE_A = (

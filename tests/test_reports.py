@@ -20,13 +20,11 @@ from aclf_protocol import (
     Patient,
     SafetyEvent,
     Seriousness,
-    build_plan,
-    cancel_remaining,
     check_eligibility,
     evaluate_stop_rules,
-    record_infusion,
 )
 from aclf_protocol.reports import plan_lines, plan_record, screening_lines, stop_lines
+from aclf_protocol.schedule import build_plan, cancel_remaining, record_infusion
 from tests.fixtures import ON, SPEC_RECORD, assert_golden
 
 

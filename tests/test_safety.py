@@ -18,8 +18,6 @@ from hypothesis import strategies as st
 
 from aclf_protocol import (
     Causality,
-    EventOutcome,
-    Expectedness,
     InconsistentRecordError,
     InvalidRecordError,
     ObligationKind,
@@ -27,10 +25,14 @@ from aclf_protocol import (
     SafetyEvent,
     Seriousness,
     UnknownKeyError,
+)
+from aclf_protocol._validators import member_of
+from aclf_protocol.safety import (
+    EventOutcome,
+    Expectedness,
     overdue_obligations,
     reporting_obligations,
 )
-from aclf_protocol._validators import member_of
 from tests.fixtures import assert_golden, d, error_table, invalid, refusal
 from tests.strategies import RELATED, UNRELATED, safety_events
 

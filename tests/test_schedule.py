@@ -20,20 +20,22 @@ from hypothesis import strategies as st
 
 from aclf_protocol import (
     NCT04822922,
-    DayWindow,
     InconsistentRecordError,
     Infusion,
     InfusionPlan,
-    InfusionStatus,
     InvalidRecordError,
     Patient,
     Sex,
+    plan_infusions,
+)
+from aclf_protocol.protocol import DayWindow
+from aclf_protocol.schedule import (
+    InfusionStatus,
     build_plan,
     cancel_remaining,
     check_adherence,
     date_of_study_day,
     follow_up_visits,
-    plan_infusions,
     record_infusion,
     safety_window_end,
     study_day,

@@ -23,13 +23,17 @@ from aclf_protocol import (
     Patient,
     ProtocolError,
     SafetyEvent,
-    infusion_plan_schema,
-    patient_schema,
-    safety_event_schema,
 )
 from aclf_protocol._validators import is_check
 from aclf_protocol.patient import SI_FACTORS
-from aclf_protocol.schema import FIELD_BOUNDS, Bounds, schema_texts
+from aclf_protocol.schema import (
+    FIELD_BOUNDS,
+    Bounds,
+    infusion_plan_schema,
+    patient_schema,
+    safety_event_schema,
+    schema_texts,
+)
 from tests.fixtures import SPEC_RECORD
 from tests.strategies import (
     mutations,

@@ -24,8 +24,6 @@ from hypothesis import strategies as st
 from aclf_protocol import (
     NCT04822922,
     Causality,
-    EventOutcome,
-    Expectedness,
     InconsistentRecordError,
     InfusionPlan,
     InvalidValueError,
@@ -33,15 +31,12 @@ from aclf_protocol import (
     SafetyEvent,
     Seriousness,
     Sex,
-    ae_rows,
-    build_plan,
-    dm_rows,
-    ex_rows,
     plan_infusions,
-    record_infusion,
 )
 from aclf_protocol.protocol import DayWindow
-from aclf_protocol.sdtm import usubjid
+from aclf_protocol.safety import EventOutcome, Expectedness
+from aclf_protocol.schedule import build_plan, record_infusion
+from aclf_protocol.sdtm import ae_rows, dm_rows, ex_rows, usubjid
 from tests.fixtures import assert_golden, refusal, unchecked
 from tests.strategies import trial_records
 

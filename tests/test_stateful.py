@@ -25,16 +25,14 @@ from hypothesis.stateful import (
 from aclf_protocol import (
     NCT04822922,
     Causality,
-    EnrolmentState,
-    EnrolmentStatus,
-    Expectedness,
     ProtocolError,
     StopRuleEvaluation,
     StudyDecision,
-    build_plan,
     evaluate_stop_rules,
-    record_infusion,
 )
+from aclf_protocol.enrolment import EnrolmentState, EnrolmentStatus
+from aclf_protocol.safety import Expectedness
+from aclf_protocol.schedule import build_plan, record_infusion
 from tests.strategies import SAFETY_START, arm_ids, safety_events
 
 ARMS = NCT04822922.arm_ids

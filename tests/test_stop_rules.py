@@ -31,22 +31,18 @@ from aclf_protocol import (
     NCT04822922,
     Arm,
     Causality,
-    EventOutcome,
-    Expectedness,
     InconsistentRecordError,
     InfusionPlan,
     ObligationKind,
-    PatientStatus,
     SafetyEvent,
     Seriousness,
     StopRuleEvaluation,
     StudyDecision,
-    build_plan,
-    cancel_remaining,
     evaluate_stop_rules,
-    record_infusion,
-    treatment_period_end,
 )
+from aclf_protocol.safety import EventOutcome, Expectedness
+from aclf_protocol.schedule import build_plan, cancel_remaining, record_infusion
+from aclf_protocol.stop_rules import PatientStatus, treatment_period_end
 from tests.fixtures import assert_golden, d, error_table, invalid
 from tests.strategies import (
     RELATED,
@@ -553,6 +549,16 @@ class TestPatientStatus:
 
 class TestEvaluationRecord:
     """§6.5, §9: the evaluation as a JSON record."""
+
+    def test_reason_names_the_decision_and_each_trigger(self) -> None:
+        """``.reason``: the decision, since when, and each trigger's rule, event and patient."""
+        quiet = evaluate_stop_rules(cohort(), [], on=day("10-06"))
+        assert quiet.reason.split(":")[0] == "continue"
+        assert "2021-10-06" in quiet.reason
+        result = evaluate_stop_rules(cohort(), [sae("SAE-1", "RJ-001", "10-05")], on=day("10-06"))
+        head, fired = result.reason.split(": ", 1)
+        assert head == "terminate since 2021-10-05"
+        assert fired == "R1 SAE-1 (RJ-001)"
 
     def test_to_dict_is_json(self) -> None:
         """The whole evaluation writes as JSON with the decision, triggers and cancellations."""

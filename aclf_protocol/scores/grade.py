@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from aclf_protocol.errors import InvalidValueError
 from aclf_protocol.patient import Labs
 from aclf_protocol.protocol import NCT04822922, Protocol
 from aclf_protocol.scores._common import check_labs, check_protocol, show
@@ -53,6 +54,9 @@ _ONE_GRADE = tuple(frozenset({grade}) for grade in range(MAX_GRADE + 1))
 
 #: Each organ's rule with the states its known facts still allow, in §7.2 order.
 States = tuple[tuple[OrganRule, frozenset[int]], ...]
+
+#: The ACLF grades of §7.4: 0 (no ACLF) to MAX_GRADE.
+_GRADES = frozenset(range(MAX_GRADE + 1))
 
 
 def organ_states(labs: Labs) -> States:
@@ -147,6 +151,10 @@ def describe_grades(grades: Iterable[int]) -> str:
     >>> describe_grades({3, 0, 1, 2})
     'no ACLF or ACLF grade 1, 2 or 3'
     """
+    if not isinstance(grades, set | frozenset | list | tuple) or any(
+        type(g) is not int or g not in _GRADES for g in grades
+    ):
+        raise InvalidValueError("grades", grades, "must be ACLF grades 0-3 (§7.4)")
     ordered = sorted(grades)
     acute = [str(g) for g in ordered if g > 0]
     text = f"ACLF grade {_or_list(acute)}" if acute else ""
