@@ -9,6 +9,7 @@ package it imports is the installed wheel, not this source tree.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 import sysconfig
@@ -22,10 +23,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = ROOT / "pyproject.toml"
 
-# A scratch copy of the package without pyproject.toml (the mutation runs') cannot be built.
+# A scratch copy of the package without pyproject.toml cannot be built, nor can an environment
+# without the build backend (the mutation runs' own venv); the test extra installs it.
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not PYPROJECT.exists(), reason="no pyproject.toml: not a source tree"),
+    pytest.mark.skipif(
+        importlib.util.find_spec("hatchling") is None, reason="no build backend (hatchling)"
+    ),
 ]
 
 
