@@ -4,7 +4,7 @@ A check is a :class:`Check` made by :func:`check`: an attrs validator raising
 :class:`InvalidValueError` naming field, value and rule. Stock
 ``attrs.validators.instance_of(int)`` lets ``True`` through and raises ``TypeError``; these do
 neither. A check is also asked directly, without an instance: :meth:`Check.problem` (what a
-record reader collects, issue #5) and :meth:`Check.require` (a function argument). Numeric
+record reader collects) and :meth:`Check.require` (a function argument). Numeric
 fields carry their :class:`Bounds` in attrs metadata (``metadata["bounds"]``), read by the
 validator and by the JSON Schemas alike (§9).
 

@@ -1196,7 +1196,7 @@ class TestScreeningSummary:
         }
 
     def test_summary_writes_no_reason(self) -> None:
-        """Counting leaves every result's reasons unwritten (§5, issue #3)."""
+        """Counting leaves every result's reasons unwritten (§5)."""
         results = list(screen([rj001(), rj001(**{"labs.inr": None})], ON))
         summarise_screening(results)
         assert all(r._written is None for r in results)

@@ -1,4 +1,4 @@
-"""The ``ProtocolError`` family (§0, §10, issue #5): what an error keeps and how it prints.
+"""The ``ProtocolError`` family (§0, §10): what an error keeps and how it prints.
 
 An error names the field, the value and the rule, on one line; a record's problems are listed
 together. The printed wording is the product (the CLI shows it), so the texts are kept in the
@@ -35,7 +35,7 @@ MESSAGES: list[tuple[str, ProtocolError]] = [
 
 
 def test_message_texts() -> None:
-    """§0, §10, issue #5: every error prints as 'field: rule; got value', one line each."""
+    """§0, §10: every error prints as 'field: rule; got value', one line each."""
     lines = []
     for case, err in MESSAGES:
         text = repr(err) if case == "repr" else str(err)

@@ -1,4 +1,4 @@
-"""Reading and writing records (§0, §9, issue #5): ``aclf_protocol.interchange``.
+"""Reading and writing records (§0, §9): ``aclf_protocol.interchange``.
 
 ISO dates only, exact decimals, whole numbers; every problem of a record reported with its
 path; a record read once, its values checked once by the model's validators. The parsers'
@@ -227,7 +227,7 @@ def fields_rules(err: ProtocolError) -> list[tuple[str, str]]:
 
 
 class TestRecordReader:
-    """§9, issue #5: every problem of a record, each with its path."""
+    """§9: every problem of a record, each with its path."""
 
     def test_not_an_object(self) -> None:
         """§9: a record with a number as key is not a JSON object, and is named as a whole."""
