@@ -10,8 +10,6 @@ lives in its module, each with its own ``__all__``: ``aclf_protocol.dosing``, ``
 in ``pyproject.toml`` (docs/dev/decisions.md D-VERSION).
 """
 
-from importlib import metadata as _metadata
-
 from aclf_protocol.dosing import cells_per_infusion
 from aclf_protocol.eligibility import (
     CriterionResult,
@@ -41,10 +39,22 @@ from aclf_protocol.schedule import Infusion, InfusionPlan, plan_infusions
 from aclf_protocol.scores import aclf_grade, clif_c_aclf, clif_c_of, meld, meld_na, organ_failures
 from aclf_protocol.stop_rules import StopRuleEvaluation, StudyDecision, Trigger, evaluate_stop_rules
 
-try:
-    __version__ = _metadata.version("aclf-protocol")
-except _metadata.PackageNotFoundError:  # pragma: no cover - a source tree never installed
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    """``__version__``, looked up in the package metadata when asked for (PEP 562).
+
+    Reading the metadata costs about a quarter of the import time, so the import does not
+    pay it; nothing is cached.
+    """
+    if name == "__version__":
+        from importlib import metadata as _metadata  # noqa: PLC0415 - only when asked
+
+        try:
+            return _metadata.version("aclf-protocol")
+        except _metadata.PackageNotFoundError:  # pragma: no cover - a source tree never installed
+            return "0+unknown"
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "NCT04822922",
