@@ -81,7 +81,15 @@ BROKEN_ARMS: list[tuple[str, object]] = [
 
 
 class TestTrialFacts:
-    """What the record fixes, as SPEC reads it."""
+    """What the record fixes, as docs/protocol.md reads it."""
+
+    def test_repr_is_short_and_names_a_variant(self) -> None:
+        """§1: ``<Protocol NCT04822922>``; an evolved protocol says it is a variant."""
+        assert repr(NCT04822922) == "<Protocol NCT04822922>"
+        variant = attrs.evolve(NCT04822922, max_age_years=75)
+        assert repr(variant) == "<Protocol NCT04822922 (variant)>"
+        renamed = attrs.evolve(NCT04822922, nct_id="NCT00000000")
+        assert repr(renamed) == "<Protocol NCT00000000 (variant)>"
 
     def test_arms_and_doses(self) -> None:
         """§2: low 4e5, medium 8e5, high 12e5 cells/kg per infusion."""

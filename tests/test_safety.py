@@ -516,6 +516,13 @@ class TestObligationInputs:
         err = invalid(lambda: reporting_obligations(EVENT_RECORD))  # type: ignore[arg-type]
         assert (err.field, err.value) == ("event", EVENT_RECORD)
 
+    @pytest.mark.parametrize("done", [None, "SAE-1", {"SAE-1": "sae_to_sponsor"}, 5])
+    def test_done_must_be_a_list_of_marks(self, done: Any) -> None:
+        """§6.5: ``done`` is a list (or tuple, set) of marks; anything else is refused whole."""
+        err = invalid(lambda: reporting_obligations(event(), done=done))
+        assert (err.field, err.value) == ("done", done)
+        assert err.rule == "must be a list of (event_id, kind) pairs (§6.5)"
+
     @pytest.mark.parametrize("mark", BAD_DONE_MARKS)
     def test_bad_done_marks(self, mark: Any) -> None:
         """§6.5: a done mark is a pair of event id and a known kind."""

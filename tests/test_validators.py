@@ -38,6 +38,7 @@ from aclf_protocol._validators import (
     optional,
     require_date,
     require_instance,
+    require_on,
 )
 
 MOMENT = datetime(2021, 10, 1, 12, 0)  # noqa: DTZ001
@@ -97,8 +98,10 @@ class TestIntBetween:
         """With or_none, None passes and anything else is still checked."""
         check = int_between(1, 5, "1-5", or_none=True)
         assert accepted(check, None)
-        assert accepted(check, 3)
+        assert accepted(check, 1)
+        assert accepted(check, 5)
         assert_refusal(check, 6, "1-5")
+        assert_refusal(check, 0, "1-5")
 
 
 class TestDecimalBetween:
@@ -205,7 +208,7 @@ class TestSmallChecks:
 
 
 class TestAskedDirectly:
-    """Issue #5: a reader asks a check about a value without an instance, naming the field."""
+    """§9: a reader asks a check about a value without an instance, naming the field."""
 
     def test_problem_names_field_value_rule(self) -> None:
         """problem() returns the error, not raises it; shown replaces the value in it."""
@@ -223,8 +226,8 @@ class TestAskedDirectly:
         check = decimal_between(Decimal(0), Decimal(10), "r")
         assert check.require(Decimal(1), "w") == Decimal(1)
         with pytest.raises(InvalidValueError) as caught:
-            check.require(Decimal(0), "w", shown=0)
-        assert (caught.value.field, caught.value.value, caught.value.rule) == ("w", 0, "r")
+            check.require(Decimal(0), "w", shown="0")
+        assert (caught.value.field, caught.value.value, caught.value.rule) == ("w", "0", "r")
         with pytest.raises(InvalidValueError) as plain:
             check.require(Decimal(11), "w")
         assert plain.value.value == Decimal(11)
@@ -238,6 +241,18 @@ class TestAskedDirectly:
         with pytest.raises(InvalidValueError) as worded:
             require_date("x", "on", "r (§6.5)")
         assert worded.value.rule == "r (§6.5)"
+
+    def test_require_on(self) -> None:
+        """§0: the as-of date of every evaluation, checked under the name ``on``."""
+        assert require_on(date(2021, 10, 1)) == date(2021, 10, 1)
+        with pytest.raises(InvalidValueError) as caught:
+            require_on(MOMENT)
+        assert (caught.value.field, caught.value.rule) == ("on", "must be a calendar date (§0)")
+
+    def test_boolean_default_rule(self) -> None:
+        """A flag's default rule says what it wants."""
+        assert boolean().rule == "must be true or false"
+        assert_refusal(boolean(), "yes", "must be true or false")
 
     def test_require_instance(self) -> None:
         """An instance comes back; anything else is refused under the field, with the rule."""
