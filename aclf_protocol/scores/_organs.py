@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -86,17 +86,29 @@ class Cut:
         at: The boundary value, as the table writes it (``Decimal("2.0")`` shows as 2.0).
         rising: Worse above *at* (bilirubin) rather than below it (MAP).
         inclusive: *at* itself is on the worse side (``>= 6``), not the better (``> 12``).
+        crossed_by: ``crossed_by(value)``: *value* is on the worse side (exact ``Decimal``
+            comparison, §7.1); derived from the fields above.
+
+    >>> [above("12").crossed_by(Decimal(v)) for v in ("11.9", "12", "12.01")]
+    [False, False, True]
+    >>> [at_most("200").crossed_by(v) for v in (199, 200, 201)]
+    [True, True, False]
     """
 
     at: Decimal
     rising: bool
     inclusive: bool
+    #: Whether a value is on the worse side: one bound comparison of *at*, derived once from
+    #: the three fields above (screening's hot path).
+    crossed_by: Callable[[Decimal | int], bool] = attrs.field(init=False, repr=False, eq=False)
 
-    def crossed_by(self, value: Decimal | int) -> bool:
-        """*value* is on the worse side (exact ``Decimal`` comparison, §7.1)."""
-        if value == self.at:
-            return self.inclusive
-        return (value > self.at) is self.rising
+    @crossed_by.default
+    def _comparison(self) -> Callable[[Decimal | int], bool]:
+        # The worse side of each kind of cut, as *at* compared with the value: ">= at" is
+        # "at <= value", "> at" is "at < value", "< at" is "at > value", "<= at" is "at >= value".
+        if self.rising:
+            return self.at.__le__ if self.inclusive else self.at.__lt__
+        return self.at.__ge__ if self.inclusive else self.at.__gt__
 
     def __str__(self) -> str:
         """The worse side in words: ``>= 6``, ``> 12``, ``< 70``, ``<= 300``."""
@@ -149,10 +161,18 @@ class Scale:
     cuts: tuple[Cut, ...]
     shows_band: bool = False
     unknown_name: str = attrs.field()
+    #: Each cut's comparison, from the healthy end, derived once from *cuts*.
+    _tests: tuple[Callable[[Decimal | int], bool], ...] = attrs.field(
+        init=False, repr=False, eq=False
+    )
 
     @unknown_name.default
     def _name_by_default(self) -> str:
         return self.name
+
+    @_tests.default
+    def _cut_tests(self) -> tuple[Callable[[Decimal | int], bool], ...]:
+        return tuple(cut.crossed_by for cut in self.cuts)
 
     @property
     def path(self) -> str:
@@ -170,11 +190,17 @@ class Scale:
         return value
 
     def band(self, value: Decimal | int) -> int:
-        """The band of a known value: how many cut-offs it is beyond."""
-        for band, cut in enumerate(self.cuts):
-            if not cut.crossed_by(value):
-                return band
-        return len(self.cuts)
+        """The band of a known value: how many cut-offs it is beyond (each :meth:`Cut.crossed_by`).
+
+        >>> [KIDNEY.scales[0].band(Decimal(v)) for v in ("1.49", "1.5", "2.0", "3.5")]
+        [0, 1, 2, 3]
+        """
+        band = 0
+        for crossed in self._tests:
+            if not crossed(value):
+                break
+            band += 1
+        return band
 
     def band_words(self, band: int) -> str:
         """A band in words, ends as the table has them: ``< 6``, ``6-12``, ``> 12``."""
@@ -267,6 +293,7 @@ class OrganRule:
     )
     _states: tuple[frozenset[int], ...] = attrs.field(init=False, repr=False, eq=False)
     _states_or_top: tuple[frozenset[int], ...] = attrs.field(init=False, repr=False, eq=False)
+    _top_states: frozenset[int] = attrs.field(init=False, repr=False, eq=False)
     _unknown: frozenset[int] = attrs.field(init=False, repr=False, eq=False)
     _unknown_or_top: frozenset[int] = attrs.field(init=False, repr=False, eq=False)
 
@@ -297,6 +324,10 @@ class OrganRule:
     def _states_with_support(self) -> tuple[frozenset[int], ...]:
         return tuple(frozenset({state, self.top}) for state in range(len(self.subscores)))
 
+    @_top_states.default
+    def _support_given(self) -> frozenset[int]:
+        return self._states[self.top]
+
     @_unknown.default
     def _unknown_lab(self) -> frozenset[int]:
         return frozenset(range(self.scales[0].bands))
@@ -316,16 +347,17 @@ class OrganRule:
     def lab_band(self, labs: Labs) -> int | None:
         """The band of the first known scale, ``None`` when every scale is unknown."""
         for scale in self.scales:
-            value = scale.value(labs)
+            value = getattr(labs, scale.lab)  # Scale.value, without the call (hot path)
             if value is not None:
                 return scale.band(value)
         return None
 
     def states(self, labs: Labs) -> frozenset[int]:
         """Every state that some completion of the unknown facts gives (§7.4)."""
-        given = self._support(labs)
+        support = self.support
+        given = False if support is None else support.status(labs)
         if given is True:
-            return self._states[self.top]
+            return self._top_states
         band = self.lab_band(labs)
         if band is None:
             return self._unknown_or_top if given is None else self._unknown

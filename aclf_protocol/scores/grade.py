@@ -57,7 +57,7 @@ States = tuple[tuple[OrganRule, frozenset[int]], ...]
 
 def organ_states(labs: Labs) -> States:
     """Each organ's rule and possible states, in the order of :data:`RULES` (§7.4)."""
-    return tuple((r, r.states(labs)) for r in RULES)
+    return tuple([(r, r.states(labs)) for r in RULES])
 
 
 def _grade(other_failures: int, kidney: int, brain: int) -> int:
@@ -96,6 +96,12 @@ def grades_of(states: States) -> frozenset[int]:
         elif FAILED in features:
             high += 1
             low += len(features) == 1
+    return _grades(low, high, kidney, brain)
+
+
+def _grades(low: int, high: int, kidney: frozenset[int], brain: frozenset[int]) -> frozenset[int]:
+    """The grades of *low* to *high* failures among the four other organs, with the kidney's
+    and the brain's possible grade features (§7.4)."""
     if low == high and len(kidney) == 1 and len(brain) == 1:  # every feature known: one grade
         (k,) = kidney
         (b,) = brain
@@ -103,8 +109,15 @@ def grades_of(states: States) -> frozenset[int]:
     return frozenset(_grade(n, k, b) for n in range(low, high + 1) for k in kidney for b in brain)
 
 
+#: The organs other than the kidney and the brain: only their failures count (§7.4).
+_FAILURES_ONLY = tuple(r for r in RULES if r is not KIDNEY and r is not BRAIN)
+
+
 def possible_aclf_grades(labs: Labs, *, protocol: Protocol = NCT04822922) -> frozenset[int]:
     """The ACLF grades (0 = no ACLF, 1-3) that the known labs still allow (§7.4, §5 I2).
+
+    What :func:`grades_of` gives for :func:`organ_states`, without building the states of
+    every organ (screening calls it for every patient).
 
     >>> from decimal import Decimal
     >>> sorted(possible_aclf_grades(Labs()))
@@ -114,7 +127,15 @@ def possible_aclf_grades(labs: Labs, *, protocol: Protocol = NCT04822922) -> fro
     [3]
     """
     check_protocol(protocol)
-    return grades_of(organ_states(check_labs(labs)))
+    check_labs(labs)
+    low = high = 0
+    for organ_rule in _FAILURES_ONLY:
+        features = organ_rule.feature_sets[organ_rule.states(labs)]
+        if FAILED in features:
+            high += 1
+            low += len(features) == 1
+    kidney = KIDNEY.feature_sets[KIDNEY.states(labs)]
+    return _grades(low, high, kidney, BRAIN.feature_sets[BRAIN.states(labs)])
 
 
 def aclf_grade(labs: Labs, *, protocol: Protocol = NCT04822922) -> int | None:
