@@ -1726,6 +1726,36 @@ class TestOrganRuleLaws:
                 assert after is not None
                 assert before <= after
 
+    @given(data=st.data())
+    def test_band_counts_the_cut_offs_crossed(self, data: Any) -> None:
+        """§7.1-§7.2: a value's band is the number of cut-offs it crosses, which are the first
+        ones from the healthy end (exact, however many digits the value has)."""
+        scale = data.draw(st.sampled_from([s for r in RULES for s in r.scales]))
+        at = data.draw(st.sampled_from(scale.cuts)).at
+        tiny = D("1e-30")
+        value: Any = data.draw(
+            st.sampled_from([at, at - tiny, at + tiny])
+            | st.decimals(at - 1, at + 1, allow_nan=False, allow_infinity=False)
+            | LAB_VALUES[scale.lab]
+        )
+        crossed = [cut.crossed_by(value) for cut in scale.cuts]
+        band = scale.band(value)
+        assert crossed == [True] * band + [False] * (len(scale.cuts) - band)
+
+    @pytest.mark.parametrize(
+        "cuts",
+        [
+            (at_least("2"), at_least("1")),  # not from the healthy end
+            (at_least("1"), at_least("1")),  # one value twice
+            (at_least("1"), below("3")),  # two ways
+        ],
+    )
+    def test_cut_offs_run_one_way_from_the_healthy_end(self, cuts: tuple[Cut, ...]) -> None:
+        """§7.2: a scale's cut-offs run one way from the healthy end, each value once."""
+        with pytest.raises(InvalidValueError) as raised:
+            Scale(lab="inr", name="INR", cuts=cuts)
+        assert raised.value.field == "cuts"
+
     @given(data=st.data(), partial=labs())
     @example(data=None, partial=Labs(creatinine_mg_dl=D("2.5"), he_grade=1, ventilation_reason=HE))
     def test_possible_subscores_contain_every_completion(self, data: Any, partial: Labs) -> None:

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Callable, Mapping
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
 
 import attrs
 
+from aclf_protocol.errors import InvalidValueError
 from aclf_protocol.patient import Labs, VentilationReason
 from aclf_protocol.scores._common import show
 
@@ -86,8 +88,6 @@ class Cut:
         at: The boundary value, as the table writes it (``Decimal("2.0")`` shows as 2.0).
         rising: Worse above *at* (bilirubin) rather than below it (MAP).
         inclusive: *at* itself is on the worse side (``>= 6``), not the better (``> 12``).
-        crossed_by: ``crossed_by(value)``: *value* is on the worse side (exact ``Decimal``
-            comparison, §7.1); derived from the fields above.
 
     >>> [above("12").crossed_by(Decimal(v)) for v in ("11.9", "12", "12.01")]
     [False, False, True]
@@ -98,17 +98,12 @@ class Cut:
     at: Decimal
     rising: bool
     inclusive: bool
-    #: Whether a value is on the worse side: one bound comparison of *at*, derived once from
-    #: the three fields above (screening's hot path).
-    crossed_by: Callable[[Decimal | int], bool] = attrs.field(init=False, repr=False, eq=False)
 
-    @crossed_by.default
-    def _comparison(self) -> Callable[[Decimal | int], bool]:
-        # The worse side of each kind of cut, as *at* compared with the value: ">= at" is
-        # "at <= value", "> at" is "at < value", "< at" is "at > value", "<= at" is "at >= value".
-        if self.rising:
-            return self.at.__le__ if self.inclusive else self.at.__lt__
-        return self.at.__ge__ if self.inclusive else self.at.__gt__
+    def crossed_by(self, value: Decimal | int) -> bool:
+        """*value* is on the worse side (exact ``Decimal`` comparison, §7.1)."""
+        if value == self.at:
+            return self.inclusive
+        return (value > self.at) is self.rising
 
     def __str__(self) -> str:
         """The worse side in words: ``>= 6``, ``> 12``, ``< 70``, ``<= 300``."""
@@ -161,18 +156,38 @@ class Scale:
     cuts: tuple[Cut, ...]
     shows_band: bool = False
     unknown_name: str = attrs.field()
-    #: Each cut's comparison, from the healthy end, derived once from *cuts*.
-    _tests: tuple[Callable[[Decimal | int], bool], ...] = attrs.field(
-        init=False, repr=False, eq=False
-    )
+    # Derived once from *cuts* for :meth:`band` (screening's hot path): the direction, and
+    # the cut-off values in ascending order, those on the worse side themselves (``>= 6``,
+    # ``<= 300``) apart from the others (``> 12``, ``< 70``).
+    _rising: bool = attrs.field(init=False, repr=False, eq=False)
+    _inclusive: tuple[Decimal, ...] = attrs.field(init=False, repr=False, eq=False)
+    _exclusive: tuple[Decimal, ...] = attrs.field(init=False, repr=False, eq=False)
 
     @unknown_name.default
     def _name_by_default(self) -> str:
         return self.name
 
-    @_tests.default
-    def _cut_tests(self) -> tuple[Callable[[Decimal | int], bool], ...]:
-        return tuple(cut.crossed_by for cut in self.cuts)
+    @_rising.default
+    def _direction(self) -> bool:
+        rising = {cut.rising for cut in self.cuts}
+        ats = [cut.at for cut in self.cuts]
+        if (
+            len(rising) != 1
+            or len(set(ats)) != len(ats)
+            or ats != sorted(ats, reverse=not rising.pop())
+        ):
+            raise InvalidValueError(
+                "cuts", self.cuts, "must run from the healthy end, one way, each value once (§7.2)"
+            )
+        return self.cuts[0].rising
+
+    @_inclusive.default
+    def _inclusive_cuts(self) -> tuple[Decimal, ...]:
+        return tuple(sorted(cut.at for cut in self.cuts if cut.inclusive))
+
+    @_exclusive.default
+    def _exclusive_cuts(self) -> tuple[Decimal, ...]:
+        return tuple(sorted(cut.at for cut in self.cuts if not cut.inclusive))
 
     @property
     def path(self) -> str:
@@ -190,17 +205,26 @@ class Scale:
         return value
 
     def band(self, value: Decimal | int) -> int:
-        """The band of a known value: how many cut-offs it is beyond (each :meth:`Cut.crossed_by`).
+        """The band of a known value: how many cut-offs it is beyond.
+
+        The cut-offs run one way from the healthy end, so the value crosses (:meth:`Cut.crossed_by`)
+        the first *band* of them and no other; counted by bisection, exactly (§7.1).
 
         >>> [KIDNEY.scales[0].band(Decimal(v)) for v in ("1.49", "1.5", "2.0", "3.5")]
         [0, 1, 2, 3]
+        >>> [LIVER.scales[0].band(Decimal(v)) for v in ("5.9", "6", "12", "12.01")]
+        [0, 1, 1, 2]
+        >>> [RESPIRATION.scales[0].band(v) for v in (301, 300, 201, 200)]
+        [0, 1, 1, 2]
         """
-        band = 0
-        for crossed in self._tests:
-            if not crossed(value):
-                break
-            band += 1
-        return band
+        if self._rising:  # the cut-offs below the value, and at it when that is worse
+            return bisect_right(self._inclusive, value) + bisect_left(self._exclusive, value)
+        # the cut-offs above the value, and at it when that is worse
+        return (
+            len(self.cuts)
+            - bisect_left(self._inclusive, value)
+            - bisect_right(self._exclusive, value)
+        )
 
     def band_words(self, band: int) -> str:
         """A band in words, ends as the table has them: ``< 6``, ``6-12``, ``> 12``."""
