@@ -332,12 +332,9 @@ class _Screening(NamedTuple):
     @classmethod
     def of(cls, on: date, protocol: Protocol) -> _Screening:
         # §5: windows measured back from the screening date as relativedelta does.
-        return cls(
-            on,
-            protocol,
-            _months_before(on, protocol.drug_trial_lookback_months),
-            _months_before(on, protocol.bleeding_infection_lookback_months),
-        )
+        drug_trial = _months_before(on, protocol.drug_trial_lookback_months)
+        bleeding_infection = _months_before(on, protocol.bleeding_infection_lookback_months)
+        return _new(cls, (on, protocol, drug_trial, bleeding_infection))
 
 
 def _months_before(on: date, months: int) -> date:
