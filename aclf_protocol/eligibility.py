@@ -322,19 +322,25 @@ def _fixed(holds: bool | None, sentence: str, could_decide: tuple[str, ...] = ()
 
 class _Screening(NamedTuple):
     """What every patient screened on one date shares: computed once per call, not cached
-    (a tuple: one is made per ``check_eligibility`` call)."""
+    (a tuple: one is made per ``check_eligibility`` call). The look-back windows' first days
+    are worked out only for an event dated in or near them (most records have none)."""
 
     on: date
     protocol: Protocol
-    drug_trial_since: date
-    bleeding_infection_since: date
 
     @classmethod
     def of(cls, on: date, protocol: Protocol) -> _Screening:
-        # §5: windows measured back from the screening date as relativedelta does.
-        drug_trial = _months_before(on, protocol.drug_trial_lookback_months)
-        bleeding_infection = _months_before(on, protocol.bleeding_infection_lookback_months)
-        return _new(cls, (on, protocol, drug_trial, bleeding_infection))
+        return _new(cls, (on, protocol))
+
+    @property
+    def drug_trial_since(self) -> date:
+        """The first day of the E4 drug-trial window (§5)."""
+        return _months_before(self.on, self.protocol.drug_trial_lookback_months)
+
+    @property
+    def bleeding_infection_since(self) -> date:
+        """The first day of the E5 bleeding and infection window (§5)."""
+        return _months_before(self.on, self.protocol.bleeding_infection_lookback_months)
 
 
 def _months_before(on: date, months: int) -> date:
@@ -563,16 +569,17 @@ _WITHIN: _Dated = (True, "{event} on {value}, within {months} before {on} (since
 _BEFORE: _Dated = (False, "no {event} since {start} (last on {value})")
 
 
-def _dated(value: date | Never | None, on: date, start: date) -> _Dated:
-    """Whether a dated event lies in the window from *start* to *on*, boundary day included.
-    An event dated after the screening date counts as inside the window (§5)."""
+def _dated(value: date | Never | None, on: date, months: int) -> _Dated:
+    """Whether a dated event lies in the window of *months* before *on*, boundary days
+    included (§5: windows measured back from the screening date as relativedelta does). An
+    event dated after the screening date counts as inside the window (§5)."""
     if value is None:
         return _NOT_RECORDED
     if value is Never.NEVER:
         return _NEVER
     if value > on:
         return _AFTER
-    return _WITHIN if value >= start else _BEFORE
+    return _WITHIN if value >= _months_before(on, months) else _BEFORE
 
 
 def _months(months: int) -> str:
@@ -632,7 +639,7 @@ def _e4_comorbidity(patient: Patient, _age: int, s: _Screening) -> Verdict:
     drug trial."""
     flags = _E4.verdict(_e4_values(patient))
     last = patient.history.last_drug_trial
-    trial = _dated(last, s.on, s.drug_trial_since)
+    trial = _dated(last, s.on, s.protocol.drug_trial_lookback_months)
     if trial is _NEVER and flags is _E4.absent:
         return _E4_NONE
     inside = trial[0]
@@ -680,9 +687,9 @@ def _e5_words(patient: Patient, s: _Screening, bleeding: _Dated, infection: _Dat
 def _e5_bleeding_or_infection(patient: Patient, _age: int, s: _Screening) -> Verdict:
     """E5: gastrointestinal bleeding or serious infection in the look-back window."""
     h = patient.history
-    since = s.bleeding_infection_since
-    bleeding = _dated(h.last_gi_bleeding, s.on, since)
-    infection = _dated(h.last_serious_infection, s.on, since)
+    months = s.protocol.bleeding_infection_lookback_months
+    bleeding = _dated(h.last_gi_bleeding, s.on, months)
+    infection = _dated(h.last_serious_infection, s.on, months)
     if bleeding is _NEVER and infection is _NEVER:
         return _E5_NONE
     if bleeding[0] is True or infection[0] is True:

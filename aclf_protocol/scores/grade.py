@@ -13,6 +13,7 @@ The grade is reported whenever every completion of the unknown labs gives the sa
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -49,7 +50,6 @@ __all__ = [
 #: Grades run from 0 (no ACLF) to 3; three or more failures are grade 3 (§7.4).
 MAX_GRADE = 3
 _TWO_FAILURES = 2
-_ONE_GRADE = tuple(frozenset({grade}) for grade in range(MAX_GRADE + 1))
 
 #: Each organ's rule with the states its known facts still allow, in §7.2 order.
 States = tuple[tuple[OrganRule, frozenset[int]], ...]
@@ -96,21 +96,29 @@ def grades_of(states: States) -> frozenset[int]:
         elif FAILED in features:
             high += 1
             low += len(features) == 1
-    return _grades(low, high, kidney, brain)
+    return _GRADES[low, high, kidney, brain]
 
 
 def _grades(low: int, high: int, kidney: frozenset[int], brain: frozenset[int]) -> frozenset[int]:
     """The grades of *low* to *high* failures among the four other organs, with the kidney's
     and the brain's possible grade features (§7.4)."""
-    if low == high and len(kidney) == 1 and len(brain) == 1:  # every feature known: one grade
-        (k,) = kidney
-        (b,) = brain
-        return _ONE_GRADE[_grade(low, k, b)]
     return frozenset(_grade(n, k, b) for n in range(low, high + 1) for k in kidney for b in brain)
 
 
 #: The organs other than the kidney and the brain: only their failures count (§7.4).
 _FAILURES_ONLY = tuple(r for r in RULES if r is not KIDNEY and r is not BRAIN)
+
+#: :func:`_grades` of every case, read-only, derived once: (low, high, kidney features,
+#: brain features) -> grades (screening asks it for every patient).
+_GRADES = MappingProxyType(
+    {
+        (low, high, kidney, brain): _grades(low, high, kidney, brain)
+        for high in range(len(_FAILURES_ONLY) + 1)
+        for low in range(high + 1)
+        for kidney in set(KIDNEY.feature_sets.values())
+        for brain in set(BRAIN.feature_sets.values())
+    }
+)
 
 
 def possible_aclf_grades(labs: Labs, *, protocol: Protocol = NCT04822922) -> frozenset[int]:
@@ -135,7 +143,7 @@ def possible_aclf_grades(labs: Labs, *, protocol: Protocol = NCT04822922) -> fro
             high += 1
             low += len(features) == 1
     kidney = KIDNEY.feature_sets[KIDNEY.states(labs)]
-    return _grades(low, high, kidney, BRAIN.feature_sets[BRAIN.states(labs)])
+    return _GRADES[low, high, kidney, BRAIN.feature_sets[BRAIN.states(labs)]]
 
 
 def aclf_grade(labs: Labs, *, protocol: Protocol = NCT04822922) -> int | None:
