@@ -25,7 +25,7 @@ from __future__ import annotations
 import enum
 import itertools
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -318,6 +318,12 @@ class OrganRule:
     _states: tuple[frozenset[int], ...] = attrs.field(init=False, repr=False, eq=False)
     _states_or_top: tuple[frozenset[int], ...] = attrs.field(init=False, repr=False, eq=False)
     _top_states: frozenset[int] = attrs.field(init=False, repr=False, eq=False)
+    #: (lab, its scale's ``band``) for each scale, and the support's ``status`` (``None``
+    #: without a support): the helpers ``states`` and ``lab_band`` call, looked up once.
+    _bands: tuple[tuple[str, Callable[[Decimal | int], int]], ...] = attrs.field(
+        init=False, repr=False, eq=False
+    )
+    _status: Callable[[Labs], bool | None] | None = attrs.field(init=False, repr=False, eq=False)
     _unknown: frozenset[int] = attrs.field(init=False, repr=False, eq=False)
     _unknown_or_top: frozenset[int] = attrs.field(init=False, repr=False, eq=False)
 
@@ -352,6 +358,14 @@ class OrganRule:
     def _support_given(self) -> frozenset[int]:
         return self._states[self.top]
 
+    @_bands.default
+    def _scale_bands(self) -> tuple[tuple[str, Callable[[Decimal | int], int]], ...]:
+        return tuple((scale.lab, scale.band) for scale in self.scales)
+
+    @_status.default
+    def _support_status(self) -> Callable[[Labs], bool | None] | None:
+        return None if self.support is None else self.support.status
+
     @_unknown.default
     def _unknown_lab(self) -> frozenset[int]:
         return frozenset(range(self.scales[0].bands))
@@ -370,16 +384,16 @@ class OrganRule:
 
     def lab_band(self, labs: Labs) -> int | None:
         """The band of the first known scale, ``None`` when every scale is unknown."""
-        for scale in self.scales:
-            value = getattr(labs, scale.lab)  # Scale.value, without the call (hot path)
+        for lab, band in self._bands:
+            value = getattr(labs, lab)  # Scale.value, without the call (hot path)
             if value is not None:
-                return scale.band(value)
+                return band(value)
         return None
 
     def states(self, labs: Labs) -> frozenset[int]:
         """Every state that some completion of the unknown facts gives (§7.4)."""
-        support = self.support
-        given = False if support is None else support.status(labs)
+        status = self._status
+        given = False if status is None else status(labs)
         if given is True:
             return self._top_states
         band = self.lab_band(labs)

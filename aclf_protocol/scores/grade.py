@@ -107,6 +107,8 @@ def _grades(low: int, high: int, kidney: frozenset[int], brain: frozenset[int]) 
 
 #: The organs other than the kidney and the brain: only their failures count (§7.4).
 _FAILURES_ONLY = tuple(r for r in RULES if r is not KIDNEY and r is not BRAIN)
+#: Each of those organs' ``states`` and ``feature_sets``, looked up once (hot path).
+_FAILURE_READS = tuple((r.states, r.feature_sets) for r in _FAILURES_ONLY)
 
 #: :func:`_grades` of every case, read-only, derived once: (low, high, kidney features,
 #: brain features) -> grades (screening asks it for every patient).
@@ -137,8 +139,8 @@ def possible_aclf_grades(labs: Labs, *, protocol: Protocol = NCT04822922) -> fro
     check_protocol(protocol)
     check_labs(labs)
     low = high = 0
-    for organ_rule in _FAILURES_ONLY:
-        features = organ_rule.feature_sets[organ_rule.states(labs)]
+    for states, feature_sets in _FAILURE_READS:
+        features = feature_sets[states(labs)]
         if FAILED in features:
             high += 1
             low += len(features) == 1
