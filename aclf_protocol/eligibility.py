@@ -841,11 +841,12 @@ def _evaluate(patient: object, screening: _Screening, plan: _Plan) -> Eligibilit
     if not isinstance(patient, Patient):
         raise InvalidValueError("patient", patient, "must be a Patient (§9)")
     age = _age(patient.birth_date, screening.on)
-    verdicts = []
+    verdicts: list[Verdict] = []
+    append = verdicts.append
     against = unknown = False
     for evaluate, exclusion in plan:
         verdict = evaluate(patient, age, screening)
-        verdicts.append(verdict)
+        append(verdict)
         holds = verdict.holds
         if holds is None:
             unknown = True
