@@ -469,7 +469,8 @@ _Fact: TypeAlias = tuple[str, str]
 @attrs.frozen
 class _Flags:
     """The yes/no facts of one exclusion, and its verdict for every combination of their
-    values (True/False/None), decided once when the module is loaded."""
+    values (True/False/None), decided once when the module is loaded: ``verdicts[values]``
+    with the values in the order of :attr:`facts`."""
 
     facts: tuple[_Fact, ...]
     absent: Verdict
@@ -482,10 +483,6 @@ class _Flags:
         combinations = itertools.product((True, False, None), repeat=len(facts))
         verdicts = {values: _any_fact(facts, values, none) for values in combinations}
         return cls(facts, none, MappingProxyType(verdicts))
-
-    def verdict(self, values: tuple[bool | None, ...]) -> Verdict:
-        """The verdict for these values of the facts, in the order of :attr:`facts`."""
-        return self.verdicts[values]
 
 
 def _any_fact(facts: tuple[_Fact, ...], values: tuple[bool | None, ...], none: Verdict) -> Verdict:
@@ -544,19 +541,19 @@ _E6 = _Flags.of(
 
 def _e1_artificial_liver(patient: Patient, _age: int, _s: _Screening) -> Verdict:
     """E1: artificial liver support treatment planned."""
-    return _E1.verdict((patient.history.artificial_liver_planned,))
+    return _E1.verdicts[patient.history.artificial_liver_planned,]
 
 
 def _e2_transplant_or_stem_cells(patient: Patient, _age: int, _s: _Screening) -> Verdict:
     """E2: prior liver transplantation or any prior stem-cell therapy."""
     h = patient.history
-    return _E2.verdict((h.prior_liver_transplant, h.prior_stem_cell_therapy))
+    return _E2.verdicts[h.prior_liver_transplant, h.prior_stem_cell_therapy]
 
 
 def _e3_malignancy(patient: Patient, _age: int, _s: _Screening) -> Verdict:
     """E3: malignancy, imaging suggesting a malignant liver mass, or tuberculosis (also E4)."""
     h = patient.history
-    return _E3.verdict((h.malignancy, h.imaging_suspected_liver_malignancy, h.tuberculosis))
+    return _E3.verdicts[h.malignancy, h.imaging_suspected_liver_malignancy, h.tuberculosis]
 
 
 # --- dated facts (E4, E5): whether an event lies in a look-back window, and its wording ------
@@ -637,7 +634,7 @@ def _e4_words(patient: Patient, s: _Screening, flags: Verdict, trial: _Dated) ->
 def _e4_comorbidity(patient: Patient, _age: int, s: _Screening) -> Verdict:
     """E4: serious comorbidities, renal replacement (one fact with the kidney score), recent
     drug trial."""
-    flags = _E4.verdict(_e4_values(patient))
+    flags = _E4.verdicts[_e4_values(patient)]
     last = patient.history.last_drug_trial
     trial = _dated(last, s.on, s.protocol.drug_trial_lookback_months)
     if trial is _NEVER and flags is _E4.absent:
@@ -722,7 +719,7 @@ def _e6_pregnancy(patient: Patient, _age: int, _s: _Screening) -> Verdict:
         return _E6_RECORDED
     if patient.sex is Sex.MALE:
         return _E6_MALE
-    return _E6.verdict((h.pregnant, h.lactating))
+    return _E6.verdicts[h.pregnant, h.lactating]
 
 
 _E7_CAPACITY = _fixed(False, "able to make independent judgements (consent.has_capacity: true)")
