@@ -346,22 +346,25 @@ def _fixed(holds: bool | None, sentence: str, could_decide: tuple[str, ...] = ()
 
 class _Screening(NamedTuple):
     """What every patient screened on one date shares: computed once per call, not cached
-    (a tuple: one is made per ``check_eligibility`` call)."""
+    (a tuple: one is made per ``check_eligibility`` call). The look-back windows' first days
+    are worked out only for an event dated in or near them (most records have none)."""
 
     on: date
     protocol: Protocol
-    drug_trial_since: date
-    bleeding_infection_since: date
 
     @classmethod
     def of(cls, on: date, protocol: Protocol) -> _Screening:
-        # §5: windows measured back from the screening date as relativedelta does.
-        return cls(
-            on,
-            protocol,
-            _months_before(on, protocol.drug_trial_lookback_months),
-            _months_before(on, protocol.bleeding_infection_lookback_months),
-        )
+        return _new(cls, (on, protocol))
+
+    @property
+    def drug_trial_since(self) -> date:
+        """The first day of the E4 drug-trial window (§5)."""
+        return _months_before(self.on, self.protocol.drug_trial_lookback_months)
+
+    @property
+    def bleeding_infection_since(self) -> date:
+        """The first day of the E5 bleeding and infection window (§5)."""
+        return _months_before(self.on, self.protocol.bleeding_infection_lookback_months)
 
 
 def _months_before(on: date, months: int) -> date:
@@ -492,7 +495,8 @@ _Fact: TypeAlias = tuple[str, str]
 @attrs.frozen
 class _Flags:
     """The yes/no facts of one exclusion, and its verdict for every combination of their
-    values (True/False/None), decided once when the module is loaded."""
+    values (True/False/None), decided once when the module is loaded: ``verdicts[values]``
+    with the values in the order of :attr:`facts`."""
 
     facts: tuple[_Fact, ...]
     absent: Verdict
@@ -505,10 +509,6 @@ class _Flags:
         combinations = itertools.product((True, False, None), repeat=len(facts))
         verdicts = {values: _any_fact(facts, values, none) for values in combinations}
         return cls(facts, none, MappingProxyType(verdicts))
-
-    def verdict(self, values: tuple[bool | None, ...]) -> Verdict:
-        """The verdict for these values of the facts, in the order of :attr:`facts`."""
-        return self.verdicts[values]
 
 
 def _any_fact(facts: tuple[_Fact, ...], values: tuple[bool | None, ...], none: Verdict) -> Verdict:
@@ -567,19 +567,19 @@ _E6 = _Flags.of(
 
 def _e1_artificial_liver(patient: Patient, _age: int, _s: _Screening) -> Verdict:
     """E1: artificial liver support treatment planned."""
-    return _E1.verdict((patient.history.artificial_liver_planned,))
+    return _E1.verdicts[patient.history.artificial_liver_planned,]
 
 
 def _e2_transplant_or_stem_cells(patient: Patient, _age: int, _s: _Screening) -> Verdict:
     """E2: prior liver transplantation or any prior stem-cell therapy."""
     h = patient.history
-    return _E2.verdict((h.prior_liver_transplant, h.prior_stem_cell_therapy))
+    return _E2.verdicts[h.prior_liver_transplant, h.prior_stem_cell_therapy]
 
 
 def _e3_malignancy(patient: Patient, _age: int, _s: _Screening) -> Verdict:
     """E3: malignancy, imaging suggesting a malignant liver mass, or tuberculosis (also E4)."""
     h = patient.history
-    return _E3.verdict((h.malignancy, h.imaging_suspected_liver_malignancy, h.tuberculosis))
+    return _E3.verdicts[h.malignancy, h.imaging_suspected_liver_malignancy, h.tuberculosis]
 
 
 # --- dated facts (E4, E5): whether an event lies in a look-back window, and its wording ------
@@ -592,16 +592,17 @@ _WITHIN: _Dated = (True, "{event} on {value}, within {months} before {on} (since
 _BEFORE: _Dated = (False, "no {event} since {start} (last on {value})")
 
 
-def _dated(value: date | Never | None, on: date, start: date) -> _Dated:
-    """Whether a dated event lies in the window from *start* to *on*, boundary day included.
-    An event dated after the screening date counts as inside the window (§5)."""
+def _dated(value: date | Never | None, on: date, months: int) -> _Dated:
+    """Whether a dated event lies in the window of *months* before *on*, boundary days
+    included (§5: windows measured back from the screening date as relativedelta does). An
+    event dated after the screening date counts as inside the window (§5)."""
     if value is None:
         return _NOT_RECORDED
     if value is Never.NEVER:
         return _NEVER
     if value > on:
         return _AFTER
-    return _WITHIN if value >= start else _BEFORE
+    return _WITHIN if value >= _months_before(on, months) else _BEFORE
 
 
 def _months(months: int) -> str:
@@ -659,9 +660,9 @@ def _e4_words(patient: Patient, s: _Screening, flags: Verdict, trial: _Dated) ->
 def _e4_comorbidity(patient: Patient, _age: int, s: _Screening) -> Verdict:
     """E4: serious comorbidities, renal replacement (one fact with the kidney score), recent
     drug trial."""
-    flags = _E4.verdict(_e4_values(patient))
+    flags = _E4.verdicts[_e4_values(patient)]
     last = patient.history.last_drug_trial
-    trial = _dated(last, s.on, s.drug_trial_since)
+    trial = _dated(last, s.on, s.protocol.drug_trial_lookback_months)
     if trial is _NEVER and flags is _E4.absent:
         return _E4_NONE
     inside = trial[0]
@@ -709,9 +710,9 @@ def _e5_words(patient: Patient, s: _Screening, bleeding: _Dated, infection: _Dat
 def _e5_bleeding_or_infection(patient: Patient, _age: int, s: _Screening) -> Verdict:
     """E5: gastrointestinal bleeding or serious infection in the look-back window."""
     h = patient.history
-    since = s.bleeding_infection_since
-    bleeding = _dated(h.last_gi_bleeding, s.on, since)
-    infection = _dated(h.last_serious_infection, s.on, since)
+    months = s.protocol.bleeding_infection_lookback_months
+    bleeding = _dated(h.last_gi_bleeding, s.on, months)
+    infection = _dated(h.last_serious_infection, s.on, months)
     if bleeding is _NEVER and infection is _NEVER:
         return _E5_NONE
     if bleeding[0] is True or infection[0] is True:
@@ -744,7 +745,7 @@ def _e6_pregnancy(patient: Patient, _age: int, _s: _Screening) -> Verdict:
         return _E6_RECORDED
     if patient.sex is Sex.MALE:
         return _E6_MALE
-    return _E6.verdict((h.pregnant, h.lactating))
+    return _E6.verdicts[h.pregnant, h.lactating]
 
 
 _E7_CAPACITY = _fixed(False, "able to make independent judgements (consent.has_capacity: true)")
@@ -859,11 +860,12 @@ def _evaluate(patient: object, screening: _Screening, plan: _Plan) -> Eligibilit
     if not isinstance(patient, Patient):
         raise InvalidValueError("patient", patient, "must be a Patient (§9)")
     age = _age(patient.birth_date, screening.on)
-    verdicts = []
+    verdicts: list[Verdict] = []
+    append = verdicts.append
     against = unknown = False
     for evaluate, exclusion in plan:
         verdict = evaluate(patient, age, screening)
-        verdicts.append(verdict)
+        append(verdict)
         holds = verdict.holds
         if holds is None:
             unknown = True

@@ -8,6 +8,7 @@ are kept in golden files under ``tests/golden/scores/``.
 
 from __future__ import annotations
 
+import itertools
 import json
 from decimal import Decimal
 from typing import Any
@@ -70,6 +71,23 @@ from tests.strategies import LAB_VALUES, lab_completions, labs, worsened_labs
 
 D = Decimal
 HE = VentilationReason.HEPATIC_ENCEPHALOPATHY
+
+#: Values that complete an unknown fact on both sides of every cut-off that moves the ACLF
+#: grade (§7.2-§7.4): bilirubin > 12, creatinine 1.5 / 2.0, HE grade 1 / 3, INR 2.5, the
+#: oxygenation ratios' failure bounds, and each organ support given or not. MAP is left out:
+#: it never decides a failure (the grade reads neither band), so one value stands for both.
+_GRADE_COMPLETIONS: tuple[tuple[str, tuple[Any, ...]], ...] = (
+    ("bilirubin_mg_dl", (D(12), D("12.1"))),
+    ("creatinine_mg_dl", (D("1.49"), D("1.5"), D("1.99"), D(2))),
+    ("inr", (D("2.49"), D("2.5"))),
+    ("he_grade", (0, 1, 2, 3)),
+    ("map_mmhg", (D(70),)),
+    ("vasopressors", (False, True)),
+    ("pao2_fio2", (D(201), D(200))),
+    ("spo2_fio2", (D(215), D(214))),
+    ("mechanical_ventilation", (False, True)),
+    ("renal_replacement", (False, True)),
+)
 OF_SOURCE = (
     "CLIF-C OF: Jalan R et al., J Hepatol 2014;61:1038-47 (SPEC §7.2-§7.3); ACLF grades: "
     "Moreau R et al., Gastroenterology 2013;144:1426-37 (SPEC §7.4)"
@@ -1712,6 +1730,36 @@ class TestOrganRuleLaws:
                 assert after is not None
                 assert before <= after
 
+    @given(data=st.data())
+    def test_band_counts_the_cut_offs_crossed(self, data: Any) -> None:
+        """§7.1-§7.2: a value's band is the number of cut-offs it crosses, which are the first
+        ones from the healthy end (exact, however many digits the value has)."""
+        scale = data.draw(st.sampled_from([s for r in RULES for s in r.scales]))
+        at = data.draw(st.sampled_from(scale.cuts)).at
+        tiny = D("1e-30")
+        value: Any = data.draw(
+            st.sampled_from([at, at - tiny, at + tiny])
+            | st.decimals(at - 1, at + 1, allow_nan=False, allow_infinity=False)
+            | LAB_VALUES[scale.lab]
+        )
+        crossed = [cut.crossed_by(value) for cut in scale.cuts]
+        band = scale.band(value)
+        assert crossed == [True] * band + [False] * (len(scale.cuts) - band)
+
+    @pytest.mark.parametrize(
+        "cuts",
+        [
+            (at_least("2"), at_least("1")),  # not from the healthy end
+            (at_least("1"), at_least("1")),  # one value twice
+            (at_least("1"), below("3")),  # two ways
+        ],
+    )
+    def test_cut_offs_run_one_way_from_the_healthy_end(self, cuts: tuple[Cut, ...]) -> None:
+        """§7.2: a scale's cut-offs run one way from the healthy end, each value once."""
+        with pytest.raises(InvalidValueError) as raised:
+            Scale(lab="inr", name="INR", cuts=cuts)
+        assert raised.value.field == "cuts"
+
     @given(data=st.data(), partial=labs())
     @example(data=None, partial=Labs(creatinine_mg_dl=D("2.5"), he_grade=1, ventilation_reason=HE))
     def test_possible_subscores_contain_every_completion(self, data: Any, partial: Labs) -> None:
@@ -1779,6 +1827,30 @@ class TestScoreLaws:
         for score in (clif_c_of, meld, meld_na):
             if score(partial) is not None:
                 assert score(full) == score(partial)
+
+    @given(partial=labs())
+    @example(partial=Labs())  # nothing known: every completion, every grade
+    @example(partial=Labs(bilirubin_mg_dl=D(14), creatinine_mg_dl=D("1.7")))
+    def test_possible_grades_are_the_grades_of_every_completion(self, partial: Labs) -> None:
+        """§7.4: the possible grades are exactly the grades of the completions of the unknown
+        facts, each unknown lab taking a value on both sides of every cut-off that can move
+        the grade (failure; creatinine 1.5-2.0 and HE grade 1-2), each flag yes and no; a
+        PaO2/FiO2 is only completed while the SpO2/FiO2 is unknown too (§5)."""
+        # §5: never a PaO2/FiO2 beside a given SpO2/FiO2.
+        pao2_open = partial.spo2_fio2 is None
+        unknown = [
+            key
+            for key, _ in _GRADE_COMPLETIONS
+            if getattr(partial, key) is None and (pao2_open or key != "pao2_fio2")
+        ]
+        choices = [values for key, values in _GRADE_COMPLETIONS if key in unknown]
+        grades = set()
+        for values in itertools.product(*choices):
+            full = attrs.evolve(partial, **dict(zip(unknown, values, strict=True)))
+            grade = aclf_grade(full)
+            assert grade is not None  # every fact the grade reads is known
+            grades.add(grade)
+        assert possible_aclf_grades(partial) == grades
 
     @given(data=st.data(), before=labs())
     @example(data=None, before=normal(creatinine_mg_dl=D("1.49"), bilirubin_mg_dl=D(13)))

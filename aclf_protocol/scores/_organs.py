@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Mapping
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 
 import attrs
 
+from aclf_protocol.errors import InvalidValueError
 from aclf_protocol.patient import Labs, VentilationReason
 from aclf_protocol.scores._common import show
 
@@ -86,6 +88,11 @@ class Cut:
         at: The boundary value, as the table writes it (``Decimal("2.0")`` shows as 2.0).
         rising: Worse above *at* (bilirubin) rather than below it (MAP).
         inclusive: *at* itself is on the worse side (``>= 6``), not the better (``> 12``).
+
+    >>> [above("12").crossed_by(Decimal(v)) for v in ("11.9", "12", "12.01")]
+    [False, False, True]
+    >>> [at_most("200").crossed_by(v) for v in (199, 200, 201)]
+    [True, True, False]
     """
 
     at: Decimal
@@ -149,10 +156,38 @@ class Scale:
     cuts: tuple[Cut, ...]
     shows_band: bool = False
     unknown_name: str = attrs.field()
+    # Derived once from *cuts* for :meth:`band` (screening's hot path): the direction, and
+    # the cut-off values in ascending order, those on the worse side themselves (``>= 6``,
+    # ``<= 300``) apart from the others (``> 12``, ``< 70``).
+    _rising: bool = attrs.field(init=False, repr=False, eq=False)
+    _inclusive: tuple[Decimal, ...] = attrs.field(init=False, repr=False, eq=False)
+    _exclusive: tuple[Decimal, ...] = attrs.field(init=False, repr=False, eq=False)
 
     @unknown_name.default
     def _name_by_default(self) -> str:
         return self.name
+
+    @_rising.default
+    def _direction(self) -> bool:
+        rising = {cut.rising for cut in self.cuts}
+        ats = [cut.at for cut in self.cuts]
+        if (
+            len(rising) != 1
+            or len(set(ats)) != len(ats)
+            or ats != sorted(ats, reverse=not rising.pop())
+        ):
+            raise InvalidValueError(
+                "cuts", self.cuts, "must run from the healthy end, one way, each value once (§7.2)"
+            )
+        return self.cuts[0].rising
+
+    @_inclusive.default
+    def _inclusive_cuts(self) -> tuple[Decimal, ...]:
+        return tuple(sorted(cut.at for cut in self.cuts if cut.inclusive))
+
+    @_exclusive.default
+    def _exclusive_cuts(self) -> tuple[Decimal, ...]:
+        return tuple(sorted(cut.at for cut in self.cuts if not cut.inclusive))
 
     @property
     def path(self) -> str:
@@ -170,11 +205,26 @@ class Scale:
         return value
 
     def band(self, value: Decimal | int) -> int:
-        """The band of a known value: how many cut-offs it is beyond."""
-        for band, cut in enumerate(self.cuts):
-            if not cut.crossed_by(value):
-                return band
-        return len(self.cuts)
+        """The band of a known value: how many cut-offs it is beyond.
+
+        The cut-offs run one way from the healthy end, so the value crosses (:meth:`Cut.crossed_by`)
+        the first *band* of them and no other; counted by bisection, exactly (§7.1).
+
+        >>> [KIDNEY.scales[0].band(Decimal(v)) for v in ("1.49", "1.5", "2.0", "3.5")]
+        [0, 1, 2, 3]
+        >>> [LIVER.scales[0].band(Decimal(v)) for v in ("5.9", "6", "12", "12.01")]
+        [0, 1, 1, 2]
+        >>> [RESPIRATION.scales[0].band(v) for v in (301, 300, 201, 200)]
+        [0, 1, 1, 2]
+        """
+        if self._rising:  # the cut-offs below the value, and at it when that is worse
+            return bisect_right(self._inclusive, value) + bisect_left(self._exclusive, value)
+        # the cut-offs above the value, and at it when that is worse
+        return (
+            len(self.cuts)
+            - bisect_left(self._inclusive, value)
+            - bisect_right(self._exclusive, value)
+        )
 
     def band_words(self, band: int) -> str:
         """A band in words, ends as the table has them: ``< 6``, ``6-12``, ``> 12``."""
@@ -267,6 +317,13 @@ class OrganRule:
     )
     _states: tuple[frozenset[int], ...] = attrs.field(init=False, repr=False, eq=False)
     _states_or_top: tuple[frozenset[int], ...] = attrs.field(init=False, repr=False, eq=False)
+    _top_states: frozenset[int] = attrs.field(init=False, repr=False, eq=False)
+    #: (lab, its scale's ``band``) for each scale, and the support's ``status`` (``None``
+    #: without a support): the helpers ``states`` and ``lab_band`` call, looked up once.
+    _bands: tuple[tuple[str, Callable[[Decimal | int], int]], ...] = attrs.field(
+        init=False, repr=False, eq=False
+    )
+    _status: Callable[[Labs], bool | None] | None = attrs.field(init=False, repr=False, eq=False)
     _unknown: frozenset[int] = attrs.field(init=False, repr=False, eq=False)
     _unknown_or_top: frozenset[int] = attrs.field(init=False, repr=False, eq=False)
 
@@ -297,6 +354,18 @@ class OrganRule:
     def _states_with_support(self) -> tuple[frozenset[int], ...]:
         return tuple(frozenset({state, self.top}) for state in range(len(self.subscores)))
 
+    @_top_states.default
+    def _support_given(self) -> frozenset[int]:
+        return self._states[self.top]
+
+    @_bands.default
+    def _scale_bands(self) -> tuple[tuple[str, Callable[[Decimal | int], int]], ...]:
+        return tuple((scale.lab, scale.band) for scale in self.scales)
+
+    @_status.default
+    def _support_status(self) -> Callable[[Labs], bool | None] | None:
+        return None if self.support is None else self.support.status
+
     @_unknown.default
     def _unknown_lab(self) -> frozenset[int]:
         return frozenset(range(self.scales[0].bands))
@@ -315,17 +384,18 @@ class OrganRule:
 
     def lab_band(self, labs: Labs) -> int | None:
         """The band of the first known scale, ``None`` when every scale is unknown."""
-        for scale in self.scales:
-            value = scale.value(labs)
+        for lab, band in self._bands:
+            value = getattr(labs, lab)  # Scale.value, without the call (hot path)
             if value is not None:
-                return scale.band(value)
+                return band(value)
         return None
 
     def states(self, labs: Labs) -> frozenset[int]:
         """Every state that some completion of the unknown facts gives (§7.4)."""
-        given = self._support(labs)
+        status = self._status
+        given = False if status is None else status(labs)
         if given is True:
-            return self._states[self.top]
+            return self._top_states
         band = self.lab_band(labs)
         if band is None:
             return self._unknown_or_top if given is None else self._unknown

@@ -13,6 +13,7 @@ The grade is reported whenever every completion of the unknown labs gives the sa
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -50,7 +51,6 @@ __all__ = [
 #: Grades run from 0 (no ACLF) to 3; three or more failures are grade 3 (§7.4).
 MAX_GRADE = 3
 _TWO_FAILURES = 2
-_ONE_GRADE = tuple(frozenset({grade}) for grade in range(MAX_GRADE + 1))
 
 #: Each organ's rule with the states its known facts still allow, in §7.2 order.
 States = tuple[tuple[OrganRule, frozenset[int]], ...]
@@ -61,7 +61,7 @@ _GRADES = frozenset(range(MAX_GRADE + 1))
 
 def organ_states(labs: Labs) -> States:
     """Each organ's rule and possible states, in the order of :data:`RULES` (§7.4)."""
-    return tuple((r, r.states(labs)) for r in RULES)
+    return tuple([(r, r.states(labs)) for r in RULES])
 
 
 def _grade(other_failures: int, kidney: int, brain: int) -> int:
@@ -100,15 +100,38 @@ def grades_of(states: States) -> frozenset[int]:
         elif FAILED in features:
             high += 1
             low += len(features) == 1
-    if low == high and len(kidney) == 1 and len(brain) == 1:  # every feature known: one grade
-        (k,) = kidney
-        (b,) = brain
-        return _ONE_GRADE[_grade(low, k, b)]
+    return _GRADES[low, high, kidney, brain]
+
+
+def _grades(low: int, high: int, kidney: frozenset[int], brain: frozenset[int]) -> frozenset[int]:
+    """The grades of *low* to *high* failures among the four other organs, with the kidney's
+    and the brain's possible grade features (§7.4)."""
     return frozenset(_grade(n, k, b) for n in range(low, high + 1) for k in kidney for b in brain)
+
+
+#: The organs other than the kidney and the brain: only their failures count (§7.4).
+_FAILURES_ONLY = tuple(r for r in RULES if r is not KIDNEY and r is not BRAIN)
+#: Each of those organs' ``states`` and ``feature_sets``, looked up once (hot path).
+_FAILURE_READS = tuple((r.states, r.feature_sets) for r in _FAILURES_ONLY)
+
+#: :func:`_grades` of every case, read-only, derived once: (low, high, kidney features,
+#: brain features) -> grades (screening asks it for every patient).
+_GRADES = MappingProxyType(
+    {
+        (low, high, kidney, brain): _grades(low, high, kidney, brain)
+        for high in range(len(_FAILURES_ONLY) + 1)
+        for low in range(high + 1)
+        for kidney in set(KIDNEY.feature_sets.values())
+        for brain in set(BRAIN.feature_sets.values())
+    }
+)
 
 
 def possible_aclf_grades(labs: Labs, *, protocol: Protocol = NCT04822922) -> frozenset[int]:
     """The ACLF grades (0 = no ACLF, 1-3) that the known labs still allow (§7.4, §5 I2).
+
+    What :func:`grades_of` gives for :func:`organ_states`, without building the states of
+    every organ (screening calls it for every patient).
 
     >>> from decimal import Decimal
     >>> sorted(possible_aclf_grades(Labs()))
@@ -118,7 +141,15 @@ def possible_aclf_grades(labs: Labs, *, protocol: Protocol = NCT04822922) -> fro
     [3]
     """
     check_protocol(protocol)
-    return grades_of(organ_states(check_labs(labs)))
+    check_labs(labs)
+    low = high = 0
+    for states, feature_sets in _FAILURE_READS:
+        features = feature_sets[states(labs)]
+        if FAILED in features:
+            high += 1
+            low += len(features) == 1
+    kidney = KIDNEY.feature_sets[KIDNEY.states(labs)]
+    return _GRADES[low, high, kidney, BRAIN.feature_sets[BRAIN.states(labs)]]
 
 
 def aclf_grade(labs: Labs, *, protocol: Protocol = NCT04822922) -> int | None:
