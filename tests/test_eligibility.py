@@ -731,7 +731,11 @@ class TestLookBackWindows:
 
     def test_a_window_before_the_calendar_is_refused_by_name(self) -> None:
         """§0: a screening date whose look-back would start before year 1 names ``on``."""
-        err = refusal(lambda: check_eligibility(rj001(), date(1, 2, 1)))
+        early = rj001(birth_date=date(1, 1, 1))
+        history = attrs.evolve(early.history, last_drug_trial=date(1, 1, 10))
+        err = refusal(
+            lambda: check_eligibility(attrs.evolve(early, history=history), date(1, 2, 1))
+        )
         assert isinstance(err, InvalidValueError)
         assert (err.field, err.value) == ("on", date(1, 2, 1))
 

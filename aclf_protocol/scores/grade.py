@@ -56,7 +56,7 @@ _TWO_FAILURES = 2
 States = tuple[tuple[OrganRule, frozenset[int]], ...]
 
 #: The ACLF grades of §7.4: 0 (no ACLF) to MAX_GRADE.
-_GRADES = frozenset(range(MAX_GRADE + 1))
+_ALL_GRADES = frozenset(range(MAX_GRADE + 1))
 
 
 def organ_states(labs: Labs) -> States:
@@ -183,7 +183,7 @@ def describe_grades(grades: Iterable[int]) -> str:
     'no ACLF or ACLF grade 1, 2 or 3'
     """
     if not isinstance(grades, set | frozenset | list | tuple) or any(
-        type(g) is not int or g not in _GRADES for g in grades
+        type(g) is not int or g not in _ALL_GRADES for g in grades
     ):
         raise InvalidValueError("grades", grades, "must be ACLF grades 0-3 (§7.4)")
     ordered = sorted(grades)
