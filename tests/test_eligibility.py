@@ -35,9 +35,10 @@ from aclf_protocol import (
     Sex,
     aclf_grade,
     check_eligibility,
+    eligibility,
 )
 from aclf_protocol.eligibility import EVALUATORS, _months_before, screen, summarise_screening
-from aclf_protocol.patient import age_years
+from aclf_protocol.patient import Never, age_years
 from aclf_protocol.protocol import Criterion, CriterionKind
 from tests.fixtures import ON, SPEC_RECORD, assert_golden, d, golden_json, refusal
 from tests.strategies import (
@@ -52,6 +53,7 @@ from tests.strategies import (
     with_facts,
 )
 
+NEVER = Never.NEVER
 MET, NOT_MET, PRESENT, ABSENT, UNKNOWN = (
     Outcome.MET,
     Outcome.NOT_MET,
@@ -729,6 +731,36 @@ class TestLookBackWindows:
     """E4 drug trial (3 months) and E5 bleeding/infection (1 month), boundary day included;
     an event after the screening date counts as recent (§5)."""
 
+    @pytest.mark.parametrize(
+        ("on", "months", "start"),
+        [
+            (date(2021, 3, 31), 1, date(2021, 2, 28)),
+            (date(2020, 3, 31), 1, date(2020, 2, 29)),
+            (date(2021, 3, 29), 1, date(2021, 2, 28)),
+            (date(2021, 3, 28), 1, date(2021, 2, 28)),
+            (date(2021, 5, 31), 1, date(2021, 4, 30)),
+            (date(2021, 1, 31), 3, date(2020, 10, 31)),
+            (date(2021, 1, 15), 12, date(2020, 1, 15)),
+            (date(1, 5, 1), 3, date(1, 2, 1)),
+        ],
+    )
+    def test_window_starts_at_month_ends(self, on: date, months: int, start: date) -> None:
+        """§0, §5: a look-back is calendar months, clipped to a shorter month's last day."""
+        assert _months_before(on, months) == start
+
+    @pytest.mark.parametrize(
+        ("infection", "expected"),
+        [(date(2021, 9, 20), Outcome.PRESENT), (None, Outcome.UNKNOWN), (NEVER, Outcome.ABSENT)],
+    )
+    def test_infection_alone_decides_e5(self, infection: object, expected: Outcome) -> None:
+        """§5 E5: no bleeding ever; a recent, unknown or absent infection decides alone."""
+        patient = rj001()
+        history = attrs.evolve(
+            patient.history, last_gi_bleeding=NEVER, last_serious_infection=infection
+        )
+        result = check_eligibility(attrs.evolve(patient, history=history), ON)
+        assert result.criteria["E5"].outcome is expected
+
     def test_a_window_before_the_calendar_is_refused_by_name(self) -> None:
         """§0: a screening date whose look-back would start before year 1 names ``on``."""
         early = rj001(birth_date=date(1, 1, 1))
@@ -738,6 +770,7 @@ class TestLookBackWindows:
         )
         assert isinstance(err, InvalidValueError)
         assert (err.field, err.value) == ("on", date(1, 2, 1))
+        assert err.rule == "its look-back windows start before year 1 (§0, §5)"
 
     @pytest.mark.parametrize(
         ("last", "expected"),
@@ -1219,6 +1252,60 @@ def _decided(result: EligibilityResult) -> bool:
 def _value_at(patient: Patient, path: str) -> Any:
     group, _, key = path.rpartition(".")
     return getattr(getattr(patient, group) if group else patient, key)
+
+
+class TestVerdictTables:
+    """§5: the verdicts made once at import are the ones the rules make now.
+
+    The tables are built while the module loads; building them again here states what they
+    hold and lets mutation testing see the builders (docs/dev/mutation.md, "built at import").
+    """
+
+    FLAGS = ("_E1", "_E2", "_E3", "_E4", "_E6")
+
+    @pytest.mark.parametrize("name", FLAGS)
+    def test_exclusion_tables_rebuild_identically(self, name: str) -> None:
+        flags = getattr(eligibility, name)
+        absent = flags.absent.facts[0]
+        rebuilt = eligibility._Flags.of(*flags.facts, absent=absent)
+        assert rebuilt == flags
+        assert len(flags.verdicts) == 3 ** len(flags.facts)
+
+    @pytest.mark.parametrize("name", FLAGS)
+    def test_any_true_fact_is_present_any_unknown_is_open(self, name: str) -> None:
+        """PRESENT > UNKNOWN > ABSENT; an open verdict names exactly its unknown paths."""
+        flags = getattr(eligibility, name)
+        paths = [path for path, _ in flags.facts]
+        for values, verdict in flags.verdicts.items():
+            if True in values:
+                assert verdict.holds is True
+                assert verdict.paths == ()
+            elif None in values:
+                assert verdict.holds is None
+                unknown = tuple(p for p, v in zip(paths, values, strict=True) if v is None)
+                assert verdict.paths == unknown
+            else:
+                assert verdict is flags.absent
+                assert verdict.holds is False
+
+    def test_default_absent_sentence_lists_each_fact(self) -> None:
+        """Without its own wording, an exclusion's absent sentence is 'no A, no B'."""
+        flags = eligibility._Flags.of(("a.x", "fever"), ("a.y", "rash"))
+        assert flags.absent.facts == ("no fever, no rash",)
+        assert flags.absent.holds is False
+
+    def test_fixed_verdicts_rebuild_identically(self) -> None:
+        """Each verdict written once at import equals the one ``_fixed`` makes now."""
+        fixed = [
+            value
+            for name, value in vars(eligibility).items()
+            if name.startswith(("_I", "_E"))
+            and isinstance(value, eligibility.Verdict)
+            and value.words is eligibility._said
+        ]
+        assert len(fixed) >= 12
+        for verdict in fixed:
+            assert eligibility._fixed(verdict.holds, verdict.facts[0], verdict.paths) == verdict
 
 
 class TestEligibilityLaws:
