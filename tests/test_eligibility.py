@@ -752,7 +752,9 @@ class TestLookBackWindows:
         ("infection", "expected"),
         [(date(2021, 9, 20), Outcome.PRESENT), (None, Outcome.UNKNOWN), (NEVER, Outcome.ABSENT)],
     )
-    def test_infection_alone_decides_e5(self, infection: object, expected: Outcome) -> None:
+    def test_infection_alone_decides_e5(
+        self, infection: date | Never | None, expected: Outcome
+    ) -> None:
         """§5 E5: no bleeding ever; a recent, unknown or absent infection decides alone."""
         patient = rj001()
         history = attrs.evolve(
