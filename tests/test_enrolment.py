@@ -41,7 +41,7 @@ from aclf_protocol.enrolment import EnrolmentState, enrol, enrolment_status
 from aclf_protocol.safety import Expectedness
 from aclf_protocol.schedule import build_plan
 from aclf_protocol.stop_rules import PatientStatus
-from tests.fixtures import assert_golden, d, error_table, invalid
+from tests.fixtures import assert_golden, d, error_table, invalid, unchecked
 from tests.strategies import SAFETY_START, arm_ids, stage1_inputs
 
 ARMS = ("low", "medium", "high")
@@ -482,6 +482,12 @@ class TestEnrolmentLimits:
 
 class TestStateTransitions:
     """§6.5, §6.6: EnrolmentState's checked, immutable transitions."""
+
+    def test_infusion_date_must_be_a_date(self) -> None:
+        """§0: the date an infusion was given is checked under its own name."""
+        err = invalid(lambda: stage1(2).record_infusion("S1-00", 2, unchecked("2021-10-04")))
+        assert (err.field, err.value) == ("given_on", "2021-10-04")
+        assert err.rule == "must be a calendar date (§0)"
 
     def test_infusion_refused_while_suspended(self) -> None:
         """§6.5: an unassessed SAE on 10-03 suspends; an infusion on 10-04 is refused."""
