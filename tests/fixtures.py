@@ -20,52 +20,14 @@ from typing import Any
 import pytest
 
 from aclf_protocol import InvalidValueError, ProtocolError
+from aclf_protocol.examples import patient_records
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 
-#: SPEC §9's example record, as an EDC sends it: ACLF grade 2, eligible on 2021-10-01.
-#: (Fixed data beside the generators, so every test reads the one copy.)
-SPEC_RECORD: dict[str, Any] = {
-    "patient_id": "RJ-001",
-    "birth_date": "1968-05-01",
-    "sex": "male",
-    "weight_kg": "62.5",
-    "chronic_liver_disease": True,
-    "labs": {
-        "bilirubin_mg_dl": 14.2,
-        "creatinine_mg_dl": 1.1,
-        "inr": 2.6,
-        "he_grade": 0,
-        "map_mmhg": 78,
-        "vasopressors": False,
-        "pao2_fio2": 350,
-        "spo2_fio2": None,
-        "mechanical_ventilation": False,
-        "renal_replacement": False,
-        "wbc_10e9_l": 8.1,
-        "sodium_mmol_l": 134,
-        "albumin_g_dl": 2.9,
-    },
-    "history": {
-        "artificial_liver_planned": False,
-        "prior_liver_transplant": False,
-        "prior_stem_cell_therapy": False,
-        "malignancy": False,
-        "imaging_suspected_liver_malignancy": False,
-        "tuberculosis": False,
-        "severe_autoimmune_disease": False,
-        "severe_cardiopulmonary_insufficiency": False,
-        "immunosuppressive_therapy": False,
-        "hiv": False,
-        "substance_addiction": False,
-        "last_drug_trial": "never",
-        "last_gi_bleeding": "2021-03-02",
-        "last_serious_infection": "never",
-        "pregnant": None,
-        "lactating": None,
-    },
-    "consent": {"signed_by": "patient", "has_capacity": True, "adult_family_available": True},
-}
+#: The §9 example record (docs/protocol.md), as an EDC sends it: ACLF grade 2, eligible on
+#: 2021-10-01. It is the library's own example patient RJ-001, whose scores and outcomes
+#: tests/test_examples.py pins to hand-worked values, so the record is written once.
+SPEC_RECORD: dict[str, Any] = patient_records()[0]
 
 
 #: The screening date of SPEC §9's example (RJ-001 is eligible on it).
