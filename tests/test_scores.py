@@ -52,8 +52,11 @@ from aclf_protocol.scores._organs import (
     BRAIN,
     CIRCULATION,
     COAGULATION,
+    FAILED,
     KIDNEY,
     LIVER,
+    MILD,
+    NO_FEATURE,
     RESPIRATION,
     RULES,
     Cut,
@@ -66,7 +69,7 @@ from aclf_protocol.scores._organs import (
     rule,
 )
 from aclf_protocol.scores.meld import _half_up
-from tests.fixtures import SPEC_RECORD, assert_golden, golden_json
+from tests.fixtures import SPEC_RECORD, assert_golden, golden_json, refusal
 from tests.strategies import LAB_VALUES, lab_completions, labs, worsened_labs
 
 D = Decimal
@@ -997,6 +1000,56 @@ class TestGrades:
         labs = normal(bilirubin_mg_dl=D(13), inr=None, he_grade=None)
         assert clif_c_of_details(labs).missing == ("labs.he_grade", "labs.inr")
         assert aclf_grade_details(labs).missing == ("labs.he_grade", "labs.inr")
+
+
+class TestGradeTable:
+    """§7.4: the grade table screening reads, derived once at import, is the rule's table.
+
+    Rebuilding it here states what it holds and lets mutation testing see the rule
+    (docs/dev/mutation.md, "built at import").
+    """
+
+    def test_every_case_of_the_table_is_the_rule_now(self) -> None:
+        from aclf_protocol.scores import grade
+
+        assert len(grade._GRADES) > 0
+        for key, grades in grade._GRADES.items():
+            assert grade._grades(*key) == grades
+
+    @pytest.mark.parametrize(
+        ("failures", "kidney", "brain", "expected"),
+        [
+            (0, NO_FEATURE, NO_FEATURE, 0),
+            (0, MILD, MILD, 0),  # dysfunction without failure is no ACLF
+            (1, NO_FEATURE, NO_FEATURE, 0),  # one failure alone, no dysfunction
+            (1, MILD, NO_FEATURE, 1),  # one failure with creatinine 1.5-2.0
+            (1, NO_FEATURE, MILD, 1),  # one failure with HE grade I-II
+            (0, FAILED, NO_FEATURE, 1),  # single kidney failure
+            (0, NO_FEATURE, FAILED, 0),  # single brain failure without kidney dysfunction
+            (0, MILD, FAILED, 1),  # single brain failure with creatinine 1.5-2.0
+            (2, NO_FEATURE, NO_FEATURE, 2),
+            (1, FAILED, NO_FEATURE, 2),
+            (0, FAILED, FAILED, 2),
+            (3, NO_FEATURE, NO_FEATURE, 3),
+            (2, FAILED, FAILED, 3),
+        ],
+    )
+    def test_the_rule(self, failures: int, kidney: int, brain: int, expected: int) -> None:
+        from aclf_protocol.scores import grade
+
+        assert grade._grade(failures, kidney, brain) == expected
+        assert grade._grades(failures, failures, frozenset({kidney}), frozenset({brain})) == {
+            expected
+        }
+
+    @pytest.mark.parametrize("grades", [None, "12", {4}, {1.0}, [True], {-1}])
+    def test_describe_grades_refuses_what_is_not_a_grade(self, grades: Any) -> None:
+        from aclf_protocol.scores import describe_grades
+
+        err = refusal(lambda: describe_grades(grades))
+        assert isinstance(err, InvalidValueError)
+        assert (err.field, err.value) == ("grades", grades)
+        assert err.rule == "must be ACLF grades 0-3 (§7.4)"
 
 
 class TestGradeReasons:
