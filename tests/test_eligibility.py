@@ -82,6 +82,21 @@ def rj001(**changes: Any) -> Patient:
     return Patient.from_dict(record)
 
 
+def incomplete_rj001() -> Patient:
+    """RJ-001 as a woman with capacity, INR, HIV, a drug trial and pregnancy unknown (§5)."""
+    return rj001(
+        sex="female",
+        consent={"signed_by": "patient", "has_capacity": None, "adult_family_available": None},
+        **{
+            "labs.inr": None,
+            "history.hiv": None,
+            "history.last_drug_trial": None,
+            "history.pregnant": None,
+            "history.lactating": False,
+        },
+    )
+
+
 def outcome(patient: Patient, criterion: str, on: date = ON, **kwargs: Any) -> Outcome:
     """One criterion's outcome, checked to be the same in every view of the result."""
     result = check_eligibility(patient, on, **kwargs)
@@ -380,17 +395,7 @@ class TestReasons:
 
     def test_screening_logs(self) -> None:
         """explain() of an INCOMPLETE and an INELIGIBLE patient, every line (golden file)."""
-        incomplete = rj001(
-            sex="female",
-            consent={"signed_by": "patient", "has_capacity": None, "adult_family_available": None},
-            **{
-                "labs.inr": None,
-                "history.hiv": None,
-                "history.last_drug_trial": None,
-                "history.pregnant": None,
-                "history.lactating": False,
-            },
-        )
+        incomplete = incomplete_rj001()
         ineligible = rj001(
             sex="female",
             consent={"signed_by": None, "has_capacity": False, "adult_family_available": False},
@@ -1000,17 +1005,7 @@ class TestStatusAndMissing:
 
     def test_incomplete_record(self) -> None:
         """§5: every unknown that could decide it, in protocol order, and per criterion."""
-        patient = rj001(
-            sex="female",
-            consent={"signed_by": "patient", "has_capacity": None, "adult_family_available": None},
-            **{
-                "labs.inr": None,
-                "history.hiv": None,
-                "history.last_drug_trial": None,
-                "history.pregnant": None,
-                "history.lactating": False,
-            },
-        )
+        patient = incomplete_rj001()
         result = check_eligibility(patient, ON)
         expected = [
             "labs.inr",
