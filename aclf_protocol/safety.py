@@ -348,6 +348,10 @@ class ReportingObligation:
 DoneKey = tuple[str, ObligationKind | str]
 
 
+#: What a done mark holds, in order (§6.5).
+_MARK = ("event_id", "kind")
+
+
 def done_keys(done: Collection[DoneKey]) -> frozenset[tuple[str, ObligationKind]]:
     """The caller's done marks as ``(event_id, ObligationKind)``; a bad mark is an error.
 
@@ -363,7 +367,7 @@ def done_keys(done: Collection[DoneKey]) -> frozenset[tuple[str, ObligationKind]
     for index, item in enumerate(items):
         field = f"done[{index}]"
         pair = tuple(item) if isinstance(item, list | tuple) else ()
-        if len(pair) != len(("event_id", "kind")) or not isinstance(pair[0], str):
+        if len(pair) != len(_MARK) or not isinstance(pair[0], str):
             raise InvalidValueError(field, item, "must be a pair (event_id, kind) (§6.5)")
         keys.add((pair[0], parse_enum(ObligationKind, pair[1], f"{field}.kind")))
     return frozenset(keys)

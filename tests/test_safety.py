@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
@@ -84,6 +84,17 @@ def event(**changes: Any) -> SafetyEvent:
 def without(key: str) -> dict[str, Any]:
     """The §9 record lacking *key*."""
     return {k: v for k, v in EVENT_RECORD.items() if k != key}
+
+
+def became_fatal(first: SafetyEvent, aware: date) -> SafetyEvent:
+    """A follow-up of *first*: the patient died, learnt of on *aware* (§6.1: grade 5, death)."""
+    return attrs.evolve(
+        first,
+        awareness_date=aware,
+        seriousness={Seriousness.DEATH, *first.seriousness},
+        grade=5,
+        outcome=EventOutcome.FATAL,
+    )
 
 
 def dues(ev: SafetyEvent, **kwargs: Any) -> list[tuple[str, str]]:
@@ -407,13 +418,7 @@ class TestReportingDeadlines:
             onset_date=d("2021-10-01"),
             awareness_date=d("2021-10-01"),
         )
-        fatal = attrs.evolve(
-            first,
-            awareness_date=d("2021-10-12"),
-            seriousness={Seriousness.DEATH, Seriousness.HOSPITALISATION},
-            grade=5,
-            outcome=EventOutcome.FATAL,
-        )
+        fatal = became_fatal(first, d("2021-10-12"))
         assert dues(fatal, earlier=[first]) == [
             ("sae_to_sponsor", "2021-10-02"),
             ("susar_to_regulator", "2021-10-16"),
@@ -429,13 +434,7 @@ class TestReportingDeadlines:
             causality=Causality.PROBABLE,
             expectedness=Expectedness.UNEXPECTED,
         )
-        fatal = attrs.evolve(
-            first,
-            awareness_date=d("2021-10-09"),
-            seriousness={Seriousness.DEATH, Seriousness.HOSPITALISATION},
-            grade=5,
-            outcome=EventOutcome.FATAL,
-        )
+        fatal = became_fatal(first, d("2021-10-09"))
         obligations = reporting_obligations(fatal, earlier=[first])
         assert [(o.kind, o.day0, o.due) for o in obligations] == [
             (SAE_TO_SPONSOR, d("2021-10-01"), d("2021-10-02")),
