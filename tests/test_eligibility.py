@@ -1270,17 +1270,23 @@ class TestVerdictTables:
     @pytest.mark.parametrize("name", FLAGS)
     def test_any_true_fact_is_present_any_unknown_is_open(self, name: str) -> None:
         """PRESENT > UNKNOWN > ABSENT; an open verdict names exactly its unknown paths."""
+        screening = eligibility._Screening(ON, NCT04822922)
         for flags in self.tables(name):
             paths = [path for path, _ in flags.facts]
             assert len(flags.verdicts) == 3 ** len(flags.facts)
             for values, verdict in flags.verdicts.items():
+                sentence = verdict.sentence(rj001(), screening)
                 if True in values:
                     assert verdict.holds is True
                     assert verdict.paths == ()
+                    present = [w for (_, w), v in zip(flags.facts, values, strict=True) if v]
+                    assert sentence == ", ".join(present)
                 elif None in values:
                     assert verdict.holds is None
                     unknown = tuple(p for p, v in zip(paths, values, strict=True) if v is None)
                     assert verdict.paths == unknown
+                    assert sentence.startswith("not recorded: ")
+                    assert all(f"({path})" in sentence for path in unknown)
                 else:
                     assert verdict is flags.absent
                     assert verdict.holds is False
