@@ -55,6 +55,7 @@ from aclf_protocol.protocol import MAX_WEIGHT_KG
 __all__ = [
     "SI_FACTORS",
     "WEIGHT_METADATA",
+    "Ascites",
     "Consent",
     "DatedHistory",
     "History",
@@ -93,6 +94,14 @@ class Signer(enum.Enum):
 
     PATIENT = "patient"
     FAMILY = "family"
+
+
+class Ascites(enum.Enum):
+    """Ascites as Child-Pugh grades it (§7.8): ``MODERATE`` means moderate or severe."""
+
+    NONE = "none"
+    SLIGHT = "slight"
+    MODERATE = "moderate"
 
 
 class VentilationReason(enum.Enum):
@@ -164,6 +173,12 @@ class Labs:
     wbc_10e9_l: Decimal | None = _lab("0", "1000", "x10^9/L")
     sodium_mmol_l: Decimal | None = _lab("80", "200", "mmol/L", low_inclusive=True)
     albumin_g_dl: Decimal | None = _lab("0", "10", "g/dL")
+    ascites: Ascites | None = attrs.field(
+        default=None,
+        validator=check(
+            lambda v: v is None or isinstance(v, Ascites), "must be an Ascites or None (§7.8)"
+        ),
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """Conventional keys, lab values as JSON numbers, unknowns as ``null`` (§9)."""
@@ -438,6 +453,7 @@ _LAB_READINGS = Readings(
         **dict.fromkeys(_BOOL_LABS, _AS_BOOL),
         "he_grade": parse_int,
         "ventilation_reason": lambda v, k: parse_enum(VentilationReason, v, k),
+        "ascites": lambda v, k: parse_enum(Ascites, v, k),
     }
 )
 _HISTORY_READINGS = Readings(

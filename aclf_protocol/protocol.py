@@ -264,6 +264,10 @@ class Protocol:
     expansion_size: int = attrs.field(
         default=4, validator=int_between(0, 10_000, "patients >= 0 (§8)")
     )
+    #: §8 *v2*: an enrolled patient's ELIGIBLE screening is at most this many days before Day 1.
+    max_screening_age_days: int = attrs.field(
+        default=14, validator=int_between(0, _BIG, "calendar days >= 0 (§8)")
+    )
 
     def __attrs_post_init__(self) -> None:
         _check_protocol(self)

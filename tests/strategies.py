@@ -34,7 +34,7 @@ from aclf_protocol import (
     plan_infusions,
 )
 from aclf_protocol.interchange import lenient_decimal
-from aclf_protocol.patient import SI_FACTORS, Never, Signer, VentilationReason
+from aclf_protocol.patient import SI_FACTORS, Ascites, Never, Signer, VentilationReason
 from aclf_protocol.safety import EventOutcome, Expectedness
 from aclf_protocol.schedule import build_plan, cancel_remaining, record_infusion
 from aclf_protocol.schema import FIELD_BOUNDS
@@ -71,6 +71,7 @@ LAB_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "wbc_10e9_l": decimals("0.5", "60", 1),
     "sodium_mmol_l": decimals("110", "160", 0),
     "albumin_g_dl": decimals("1.0", "5.5", 1),
+    "ascites": st.sampled_from(Ascites),
 }
 
 HISTORY_FLAGS = tuple(f.name for f in attrs.fields(History) if not f.name.startswith("last_"))
@@ -417,7 +418,7 @@ def near_threshold_labs(draw: st.DrawFn, *, complete: bool = False) -> Labs:
             _maybe(st.sampled_from((Decimal(400), Decimal(357), Decimal(214))), complete=complete)
         )
     values["ventilation_reason"] = draw(st.sampled_from(VentilationReason))
-    for key in ("wbc_10e9_l", "sodium_mmol_l", "albumin_g_dl"):
+    for key in ("wbc_10e9_l", "sodium_mmol_l", "albumin_g_dl", "ascites"):
         values[key] = draw(_maybe(LAB_VALUES[key], complete=complete))
     return Labs(**values)
 
@@ -680,7 +681,16 @@ BOUNDARY_NUMBERS = tuple(_boundary_numbers())
 #: Every enum value a record may hold.
 ENUM_VALUES = tuple(
     member.value
-    for kind in (Sex, Signer, VentilationReason, Never, Causality, Expectedness, EventOutcome)
+    for kind in (
+        Sex,
+        Signer,
+        VentilationReason,
+        Ascites,
+        Never,
+        Causality,
+        Expectedness,
+        EventOutcome,
+    )
     for member in kind
 ) + tuple(c.value for c in Seriousness)
 #: Date texts, good and bad: leap days, a bad month, the compact and week forms, a newline.

@@ -72,9 +72,10 @@ class TestSpecRecord:
         assert p.age_on(date(2021, 10, 1)) == 53
 
     def test_writes_the_spec_shape(self) -> None:
-        """to_dict gives back the record, plus the optional ventilation_reason key."""
+        """to_dict gives back the record, plus the optional ventilation_reason and ascites keys."""
         out = Patient.from_dict(SPEC_RECORD).to_dict()
         expected = with_(SPEC_RECORD, "labs.ventilation_reason", "respiratory")
+        expected = with_(expected, "labs.ascites", None)
         assert out == expected
 
     def test_missing_clinical_keys_mean_unknown(self) -> None:
@@ -662,6 +663,7 @@ class TestPartsInFull:
             "wbc_10e9_l": None,
             "sodium_mmol_l": 80,
             "albumin_g_dl": None,
+            "ascites": None,
         }
 
     def test_history_record(self) -> None:
