@@ -5,16 +5,24 @@ their safety window (§4.2), the acceptable arm with the best caller-supplied ef
 ``expansion_size`` more (4, 16 in all). An arm is acceptable when none of its patients had a
 serious adverse reaction (causality not yet assessed included, §6.2) with onset in their
 safety window. A suspended or terminated study (§6.5) enrols no one and selects nothing.
+*v2*: enrolling a patient needs that patient's ELIGIBLE screening, under the same protocol,
+on or before Day 1 and at most ``max_screening_age_days`` (14) before it.
 
 Everything is a pure function of the plans (the enrolment record: one plan per patient, Day
 1 = enrolment date), the events and the date ``on``; :class:`EnrolmentState` wraps them in an
 immutable value with checked transitions.
 
->>> from aclf_protocol.schedule import build_plan
+>>> import attrs
+>>> from aclf_protocol.eligibility import check_eligibility
+>>> from aclf_protocol.examples import patient_records
+>>> from aclf_protocol.patient import Patient
+>>> from aclf_protocol.schedule import plan_infusions
+>>> rj001 = Patient.from_dict(patient_records()[0])  # §9's example: eligible
 >>> state = EnrolmentState()
 >>> for n, arm in enumerate(["low", "medium", "high"] * 4):
-...     state = state.enrol(build_plan(patient_id=f"RJ-{n:03d}", arm=arm,
-...                                    start=date(2021, 10, 1) + timedelta(days=n), weight_kg=60))
+...     patient = attrs.evolve(rj001, patient_id=f"RJ-{n:03d}")
+...     day1 = date(2021, 10, 1) + timedelta(days=n)
+...     state = state.enrol(plan_infusions(patient, arm, day1), check_eligibility(patient, day1))
 >>> status = state.status(on=date(2021, 11, 12))
 >>> status.stage1_full, str(status.stage1_safety_end), status.open_arms
 (True, '2021-11-12', ())
@@ -37,7 +45,8 @@ from aclf_protocol._validators import (
     require_instance,
     require_on,
 )
-from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
+from aclf_protocol.eligibility import EligibilityResult, EligibilityStatus
+from aclf_protocol.errors import InconsistentRecordError, InvalidValueError, MissingFactError
 from aclf_protocol.interchange import decimal_to_json, parse_decimal, records_of
 from aclf_protocol.protocol import NCT04822922, Protocol
 from aclf_protocol.safety import DoneKey, SafetyEvent
@@ -51,6 +60,7 @@ __all__ = [
     "EnrolmentStatus",
     "ExpansionOutcome",
     "ExpansionSelection",
+    "check_screening",
     "enrol",
     "enrolment_status",
     "select_expansion_arm",
@@ -459,9 +469,102 @@ def _stage_arms(
     return (selection.arm_id,), f"expansion: {selection.reason}"
 
 
+def _protocol_name(protocol: Protocol) -> str:
+    """What names a protocol where two must be the same one (§1): its registry id.
+
+    §1 *v2* versions the protocol; the version joins the id here, so that a screening under
+    another version is named as such.
+    """
+    return protocol.nct_id
+
+
+def _check_protocol_of(screening: EligibilityResult, protocol: Protocol) -> None:
+    """The screening applied *protocol* itself: the same name and the same value (§1, §8)."""
+    screened = screening.protocol
+    if screened == protocol:
+        return
+    name, wanted = _protocol_name(screened), _protocol_name(protocol)
+    if name != wanted:
+        rule = f"was screened under {name}, not {wanted}: screen again under it (§1, §8)"
+    else:
+        rule = (
+            f"was screened under a variant of {wanted} whose criteria or parameters differ: "
+            "screen again under the enrolling protocol (§1, §8)"
+        )
+    raise InconsistentRecordError("screening.protocol", name, rule)
+
+
+def check_screening(
+    plan: InfusionPlan, screening: EligibilityResult, *, protocol: Protocol = NCT04822922
+) -> EligibilityResult:
+    """*screening* if it lets *plan*'s patient be enrolled on Day 1 (``plan.start``) (§8 *v2*).
+
+    It must be that patient's ELIGIBLE result under *protocol*, screened on or before Day 1
+    and at most ``protocol.max_screening_age_days`` days before it (both ends included).
+
+    Raises:
+        InvalidValueError: *screening* is not an eligibility result, is INELIGIBLE, or is
+            older than ``max_screening_age_days`` (``screening.status``, ``screening.on``).
+        MissingFactError: *screening* is INCOMPLETE (consent pending, a fact unknown); the
+            rule lists the record paths still unknown (``screening.status``).
+        InconsistentRecordError: *screening* is another patient's, was made under another
+            protocol, or is dated after Day 1 (``screening.patient_id``,
+            ``screening.protocol``, ``screening.on``).
+
+    >>> import attrs
+    >>> from aclf_protocol.eligibility import check_eligibility
+    >>> from aclf_protocol.examples import patient_records
+    >>> from aclf_protocol.patient import Patient
+    >>> from aclf_protocol.schedule import plan_infusions
+    >>> rj001 = Patient.from_dict(patient_records()[0])
+    >>> plan = plan_infusions(rj001, "high", date(2021, 10, 15))
+    >>> check_screening(plan, check_eligibility(rj001, date(2021, 10, 1))).status.value
+    'eligible'
+    >>> check_screening(plan, check_eligibility(rj001, date(2021, 9, 30)))
+    Traceback (most recent call last):
+        ...
+    aclf_protocol.errors.InvalidValueError: screening.on: must be at most 14 days before Day 1 ...
+    """
+    require_instance(plan, InfusionPlan, "plan", "must be an InfusionPlan (§8)")
+    result = require_instance(
+        screening, EligibilityResult, "screening", "must be an EligibilityResult (§5, §8)"
+    )
+    if result.patient_id != plan.patient_id:
+        raise InconsistentRecordError(
+            "screening.patient_id",
+            result.patient_id,
+            f"must be the screening of the patient being enrolled, {plan.patient_id!r} (§8)",
+        )
+    _check_protocol_of(result, protocol)
+    if result.status is EligibilityStatus.INCOMPLETE:
+        raise MissingFactError(
+            "screening.status",
+            result.status.value,
+            f"enrolment needs an eligible screening; still unknown: {', '.join(result.missing)} "
+            "(§5, §8)",
+        )
+    if result.status is not EligibilityStatus.ELIGIBLE:
+        raise InvalidValueError(
+            "screening.status",
+            result.status.value,
+            f"enrolment needs an eligible screening; {result.reason} (§5, §8)",
+        )
+    day1, most = plan.start, protocol.max_screening_age_days
+    if result.on > day1:
+        raise InconsistentRecordError(
+            "screening.on", result.on, f"must be on or before Day 1 ({day1}) (§8)"
+        )
+    if (day1 - result.on).days > most:
+        raise InvalidValueError(
+            "screening.on", result.on, f"must be at most {most} days before Day 1 ({day1}) (§8)"
+        )
+    return result
+
+
 def enrol(
     plans: Iterable[InfusionPlan],
     plan: InfusionPlan,
+    screening: EligibilityResult,
     events: Iterable[SafetyEvent] = (),
     *,
     efficacy: Efficacy | None = None,
@@ -469,16 +572,28 @@ def enrol(
 ) -> tuple[InfusionPlan, ...]:
     """The enrolment record with *plan* added, if §8 allows it on its Day 1.
 
+    Args:
+        plans: The enrolment record so far, one plan per patient.
+        plan: The new patient's plan; its start is Day 1, the enrolment date.
+        screening: The new patient's screening (:func:`~aclf_protocol.check_eligibility`):
+            ELIGIBLE under *protocol*, dated on or before Day 1 and at most
+            ``max_screening_age_days`` before it (:func:`check_screening`, §8 *v2*).
+        events: The safety events so far (§6.5).
+
     Raises:
-        InconsistentRecordError: The patient is already enrolled.
-        InvalidValueError: The arm is not open on ``plan.start``: the study is suspended or
-            terminated, the arm is full, stage 1 is still in its safety windows, or the arm is
-            not the expansion arm; the message says which.
+        InconsistentRecordError: The patient is already enrolled; and see
+            :func:`check_screening`.
+        MissingFactError: The screening is INCOMPLETE (:func:`check_screening`).
+        InvalidValueError: The screening does not allow enrolment (:func:`check_screening`), or
+            the arm is not open on ``plan.start``: the study is suspended or terminated, the
+            arm is full, stage 1 is still in its safety windows, or the arm is not the
+            expansion arm; the message says which.
     """
     require_instance(plan, InfusionPlan, "plan", "must be an InfusionPlan (§8)")
     plans = tuple(records_of(plans, "plans"))  # type: ignore[arg-type]
     if any(p.patient_id == plan.patient_id for p in plans):
         raise InconsistentRecordError("patient_id", plan.patient_id, "is already enrolled (§8)")
+    check_screening(plan, screening, protocol=protocol)
     protocol.arm(plan.arm_id)
     status = enrolment_status(plans, events, on=plan.start, efficacy=efficacy, protocol=protocol)
     if plan.arm_id not in status.open_arms:
@@ -494,18 +609,28 @@ def enrol(
 class EnrolmentState:
     """The enrolment record and its safety events as one immutable value (§6, §8).
 
-    Every transition returns a new state and checks the protocol: :meth:`enrol` (§8),
-    :meth:`report` (an event needs the patient's plan), :meth:`record_infusion` (no infusion
-    while the study is suspended or terminated, §6.5).
+    Every transition returns a new state and checks the protocol: :meth:`enrol` (§8: an open
+    arm and the patient's eligible screening), :meth:`report` (an event needs the patient's
+    plan), :meth:`record_infusion` (no infusion while the study is suspended or terminated,
+    §6.5).
     """
 
     plans: tuple[InfusionPlan, ...] = attrs.field(default=(), repr=False)
     events: tuple[SafetyEvent, ...] = attrs.field(default=(), repr=False)
     protocol: Protocol = NCT04822922
 
-    def enrol(self, plan: InfusionPlan, *, efficacy: Efficacy | None = None) -> EnrolmentState:
-        """The state with *plan* enrolled on its Day 1 (:func:`enrol`)."""
-        plans = enrol(self.plans, plan, self.events, efficacy=efficacy, protocol=self.protocol)
+    def enrol(
+        self,
+        plan: InfusionPlan,
+        screening: EligibilityResult,
+        *,
+        efficacy: Efficacy | None = None,
+    ) -> EnrolmentState:
+        """The state with *plan* enrolled on its Day 1, on the patient's *screening*
+        (:func:`enrol`, §8)."""
+        plans = enrol(
+            self.plans, plan, screening, self.events, efficacy=efficacy, protocol=self.protocol
+        )
         return attrs.evolve(self, plans=plans)
 
     def report(self, event: SafetyEvent) -> EnrolmentState:

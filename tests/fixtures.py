@@ -17,9 +17,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
-from aclf_protocol import InvalidValueError, ProtocolError
+from aclf_protocol import NCT04822922, InvalidValueError, Patient, Protocol, ProtocolError
+from aclf_protocol.eligibility import EligibilityResult, check_eligibility
 from aclf_protocol.examples import patient_records
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
@@ -86,6 +88,23 @@ def error_table(cases: Iterable[tuple[str, Callable[[], object]]]) -> str:
         err = refusal(call)
         lines.append(f"{label} => {type(err).__name__}: {err}")
     return "\n".join(lines) + "\n"
+
+
+# Enrolment (§8 v2: an enrolled patient's eligible screening)
+
+#: SPEC_RECORD as a patient: eligible on any date from 2021-04-02 (its GI bleeding of 2021-03-02
+#: is then over a month back, E5) until its 71st birthday in 2039 (I1).
+_ELIGIBLE_PATIENT = Patient.from_dict(SPEC_RECORD)
+
+
+def eligible_screening(
+    patient_id: str, on: date, *, protocol: Protocol = NCT04822922
+) -> EligibilityResult:
+    """An ELIGIBLE screening of *patient_id* on *on* under *protocol* (SPEC_RECORD's facts)."""
+    patient = attrs.evolve(_ELIGIBLE_PATIENT, patient_id=patient_id)
+    result = check_eligibility(patient, on, protocol=protocol)
+    assert result.status.value == "eligible", result.reason
+    return result
 
 
 # CLI, reports and SDTM

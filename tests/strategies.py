@@ -28,11 +28,13 @@ from aclf_protocol import (
     InfusionPlan,
     Labs,
     Patient,
+    Protocol,
     SafetyEvent,
     Seriousness,
     Sex,
     plan_infusions,
 )
+from aclf_protocol.examples import patient_records
 from aclf_protocol.interchange import lenient_decimal
 from aclf_protocol.patient import SI_FACTORS, Ascites, Never, Signer, VentilationReason
 from aclf_protocol.safety import EventOutcome, Expectedness
@@ -795,3 +797,49 @@ def trial_records(
             )
         )
     return people, cohort, events
+
+
+# --- Enrolment on a screening (§8 v2) -------------------------------------------------------
+
+#: The example patient RJ-001 (SPEC §9): eligible on every date of the attempts below.
+_ELIGIBLE = Patient.from_dict(patient_records()[0])
+#: Protocol variants by screening age limit (§8 v2), each with a sibling that screens
+#: differently (I1 up to 75 years): built once, since a protocol is validated when made.
+_BY_LIMIT = {
+    most: attrs.evolve(NCT04822922, max_screening_age_days=most) for most in (0, 1, 7, 14, 30)
+}
+_SIBLING = {most: attrs.evolve(p, max_age_years=75) for most, p in _BY_LIMIT.items()}
+
+
+@st.composite
+def enrolment_attempts(
+    draw: st.DrawFn,
+) -> tuple[Patient, date, Protocol, InfusionPlan, Protocol]:
+    """A patient screened on a date under one protocol, and a plan to enrol under another.
+
+    Returns ``(patient, screened_on, screened_under, plan, protocol)``. The patient is mostly
+    RJ-001, else one near the eligibility boundary (ELIGIBLE, INELIGIBLE, INCOMPLETE); the
+    plan is mostly that patient's, with Day 1 from 3 days before the screening to 3 days past
+    the age limit (both ends of the limit drawn often); the screening protocol is mostly the
+    enrolling one, sometimes a sibling that differs in one criterion's parameter.
+    """
+    most = draw(st.sampled_from(sorted(_BY_LIMIT)))
+    protocol = _BY_LIMIT[most]
+    screened_on = draw(st.dates(date(2021, 9, 1), date(2022, 9, 1)))
+    number = draw(st.integers(1, 9999))
+    patient = (
+        attrs.evolve(_ELIGIBLE, patient_id=f"RJ-{number:04d}")
+        if draw(_mostly(True, False))
+        else draw(screening_patients(on=screened_on))
+    )
+    gap = draw(st.sampled_from([-1, 0, most, most + 1]) | st.integers(-3, most + 3))
+    patient_id = draw(_mostly(patient.patient_id, "RJ-OTHER"))
+    plan = build_plan(
+        patient_id=patient_id,
+        arm=draw(arm_ids),
+        start=screened_on + timedelta(days=gap),
+        weight_kg=60,
+        protocol=protocol,
+    )
+    screened_under = draw(_mostly(protocol, _SIBLING[most]))
+    return patient, screened_on, screened_under, plan, protocol

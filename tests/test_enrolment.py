@@ -11,6 +11,7 @@ The reasons the enrolment gives (why an arm is open, why nothing is selected) ar
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import event as hypothesis_event
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -28,24 +30,41 @@ from aclf_protocol import (
     NCT04822922,
     Arm,
     Causality,
+    EligibilityStatus,
     ExpansionOutcome,
     InconsistentRecordError,
     InfusionPlan,
+    InvalidValueError,
+    Patient,
+    Protocol,
     ProtocolError,
     SafetyEvent,
     Seriousness,
     StudyDecision,
+    check_eligibility,
     select_expansion_arm,
 )
-from aclf_protocol.enrolment import EnrolmentState, enrol, enrolment_status
+from aclf_protocol.eligibility import EligibilityResult
+from aclf_protocol.enrolment import EnrolmentState, check_screening, enrol, enrolment_status
+from aclf_protocol.errors import MissingFactError
 from aclf_protocol.safety import Expectedness
 from aclf_protocol.schedule import build_plan
 from aclf_protocol.stop_rules import PatientStatus
-from tests.fixtures import assert_golden, d, error_table, invalid, unchecked
-from tests.strategies import SAFETY_START, arm_ids, stage1_inputs
+from tests.fixtures import (
+    SPEC_RECORD,
+    assert_golden,
+    d,
+    eligible_screening,
+    error_table,
+    invalid,
+    unchecked,
+)
+from tests.strategies import SAFETY_START, arm_ids, enrolment_attempts, stage1_inputs
 
 ARMS = ("low", "medium", "high")
 LAST_WINDOW_END = date(2021, 11, 12)
+#: Day 1 of the new patient of the screening tests (§8 v2).
+DAY1 = SAFETY_START
 EXPANSION_DAY = date(2021, 11, 13)
 EFFICACY = {"low": 1, "medium": 3, "high": 2}
 
@@ -55,11 +74,29 @@ def new_plan(patient_id: str, arm: str, start: date) -> InfusionPlan:
     return build_plan(patient_id=patient_id, arm=arm, start=start, weight_kg=60)
 
 
+def screened(plan: InfusionPlan, *, protocol: Protocol = NCT04822922) -> EligibilityResult:
+    """The plan's patient screened ELIGIBLE on Day 1 under *protocol* (§8 v2)."""
+    return eligible_screening(plan.patient_id, plan.start, protocol=protocol)
+
+
+def enrolled(state: EnrolmentState, plan: InfusionPlan, **options: Any) -> EnrolmentState:
+    """*state* with *plan* enrolled on an eligible screening of Day 1 under the state's protocol."""
+    return state.enrol(plan, screened(plan, protocol=state.protocol), **options)
+
+
+def screening_with(**history: object) -> EligibilityResult:
+    """Patient NEW (SPEC_RECORD) screened on DAY1 with some history facts replaced."""
+    record = copy.deepcopy(SPEC_RECORD)
+    record["patient_id"] = "NEW"
+    record["history"].update(history)
+    return check_eligibility(Patient.from_dict(record), DAY1)
+
+
 def stage1(n: int = 12) -> EnrolmentState:
     """The first *n* stage-1 patients of the module docstring."""
     state = EnrolmentState()
     for k in range(n):
-        state = state.enrol(new_plan(f"S1-{k:02d}", ARMS[k % 3], SAFETY_START + timedelta(k)))
+        state = enrolled(state, new_plan(f"S1-{k:02d}", ARMS[k % 3], SAFETY_START + timedelta(k)))
     return state
 
 
@@ -87,6 +124,9 @@ def reaction(
 
 #: A trial of one patient per arm in stage 1 and one more in the expansion (4 in all).
 SMALL = attrs.evolve(NCT04822922, stage1_per_arm=1, expansion_size=1)
+#: A variant that screens differently (I1 up to 75 years), and another trial's protocol.
+OLDER = attrs.evolve(NCT04822922, max_age_years=75)
+OTHER_TRIAL = attrs.evolve(NCT04822922, nct_id="NCT00000000")
 #: A one-arm variant (arm 'mega') that NCT04822922 does not have.
 MEGA = attrs.evolve(NCT04822922, arms=(Arm(arm_id="mega", label="m", dose_per_kg=9),))
 
@@ -120,7 +160,7 @@ def expanded(n: int) -> EnrolmentState:
     state = stage1()
     for k in range(n):
         plan = new_plan(f"S2-{k}", "medium", EXPANSION_DAY + timedelta(k))
-        state = state.enrol(plan, efficacy=EFFICACY)
+        state = enrolled(state, plan, efficacy=EFFICACY)
     return state
 
 
@@ -181,31 +221,31 @@ class TestStage1:
     def test_full_arm_is_refused(self) -> None:
         """A fifth low-dose patient in stage 1 is refused, naming the arm."""
         state = stage1(10)  # low has 4 (S1-00, 03, 06, 09)
-        err = invalid(lambda: state.enrol(new_plan("NEW", "low", d("2021-10-11"))))
+        err = invalid(lambda: enrolled(state, new_plan("NEW", "low", d("2021-10-11"))))
         assert (err.field, err.value) == ("arm_id", "low")
         assert state.status(on=d("2021-10-11")).open_arms == ("medium", "high")
 
     def test_same_patient_twice(self) -> None:
         """§8: a patient is enrolled once."""
-        err = invalid(lambda: stage1(3).enrol(new_plan("S1-01", "high", d("2021-10-04"))))
+        err = invalid(lambda: enrolled(stage1(3), new_plan("S1-01", "high", d("2021-10-04"))))
         assert isinstance(err, InconsistentRecordError)
         assert (err.field, err.value) == ("patient_id", "S1-01")
 
     def test_arm_outside_the_protocol(self) -> None:
         """A plan on an arm the protocol does not have is refused."""
-        assert invalid(lambda: enrol([], mega_plan())).field == "arm"
+        assert invalid(lambda: enrol([], mega_plan(), screened(mega_plan()))).field == "arm"
 
     def test_enrol_needs_a_plan(self) -> None:
         """§8: a dict is not a plan."""
         bad: Any = {"patient_id": "X"}
-        err = invalid(lambda: enrol([], bad))
+        err = invalid(lambda: enrol([], bad, eligible_screening("X", SAFETY_START)))
         assert (err.field, err.value) == ("plan", bad)
 
     @pytest.mark.parametrize("efficacy", [None, EFFICACY])
     def test_nobody_before_the_windows_end(self, efficacy: dict[str, int] | None) -> None:
         """Boundary: on 2021-11-12 stage 1 is still in its safety windows: no arm is open."""
         plan = new_plan("NEW", "medium", LAST_WINDOW_END)
-        err = invalid(lambda: stage1().enrol(plan, efficacy=efficacy))
+        err = invalid(lambda: enrolled(stage1(), plan, efficacy=efficacy))
         assert (err.field, err.value) == ("arm_id", "medium")
         status = stage1().status(on=LAST_WINDOW_END, efficacy=EFFICACY)
         assert status.open_arms == ()
@@ -223,7 +263,7 @@ class TestStage1:
         calls: list[Callable[[], object]] = [
             lambda: select_expansion_arm(plan, (), {}, on=EXPANSION_DAY),
             lambda: enrolment_status(plan, (), on=EXPANSION_DAY),
-            lambda: enrol(plan, plan),
+            lambda: enrol(plan, plan, screened(plan)),
         ]
         for call in calls:
             err = invalid(call)
@@ -362,7 +402,7 @@ class TestStoppedStudy:
         status = state.status(on=d("2021-10-06"))
         assert status.decision is StudyDecision.SUSPEND
         assert status.open_arms == ()
-        err = invalid(lambda: state.enrol(new_plan("NEW", "high", d("2021-10-06"))))
+        err = invalid(lambda: enrolled(state, new_plan("NEW", "high", d("2021-10-06"))))
         assert (err.field, err.value) == ("arm_id", "high")
         selection = state.status(on=d("2021-10-07"), efficacy=EFFICACY).selection
         assert selection is not None
@@ -375,7 +415,7 @@ class TestStoppedStudy:
             pending, awareness_date=d("2021-10-08"), causality=Causality.UNRELATED
         )
         state = stage1(5).report(pending).report(assessed)
-        assert state.enrol(new_plan("NEW", "high", d("2021-10-08"))).status(
+        assert enrolled(state, new_plan("NEW", "high", d("2021-10-08"))).status(
             on=d("2021-10-08")
         ).counts == {"low": 2, "medium": 2, "high": 2}
 
@@ -386,7 +426,7 @@ class TestStoppedStudy:
         assert selection.outcome is ExpansionOutcome.STUDY_TERMINATED
         assert selection.arm_id is None
         plan = new_plan("NEW", "medium", EXPANSION_DAY)
-        err = invalid(lambda: state.enrol(plan, efficacy=EFFICACY))
+        err = invalid(lambda: enrolled(state, plan, efficacy=EFFICACY))
         assert (err.field, err.value) == ("arm_id", "medium")
         assert state.status(on=EXPANSION_DAY, efficacy=EFFICACY).open_arms == ()
 
@@ -411,7 +451,7 @@ class TestExpansionStage:
         assert status.open_arms == ()
         assert status.arms[1].expansion == ("S2-0", "S2-1", "S2-2", "S2-3")
         plan = new_plan("S2-4", "medium", d("2021-11-20"))
-        err = invalid(lambda: state.enrol(plan, efficacy=EFFICACY))
+        err = invalid(lambda: enrolled(state, plan, efficacy=EFFICACY))
         assert (err.field, err.value) == ("arm_id", "medium")
 
     def test_other_arms_are_closed(self) -> None:
@@ -419,7 +459,7 @@ class TestExpansionStage:
         state = expanded(1)
         assert state.status(on=d("2021-11-20"), efficacy=EFFICACY).open_arms == ("medium",)
         plan = new_plan("X", "low", d("2021-11-20"))
-        err = invalid(lambda: state.enrol(plan, efficacy=EFFICACY))
+        err = invalid(lambda: enrolled(state, plan, efficacy=EFFICACY))
         assert (err.field, err.value) == ("arm_id", "low")
 
     def test_no_efficacy_no_expansion(self) -> None:
@@ -427,7 +467,7 @@ class TestExpansionStage:
         status = stage1().status(on=EXPANSION_DAY)
         assert status.selection is None
         assert status.open_arms == ()
-        err = invalid(lambda: stage1().enrol(new_plan("X", "medium", EXPANSION_DAY)))
+        err = invalid(lambda: enrolled(stage1(), new_plan("X", "medium", EXPANSION_DAY)))
         assert (err.field, err.value) == ("arm_id", "medium")
 
     def test_expansion_locked_to_its_arm(self) -> None:
@@ -454,6 +494,114 @@ class TestExpansionStage:
         assert record["selection"]["arm_id"] == "medium"
         assert record["open_arms"] == ["medium"]
         assert record["total"] == 13
+
+
+class TestEligibleScreening:
+    """§8 v2: enrolment needs the patient's ELIGIBLE screening under the enrolling protocol,
+    dated on or before Day 1 and at most ``max_screening_age_days`` (14) before it."""
+
+    @pytest.mark.parametrize("days_before", [0, 1, 14])
+    def test_screened_within_the_limit(self, days_before: int) -> None:
+        """Boundary: screened on Day 1, the day before, or exactly 14 days before: enrolled."""
+        plan = new_plan("NEW", "low", DAY1)
+        screening = eligible_screening("NEW", DAY1 - timedelta(days=days_before))
+        assert enrol([], plan, screening) == (plan,)
+        assert check_screening(plan, screening) is screening
+        assert EnrolmentState().enrol(plan, screening).plans == (plan,)
+
+    def test_fifteen_days_before_is_too_old(self) -> None:
+        """Boundary: screened 15 days before Day 1 is refused on ``screening.on``."""
+        screened_on = DAY1 - timedelta(days=15)
+        err = invalid(
+            lambda: enrol([], new_plan("NEW", "low", DAY1), eligible_screening("NEW", screened_on))
+        )
+        assert type(err) is InvalidValueError
+        assert (err.field, err.value) == ("screening.on", screened_on)
+        assert err.to_dict()["code"] == "invalid_value"
+
+    def test_screened_after_day_1(self) -> None:
+        """Boundary: a screening dated the day after Day 1 contradicts the plan."""
+        after = DAY1 + timedelta(days=1)
+        err = invalid(
+            lambda: enrol([], new_plan("NEW", "low", DAY1), eligible_screening("NEW", after))
+        )
+        assert isinstance(err, InconsistentRecordError)
+        assert (err.field, err.value) == ("screening.on", after)
+        assert err.to_dict()["code"] == "inconsistent_record"
+
+    @pytest.mark.parametrize(
+        ("most", "days_before", "enrolled"),
+        [(0, 0, True), (0, 1, False), (30, 30, True), (30, 31, False)],
+    )
+    def test_the_limit_is_the_protocols(self, most: int, days_before: int, enrolled: bool) -> None:
+        """§1, §8: ``max_screening_age_days`` of the enrolling protocol sets the limit (0: Day 1
+        only)."""
+        variant = attrs.evolve(NCT04822922, max_screening_age_days=most)
+        plan = new_plan("NEW", "high", DAY1)
+        screening = eligible_screening("NEW", DAY1 - timedelta(days=days_before), protocol=variant)
+        if enrolled:
+            assert enrol([], plan, screening, protocol=variant) == (plan,)
+        else:
+            err = invalid(lambda: enrol([], plan, screening, protocol=variant))
+            assert (err.field, err.to_dict()["code"]) == ("screening.on", "invalid_value")
+
+    @pytest.mark.parametrize("value", [None, "eligible", {"status": "eligible"}, SPEC_RECORD])
+    def test_no_screening_result(self, value: object) -> None:
+        """Anything but an eligibility result is refused on ``screening``."""
+        err = invalid(lambda: enrol([], new_plan("NEW", "low", DAY1), unchecked(value)))
+        assert (err.field, err.value, err.to_dict()["code"]) == (
+            "screening",
+            value,
+            "invalid_value",
+        )
+
+    def test_incomplete_screening(self) -> None:
+        """§0, §5: an INCOMPLETE screening is a missing fact, naming what is still unknown."""
+        screening = screening_with(hiv=None)
+        err = invalid(lambda: enrol([], new_plan("NEW", "low", DAY1), screening))
+        assert isinstance(err, MissingFactError)
+        assert (err.field, err.value) == ("screening.status", "incomplete")
+        assert err.to_dict()["code"] == "missing_fact"
+        assert "history.hiv" in err.rule
+
+    def test_ineligible_screening(self) -> None:
+        """§5: an INELIGIBLE screening is refused, naming the deciding criterion."""
+        err = invalid(lambda: enrol([], new_plan("NEW", "low", DAY1), screening_with(hiv=True)))
+        assert type(err) is InvalidValueError
+        assert (err.field, err.value) == ("screening.status", "ineligible")
+        assert "E4" in err.rule
+
+    def test_another_patients_screening(self) -> None:
+        """The screening of another patient contradicts the plan."""
+        err = invalid(
+            lambda: enrol([], new_plan("NEW", "low", DAY1), eligible_screening("OTHER", DAY1))
+        )
+        assert isinstance(err, InconsistentRecordError)
+        assert (err.field, err.value) == ("screening.patient_id", "OTHER")
+        assert err.to_dict()["code"] == "inconsistent_record"
+
+    @pytest.mark.parametrize(
+        ("screened_under", "name"),
+        [
+            (OLDER, "NCT04822922"),  # a variant of this protocol
+            (OTHER_TRIAL, "NCT00000000"),
+        ],
+    )
+    def test_screened_under_another_protocol(self, screened_under: Protocol, name: str) -> None:
+        """§1: a screening under another protocol, or under a variant of this one, is refused."""
+        screening = eligible_screening("NEW", DAY1, protocol=screened_under)
+        err = invalid(lambda: enrol([], new_plan("NEW", "low", DAY1), screening))
+        assert isinstance(err, InconsistentRecordError)
+        assert (err.field, err.value) == ("screening.protocol", name)
+        assert err.to_dict()["code"] == "inconsistent_record"
+
+    def test_state_refuses_and_stays(self) -> None:
+        """EnrolmentState.enrol checks the screening too and leaves the state unchanged."""
+        state = stage1(2)
+        stale = eligible_screening("NEW", DAY1 - timedelta(days=15))
+        err = invalid(lambda: state.enrol(new_plan("NEW", "high", DAY1), stale))
+        assert err.field == "screening.on"
+        assert len(state.plans) == 2
 
 
 class TestEnrolmentLimits:
@@ -565,9 +713,10 @@ class TestVariantProtocol:
     def test_enrol_and_state(self) -> None:
         """§8: SMALL lets a fourth patient into medium, in enrol and in EnrolmentState."""
         fourth = new_plan("D", "medium", d("2021-11-02"))
-        assert len(enrol(small_stage1(), fourth, efficacy=EFFICACY, protocol=SMALL)) == 4
+        screening = screened(fourth, protocol=SMALL)
+        assert len(enrol(small_stage1(), fourth, screening, efficacy=EFFICACY, protocol=SMALL)) == 4
         state = EnrolmentState(plans=tuple(small_stage1()), protocol=SMALL)
-        assert state.enrol(fourth, efficacy=EFFICACY).status(on=d("2021-11-02")).total == 4
+        assert enrolled(state, fourth, efficacy=EFFICACY).status(on=d("2021-11-02")).total == 4
 
     def test_status_reads_the_safety_window(self) -> None:
         """§4.2, §8: with two-month windows stage 1 of SMALL runs to 12-01."""
@@ -578,7 +727,7 @@ class TestVariantProtocol:
 
     def test_state_reads_its_protocol(self) -> None:
         """§1: a one-arm variant's plan passes every transition of a state built on it."""
-        state = EnrolmentState(protocol=MEGA).enrol(mega_plan())
+        state = enrolled(EnrolmentState(protocol=MEGA), mega_plan())
         state = state.record_infusion("X", 1, d("2021-10-01"))
         state = state.report(reaction("X", "2021-10-02", causality=Causality.UNRELATED))
         assert state.evaluate(on=d("2021-10-02")).status == {"X": PatientStatus.ACTIVE}
@@ -607,7 +756,7 @@ class TestStatusRecords:
 
     def test_status_record_during_the_expansion(self) -> None:
         """§8: stage 1 complete, S2-0 enrolled in medium on 11-13, medium still open on 11-14."""
-        state = stage1().enrol(new_plan("S2-0", "medium", EXPANSION_DAY), efficacy=EFFICACY)
+        state = enrolled(stage1(), new_plan("S2-0", "medium", EXPANSION_DAY), efficacy=EFFICACY)
         record = state.status(on=d("2021-11-14"), efficacy=EFFICACY).to_dict()
         reason, selection_reason = record.pop("reason"), record["selection"].pop("reason")
         assert reason == f"expansion: {selection_reason}"
@@ -672,7 +821,7 @@ class TestReasonWording:
         """One line per situation: the status and selection reasons (golden/reasons/enrolment)."""
         terminated = stage1().report(reaction("S1-11", "2021-10-14"))
         suspended = stage1(5).report(pending_in_treatment())
-        expanding = stage1().enrol(new_plan("S2-0", "medium", EXPANSION_DAY), efficacy=EFFICACY)
+        expanding = enrolled(stage1(), new_plan("S2-0", "medium", EXPANSION_DAY), efficacy=EFFICACY)
         locked = expanded(2).report(
             reaction("S1-01", "2021-10-20", aware="2021-11-16", event_id="LATE")
         )
@@ -762,36 +911,63 @@ class TestErrorWording:
             ),
             ("select, one plan", partial(select_expansion_arm, one_plan, (), {}, on=EXPANSION_DAY)),
             ("status, one plan", partial(enrolment_status, one_plan, (), on=EXPANSION_DAY)),
-            ("enrol, one plan", partial(enrol, one_plan, one_plan)),
-            ("enrol a dict", partial(enrol, [], not_a_plan)),
-            ("enrol on arm 'mega'", partial(enrol, [], mega_plan())),
+            ("enrol, one plan", partial(enrol, one_plan, one_plan, screened(one_plan))),
+            ("enrol a dict", partial(enrol, [], not_a_plan, screened(one_plan))),
+            ("enrol on arm 'mega'", partial(enrol, [], mega_plan(), screened(mega_plan()))),
+            *(
+                (f"enrol, {label}", partial(enrol, [], new_plan("NEW", "low", DAY1), screening))
+                for label, screening in [
+                    ("no screening", unchecked(None)),
+                    ("screened 15 days before", eligible_screening("NEW", d("2021-09-16"))),
+                    ("screened the day after", eligible_screening("NEW", d("2021-10-02"))),
+                    ("incomplete screening", screening_with(hiv=None)),
+                    ("ineligible screening", screening_with(hiv=True)),
+                    ("OTHER's screening", eligible_screening("OTHER", DAY1)),
+                    ("screened under a variant", eligible_screening("NEW", DAY1, protocol=OLDER)),
+                    (
+                        "screened under another trial",
+                        eligible_screening("NEW", DAY1, protocol=OTHER_TRIAL),
+                    ),
+                ]
+            ),
             (
                 "enrol S1-01 twice",
-                partial(stage1(3).enrol, new_plan("S1-01", "high", d("2021-10-04"))),
+                partial(enrolled, stage1(3), new_plan("S1-01", "high", d("2021-10-04"))),
             ),
-            ("enrol a 5th low", partial(stage1(10).enrol, new_plan("NEW", "low", d("2021-10-11")))),
-            ("enrol on 11-12", partial(stage1().enrol, new_plan("NEW", "medium", LAST_WINDOW_END))),
+            (
+                "enrol a 5th low",
+                partial(enrolled, stage1(10), new_plan("NEW", "low", d("2021-10-11"))),
+            ),
+            (
+                "enrol on 11-12",
+                partial(enrolled, stage1(), new_plan("NEW", "medium", LAST_WINDOW_END)),
+            ),
             (
                 "enrol on 11-12 with efficacy",
                 partial(
-                    stage1().enrol, new_plan("NEW", "medium", LAST_WINDOW_END), efficacy=EFFICACY
+                    enrolled,
+                    stage1(),
+                    new_plan("NEW", "medium", LAST_WINDOW_END),
+                    efficacy=EFFICACY,
                 ),
             ),
             (
                 "enrol without efficacy",
-                partial(stage1().enrol, new_plan("X", "medium", EXPANSION_DAY)),
+                partial(enrolled, stage1(), new_plan("X", "medium", EXPANSION_DAY)),
             ),
             (
                 "enrol while suspended",
                 partial(
-                    stage1(5).report(pending_in_treatment()).enrol,
+                    enrolled,
+                    stage1(5).report(pending_in_treatment()),
                     new_plan("NEW", "high", d("2021-10-06")),
                 ),
             ),
             (
                 "enrol while terminated",
                 partial(
-                    stage1().report(reaction("S1-11", "2021-10-14")).enrol,
+                    enrolled,
+                    stage1().report(reaction("S1-11", "2021-10-14")),
                     new_plan("NEW", "medium", EXPANSION_DAY),
                     efficacy=EFFICACY,
                 ),
@@ -799,13 +975,14 @@ class TestErrorWording:
             (
                 "enrol low in the expansion",
                 partial(
-                    expanded(1).enrol, new_plan("X", "low", d("2021-11-20")), efficacy=EFFICACY
+                    enrolled, expanded(1), new_plan("X", "low", d("2021-11-20")), efficacy=EFFICACY
                 ),
             ),
             (
                 "enrol a 17th",
                 partial(
-                    expanded(4).enrol,
+                    enrolled,
+                    expanded(4),
                     new_plan("S2-4", "medium", d("2021-11-20")),
                     efficacy=EFFICACY,
                 ),
@@ -876,7 +1053,7 @@ class TestEnrolmentLaws:
             on += timedelta(days=gap)  # 35 days ends every safety window so far (§4.2)
             status = state.status(on=on, efficacy=efficacy)
             try:
-                state = state.enrol(new_plan(f"P{number}", arm, on), efficacy=efficacy)
+                state = enrolled(state, new_plan(f"P{number}", arm, on), efficacy=efficacy)
             except ProtocolError:
                 assert arm not in status.open_arms
             else:
@@ -887,6 +1064,38 @@ class TestEnrolmentLaws:
             assert max(counts.values(), default=0) <= 8
             if not status.stage1_complete:
                 assert max(counts.values(), default=0) <= 4
+
+    @given(attempt=enrolment_attempts())
+    @example(
+        attempt=(
+            Patient.from_dict({**SPEC_RECORD, "patient_id": "RJ-0001"}),
+            d("2021-09-17"),
+            NCT04822922,
+            new_plan("RJ-0001", "low", d("2021-10-01")),
+            NCT04822922,
+        )
+    )  # exactly 14 days: enrolled
+    def test_enrolled_exactly_on_a_recent_eligible_screening(
+        self, attempt: tuple[Patient, date, Protocol, InfusionPlan, Protocol]
+    ) -> None:
+        """§8 v2: enrolment is accepted (into an open arm) if and only if the screening is
+        ELIGIBLE, of the same patient, under the same protocol, and 0 <= Day 1 - screening <=
+        max_screening_age_days; a refusal names a ``screening`` path."""
+        patient, screened_on, screened_under, plan, protocol = attempt
+        screening = check_eligibility(patient, screened_on, protocol=screened_under)
+        age = (plan.start - screened_on).days
+        expected = (
+            screening.status is EligibilityStatus.ELIGIBLE
+            and patient.patient_id == plan.patient_id
+            and screened_under == protocol
+            and 0 <= age <= protocol.max_screening_age_days
+        )
+        hypothesis_event(f"enrolled: {expected}")
+        if expected:
+            assert enrol([], plan, screening, protocol=protocol) == (plan,)
+        else:
+            err = invalid(lambda: enrol([], plan, screening, protocol=protocol))
+            assert err.field.startswith("screening")
 
     @given(inputs=stage1_inputs())
     def test_selected_arm_is_a_protocol_arm_and_acceptable(self, inputs: Any) -> None:

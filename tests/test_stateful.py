@@ -1,10 +1,11 @@
 """A running trial as a state machine: enrol, infuse, report, correct, let time pass (§6, §8).
 
 Hypothesis drives :class:`~aclf_protocol.EnrolmentState` through random interleavings and
-checks after every step the invariants the protocol promises: capacities (§8), nothing
-scheduled after a termination, no infusion given while stopped, due dates on or after Day 0
-(§6.3), decisions that only grow more severe as time passes unless an event is corrected
-(§6.5), and a selected arm that is always acceptable.
+checks after every step the invariants the protocol promises: capacities (§8), enrolment only
+on an eligible screening at most 14 days old (§8 v2), nothing scheduled after a termination,
+no infusion given while stopped, due dates on or after Day 0 (§6.3), decisions that only grow
+more severe as time passes unless an event is corrected (§6.5), and a selected arm that is
+always acceptable.
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ from aclf_protocol import (
 from aclf_protocol.enrolment import EnrolmentState, EnrolmentStatus
 from aclf_protocol.safety import Expectedness
 from aclf_protocol.schedule import build_plan, record_infusion
+from tests.fixtures import eligible_screening
 from tests.strategies import SAFETY_START, arm_ids, safety_events
 
 ARMS = NCT04822922.arm_ids
 PER_ARM = NCT04822922.stage1_per_arm
 TARGET = NCT04822922.enrolment_target
+MAX_AGE = NCT04822922.max_screening_age_days
 
 
 class TrialMachine(RuleBasedStateMachine):
@@ -70,18 +73,22 @@ class TrialMachine(RuleBasedStateMachine):
         if prefill == "stage 1 complete":
             self.on += timedelta(days=35)
 
-    @rule(arm=arm_ids)
-    def enrol(self, arm: str) -> None:
-        """Enrol a patient today: it succeeds exactly when the status says the arm is open."""
+    @rule(arm=arm_ids, screened_days_before=st.sampled_from([0, 0, 1, MAX_AGE, MAX_AGE + 1]))
+    def enrol(self, arm: str, screened_days_before: int = 0) -> None:
+        """Enrol a patient today, screened eligible some days before: it succeeds exactly when
+        the status says the arm is open and the screening is at most 14 days old (§8)."""
         status = self.state.status(on=self.on, efficacy=self.efficacy)
         self.patients += 1
         plan = build_plan(patient_id=f"P-{self.patients:02d}", arm=arm, start=self.on, weight_kg=60)
+        screened_on = self.on - timedelta(days=screened_days_before)
+        screening = eligible_screening(plan.patient_id, screened_on)
+        allowed = arm in status.open_arms and screened_days_before <= MAX_AGE
         try:
-            self.state = self.state.enrol(plan, efficacy=self.efficacy)
+            self.state = self.state.enrol(plan, screening, efficacy=self.efficacy)
         except ProtocolError:
-            assert arm not in status.open_arms
+            assert not allowed
         else:
-            assert arm in status.open_arms
+            assert allowed
 
     @rule(data=st.data())
     def enrol_where_open(self, data: st.DataObject) -> None:
