@@ -47,7 +47,7 @@ from aclf_protocol import (
 from aclf_protocol.eligibility import EligibilityResult
 from aclf_protocol.enrolment import EnrolmentState, check_screening, enrol, enrolment_status
 from aclf_protocol.errors import MissingFactError
-from aclf_protocol.safety import Expectedness
+from aclf_protocol.safety import EventOutcome, Expectedness
 from aclf_protocol.schedule import build_plan
 from aclf_protocol.stop_rules import PatientStatus
 from tests.fixtures import (
@@ -602,6 +602,54 @@ class TestEligibleScreening:
         err = invalid(lambda: state.enrol(new_plan("NEW", "high", DAY1), stale))
         assert err.field == "screening.on"
         assert len(state.plans) == 2
+
+
+class TestPatientWhoDied:
+    """§8 with §6.7 v2 deaths (D-ENR-DIED): a stage-1 patient who died keeps their place, stage 1
+    completes on the calendar, and the death counts against the arm only as a reaction."""
+
+    @staticmethod
+    def death(causality: Causality) -> SafetyEvent:
+        """S1-00 (low, Day 1 10-01) dies on 10-20, after the treatment period (no R1/R2)."""
+        return SafetyEvent(
+            event_id="SAE-D",
+            patient_id="S1-00",
+            term="Death",
+            onset_date=d("2021-10-20"),
+            awareness_date=d("2021-10-20"),
+            seriousness={Seriousness.DEATH},
+            grade=5,
+            causality=causality,
+            expectedness=Expectedness.UNEXPECTED,
+            outcome=EventOutcome.FATAL,
+        )
+
+    def test_a_death_does_not_bring_stage_1_forward(self) -> None:
+        """Twelve enrolled, the windows still end 11-12, nobody may replace the patient."""
+        state = stage1().report(self.death(Causality.UNRELATED))
+        status = state.status(on=d("2021-10-21"), efficacy=EFFICACY)
+        assert (status.total, status.stage1_safety_end) == (12, LAST_WINDOW_END)
+        assert status.open_arms == ()
+        assert state.status(on=EXPANSION_DAY, efficacy=EFFICACY).stage1_complete
+
+    @pytest.mark.parametrize(
+        ("causality", "acceptable"),
+        [
+            (Causality.UNRELATED, True),
+            (Causality.UNLIKELY, True),
+            (Causality.POSSIBLE, False),
+            (Causality.NOT_ASSESSED, False),
+        ],
+    )
+    def test_a_death_counts_against_the_arm_as_a_reaction(
+        self, causality: Causality, acceptable: bool
+    ) -> None:
+        """§6.2, §8: a death in the window rules low out when it is (or may be) a reaction."""
+        selection = select_expansion_arm(
+            stage1().plans, [self.death(causality)], EFFICACY, on=EXPANSION_DAY
+        )
+        assert ("low" in selection.acceptable) is acceptable
+        assert selection.arms[0].reactions == (() if acceptable else ("SAE-D",))
 
 
 class TestEnrolmentLimits:
