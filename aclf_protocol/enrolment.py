@@ -526,6 +526,7 @@ def check_screening(
     aclf_protocol.errors.InvalidValueError: screening.on: must be at most 14 days before Day 1 ...
     """
     require_instance(plan, InfusionPlan, "plan", "must be an InfusionPlan (§8)")
+    require_instance(protocol, Protocol, "protocol", "must be a Protocol (§1)")
     result = require_instance(
         screening, EligibilityResult, "screening", "must be an EligibilityResult (§5, §8)"
     )

@@ -555,6 +555,14 @@ class TestEligibleScreening:
             "invalid_value",
         )
 
+    def test_protocol_must_be_a_protocol(self) -> None:
+        """§1: the protocol a screening is compared with is checked by name."""
+        plan = new_plan("NEW", "low", DAY1)
+        err = invalid(
+            lambda: check_screening(plan, screened(plan), protocol=unchecked("NCT04822922"))
+        )
+        assert (err.field, err.value) == ("protocol", "NCT04822922")
+
     def test_incomplete_screening(self) -> None:
         """§0, §5: an INCOMPLETE screening is a missing fact, naming what is still unknown."""
         screening = screening_with(hiv=None)
