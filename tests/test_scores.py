@@ -354,7 +354,7 @@ class TestPublishedExamples:
             bilirubin_mg_dl=D("1.0"), inr=D("1.51"), creatinine_mg_dl=D("1.0"), sodium_mmol_l=D(128)
         )
         assert meld_na(labs) == 11
-        assert meld_na(labs, unrounded=True) == 20
+        assert meld_na(labs, variant="optn2016_unrounded") == 20
 
     def test_scoutmytool_meld_na_example(self) -> None:
         """scoutmytool.com/calc/health/meld-score: Cr 1.0, bili 1.5, INR 1.5, Na 135 -> MELD 13,
@@ -367,7 +367,7 @@ class TestPublishedExamples:
         )
         assert meld(labs) == 13
         assert meld_na(labs) == 15
-        assert meld_na(labs, unrounded=True) == 14
+        assert meld_na(labs, variant="optn2016_unrounded") == 14
 
 
 class TestFormulaExamples:
@@ -1285,6 +1285,7 @@ class TestMeldNa:
         # 0.957 ln 1.1 = 0.091212; 0.378 ln 14.2 = 1.002931; 1.120 ln 2.6 = 1.070172;
         # + 0.643 = 2.807315 -> 2.8 -> 28
         assert meld_na_details(RJ001).explain() == lines(
+            "variant = optn2016",
             "creatinine_mg_dl = 1.1",
             "renal_replacement = no",
             "bilirubin_mg_dl = 14.2",
@@ -1310,7 +1311,7 @@ class TestMeldNa:
     def test_meld_na_calculator_variant(self) -> None:
         """C4 variant: MELD(i) 28.0731 unrounded: + 3.96 - 2.7792 = 29.2539 -> 29."""
         # 0.033 x 28.07315 x 3 = 2.779242
-        details = meld_na_details(RJ001, unrounded=True)
+        details = meld_na_details(RJ001, variant="optn2016_unrounded")
         assert details.figures["MELD(i) = 10 x sum, unrounded"] == D("28.0731")
         assert details.figures["MELD(i) + 1.32 x (137 - Na) - 0.033 x MELD(i) x (137 - Na)"] == D(
             "29.2539"
@@ -1342,7 +1343,7 @@ class TestMeldNa:
     def test_meld_na_cap(self) -> None:
         """Bili 40, INR 6, Cr 4, Na 120 (-> 125): 54 + 15.84 - 21.384 = 48.456 -> 48 -> 40."""
         labs = Labs(bilirubin_mg_dl=D(40), inr=D(6), creatinine_mg_dl=D(4), sodium_mmol_l=D(120))
-        assert meld_na_details(labs).explain().splitlines()[5:7] == [
+        assert meld_na_details(labs).explain().splitlines()[6:8] == [
             "creatinine_used = 4",
             "creatinine_rule = 4 >= 4: set to 4",
         ]
@@ -1379,7 +1380,7 @@ class TestMeldNa:
     def test_meld_na_sodium_unknown_above_threshold(self) -> None:
         """§7.6: MELD(i) 28 needs sodium: unknown, the missing path named in explain()."""
         text = meld_na_details(attrs.evolve(RJ001, sodium_mmol_l=None)).explain()
-        assert text.splitlines()[4] == "sodium_mmol_l = unknown"
+        assert text.splitlines()[5] == "sodium_mmol_l = unknown"
         assert text.splitlines()[-3:] == [
             "MELD-Na = unknown",
             "missing: labs.sodium_mmol_l",
@@ -1868,7 +1869,7 @@ class TestScoreLaws:
         assert grades <= {0, 1, 2, 3}
         grade = aclf_grade(labs)
         assert grade is None or grades == {grade}
-        for score in (meld(labs), meld_na(labs), meld_na(labs, unrounded=True)):
+        for score in (meld(labs), *(meld_na(labs, variant=v) for v in MELD_NA_VARIANTS)):
             assert score is None or 6 <= score <= 40
 
     @given(labs=labs(complete=True))
