@@ -89,9 +89,8 @@ _ITEMS: tuple[tuple[str, Scale | None], ...] = (
 #: §7.8: the names of the five items, in the order of Pugh's table.
 CHILD_PUGH_ITEMS = tuple(name for name, _ in _ITEMS)
 
-#: §7.8: class A 5-6, B 7-9, C 10-15 points; the points as a scale with two cut-offs.
-_CLASSES = "ABC"
-_CLASS_OF_POINTS = Scale(lab="points", name="points", cuts=(at_least("7"), at_least("10")))
+#: §7.8: each class from its lowest points: A 5-6, B 7-9, C 10-15.
+_CLASSES = (("A", 5), ("B", 7), ("C", 10))
 _LOWEST, _HIGHEST = 1, 3  # the points of one item
 
 
@@ -195,7 +194,7 @@ def _item(labs: Labs, name: str, scale: Scale | None) -> ChildPughItem:
 
 
 def _class_of(points: int) -> str:
-    return _CLASSES[_CLASS_OF_POINTS.band(points)]
+    return [name for name, lowest in _CLASSES if points >= lowest][-1]
 
 
 def _or_list(words: list[str]) -> str:
