@@ -36,7 +36,16 @@ from aclf_protocol.safety import (
     Seriousness,
 )
 from aclf_protocol.schedule import Infusion, InfusionPlan, plan_infusions
-from aclf_protocol.scores import aclf_grade, clif_c_aclf, clif_c_of, meld, meld_na, organ_failures
+from aclf_protocol.scores import (
+    aclf_grade,
+    child_pugh,
+    child_pugh_class,
+    clif_c_aclf,
+    clif_c_of,
+    meld,
+    meld_na,
+    organ_failures,
+)
 from aclf_protocol.stop_rules import StopRuleEvaluation, StudyDecision, Trigger, evaluate_stop_rules
 
 
@@ -90,6 +99,8 @@ __all__ = [
     "aclf_grade",
     "cells_per_infusion",
     "check_eligibility",
+    "child_pugh",
+    "child_pugh_class",
     "clif_c_aclf",
     "clif_c_of",
     "evaluate_stop_rules",

@@ -8,8 +8,13 @@ are kept in golden files under ``tests/golden/scores/``.
 
 from __future__ import annotations
 
+import decimal
+import inspect
 import itertools
 import json
+import math
+import sys
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -22,20 +27,28 @@ from aclf_protocol import (
     NCT04822922,
     InvalidValueError,
     Labs,
+    ProtocolError,
     Sex,
     aclf_grade,
+    child_pugh,
+    child_pugh_class,
     clif_c_aclf,
     clif_c_of,
     meld,
     meld_na,
     organ_failures,
+    scores,
 )
-from aclf_protocol.patient import VentilationReason
+from aclf_protocol.patient import Ascites, VentilationReason
 from aclf_protocol.scores import (
+    CHILD_PUGH_ITEMS,
+    MELD_NA_VARIANTS,
     ORGANS,
+    SOURCE_CHILD_PUGH,
     Organ,
     OrganScore,
     aclf_grade_details,
+    child_pugh_details,
     clif_c_aclf_details,
     clif_c_ad,
     clif_c_ad_details,
@@ -69,7 +82,7 @@ from aclf_protocol.scores._organs import (
     rule,
 )
 from aclf_protocol.scores.meld import _half_up
-from tests.fixtures import SPEC_RECORD, assert_golden, golden_json, refusal
+from tests.fixtures import SPEC_RECORD, assert_golden, golden_json, refusal, unchecked
 from tests.strategies import LAB_VALUES, lab_completions, labs, worsened_labs
 
 D = Decimal
@@ -103,6 +116,10 @@ MELD_NA_SOURCE = (
 MELD_NA_CALCULATOR_SOURCE = (
     "MELD-Na, calculator variant without the one-decimal rounding of MELD(i); "
     "Kim WR et al., N Engl J Med 2008;359:1018-26 (§7.6)"
+)
+MELD_NA_KIM2008_SOURCE = (
+    "MELD-Na: Kim WR et al., N Engl J Med 2008;359:1018-26: MELD - Na - 0.025 x MELD x "
+    "(140 - Na) + 140 (SPEC §7.6)"
 )
 MELD_3_SOURCE = "MELD 3.0: Kim WR et al., Gastroenterology 2021;161:1887-95 (SPEC §7.6)"
 
@@ -157,6 +174,11 @@ def organ_line(name: str, organ: OrganScore) -> str:
 
 # SPEC §9 example patient RJ-001: liver and coagulation failure.
 RJ001 = Labs.from_dict(SPEC_RECORD["labs"])
+
+#: The MDCalc/OPTN example near MELD(i) 11 (§7.6 C4): bili 1.0, INR 1.51, Cr 1.0, Na 128.
+NEAR_11 = normal(
+    bilirubin_mg_dl=D("1.0"), inr=D("1.51"), creatinine_mg_dl=D("1.0"), sodium_mmol_l=D(128)
+)
 
 #: Every organ at its worst: renal replacement, HE 4, vasopressors, ventilation: CLIF-C OF 18.
 EVERY_ORGAN_WORST = Labs(
@@ -354,7 +376,7 @@ class TestPublishedExamples:
             bilirubin_mg_dl=D("1.0"), inr=D("1.51"), creatinine_mg_dl=D("1.0"), sodium_mmol_l=D(128)
         )
         assert meld_na(labs) == 11
-        assert meld_na(labs, unrounded=True) == 20
+        assert meld_na(labs, variant="optn2016_unrounded") == 20
 
     def test_scoutmytool_meld_na_example(self) -> None:
         """scoutmytool.com/calc/health/meld-score: Cr 1.0, bili 1.5, INR 1.5, Na 135 -> MELD 13,
@@ -367,7 +389,7 @@ class TestPublishedExamples:
         )
         assert meld(labs) == 13
         assert meld_na(labs) == 15
-        assert meld_na(labs, unrounded=True) == 14
+        assert meld_na(labs, variant="optn2016_unrounded") == 14
 
 
 class TestFormulaExamples:
@@ -1285,6 +1307,7 @@ class TestMeldNa:
         # 0.957 ln 1.1 = 0.091212; 0.378 ln 14.2 = 1.002931; 1.120 ln 2.6 = 1.070172;
         # + 0.643 = 2.807315 -> 2.8 -> 28
         assert meld_na_details(RJ001).explain() == lines(
+            "variant = optn2016",
             "creatinine_mg_dl = 1.1",
             "renal_replacement = no",
             "bilirubin_mg_dl = 14.2",
@@ -1310,7 +1333,7 @@ class TestMeldNa:
     def test_meld_na_calculator_variant(self) -> None:
         """C4 variant: MELD(i) 28.0731 unrounded: + 3.96 - 2.7792 = 29.2539 -> 29."""
         # 0.033 x 28.07315 x 3 = 2.779242
-        details = meld_na_details(RJ001, unrounded=True)
+        details = meld_na_details(RJ001, variant="optn2016_unrounded")
         assert details.figures["MELD(i) = 10 x sum, unrounded"] == D("28.0731")
         assert details.figures["MELD(i) + 1.32 x (137 - Na) - 0.033 x MELD(i) x (137 - Na)"] == D(
             "29.2539"
@@ -1342,7 +1365,7 @@ class TestMeldNa:
     def test_meld_na_cap(self) -> None:
         """Bili 40, INR 6, Cr 4, Na 120 (-> 125): 54 + 15.84 - 21.384 = 48.456 -> 48 -> 40."""
         labs = Labs(bilirubin_mg_dl=D(40), inr=D(6), creatinine_mg_dl=D(4), sodium_mmol_l=D(120))
-        assert meld_na_details(labs).explain().splitlines()[5:7] == [
+        assert meld_na_details(labs).explain().splitlines()[6:8] == [
             "creatinine_used = 4",
             "creatinine_rule = 4 >= 4: set to 4",
         ]
@@ -1379,7 +1402,7 @@ class TestMeldNa:
     def test_meld_na_sodium_unknown_above_threshold(self) -> None:
         """§7.6: MELD(i) 28 needs sodium: unknown, the missing path named in explain()."""
         text = meld_na_details(attrs.evolve(RJ001, sodium_mmol_l=None)).explain()
-        assert text.splitlines()[4] == "sodium_mmol_l = unknown"
+        assert text.splitlines()[5] == "sodium_mmol_l = unknown"
         assert text.splitlines()[-3:] == [
             "MELD-Na = unknown",
             "missing: labs.sodium_mmol_l",
@@ -1405,6 +1428,157 @@ class TestMeldNa:
             "labs.inr",
         )
         assert details.figures["sodium_mmol_l"] is None
+
+
+class TestMeldNaVariants:
+    """§7.6 v2: one keyword chooses the reading of MELD-Na; each variant names itself."""
+
+    def test_default_is_optn2016(self) -> None:
+        """No variant given is the OPTN policy read literally, as before v2."""
+        for case in (RJ001, NEAR_11):
+            assert meld_na(case) == meld_na(case, variant="optn2016")
+            assert meld_na_details(case) == meld_na_details(case, variant="optn2016")
+
+    def test_the_old_flag_is_gone(self) -> None:
+        """v2: ``unrounded=`` is no parameter any more, so a call with it fails loudly."""
+        with pytest.raises(TypeError):
+            meld_na(RJ001, **unchecked({"unrounded": True}))
+        with pytest.raises(TypeError):
+            meld_na_details(RJ001, **unchecked({"unrounded": True}))
+
+    @pytest.mark.parametrize("variant", ["OPTN2016", "kim", "", None, True, 2016, ["kim2008"]])
+    def test_an_unknown_variant_is_refused_by_name(self, variant: object) -> None:
+        """Anything but the three names is an InvalidValueError on ``variant``."""
+        calls: list[Callable[[], object]] = [
+            lambda: meld_na(RJ001, variant=unchecked(variant)),
+            lambda: meld_na_details(RJ001, variant=unchecked(variant)),
+        ]
+        for call in calls:
+            err = refusal(call)
+            assert isinstance(err, InvalidValueError)
+            assert (err.field, err.value, err.to_dict()["code"]) == (
+                "variant",
+                variant,
+                "invalid_value",
+            )
+
+    @pytest.mark.parametrize(
+        ("variant", "source"),
+        [
+            ("optn2016", MELD_NA_SOURCE),
+            ("optn2016_unrounded", MELD_NA_CALCULATOR_SOURCE),
+            ("kim2008", MELD_NA_KIM2008_SOURCE),
+        ],
+    )
+    def test_details_name_the_variant(self, variant: str, source: str) -> None:
+        """The first step names the variant, known labs or not; the source cites it."""
+        for case in (RJ001, Labs()):
+            details = meld_na_details(case, variant=unchecked(variant))
+            assert details.steps[0] == ("variant", variant)
+            assert details.source == source
+            assert details.to_dict()["steps"]["variant"] == variant
+
+    def test_variants_listed_default_first(self) -> None:
+        assert MELD_NA_VARIANTS == ("optn2016", "optn2016_unrounded", "kim2008")
+
+
+class TestMeldNaKim2008:
+    """§7.6 v2 ``"kim2008"``: MELD - Na - 0.025 x MELD x (140 - Na) + 140 (Kim WR et al.,
+    N Engl J Med 2008;359:1018), MELD the rounded MELD, Na 125-140, sodium always needed.
+    Worked examples are hand-computed from that formula on the labs of published examples."""
+
+    def test_rj001(self) -> None:
+        """RJ-001 (SPEC example): MELD 28, Na 134: 28 - 134 - 0.025 x 28 x 6 + 140 = 29.8 -> 30."""
+        assert meld_na_details(RJ001, variant="kim2008").explain() == lines(
+            "variant = kim2008",
+            "creatinine_mg_dl = 1.1",
+            "renal_replacement = no",
+            "bilirubin_mg_dl = 14.2",
+            "inr = 2.6",
+            "sodium_mmol_l = 134",
+            "creatinine_used = 1.1",
+            "creatinine_rule = as measured",
+            "bilirubin_used = 14.2",
+            "inr_used = 2.6",
+            "0.957 x ln(creatinine) = 0.0912",
+            "0.378 x ln(bilirubin) = 1.0029",
+            "1.120 x ln(INR) = 1.0702",
+            "MELD(i) sum (+ 0.643) = 2.8073",
+            "MELD = round to 0.1, x 10, cap 40 = 28",
+            "sodium_used (125-140) = 134",
+            "140 - sodium = 6",
+            "MELD - Na - 0.025 x MELD x (140 - Na) + 140 = 29.8000",
+            "MELD-Na = round half up = 30",
+            "MELD-Na = 30",
+            f"source: {MELD_NA_KIM2008_SOURCE}",
+        )
+
+    def test_mdcalc_near_11_example_has_no_threshold(self) -> None:
+        """The MDCalc/OPTN example (bili 1.0, INR 1.51, Cr 1.0, Na 128): MELD 11, and Kim's
+        formula has no MELD(i) > 11 condition: 11 - 128 - 0.025 x 11 x 12 + 140 = 19.7 -> 20
+        (OPTN literal 11)."""
+        assert meld_na(NEAR_11, variant="kim2008") == 20
+        assert meld_na(NEAR_11) == 11
+
+    def test_scoutmytool_example(self) -> None:
+        """scoutmytool.com labs (Cr 1.0, bili 1.5, INR 1.5, Na 135): MELD 13;
+        13 - 135 - 0.025 x 13 x 5 + 140 = 16.375 -> 16 (OPTN 15)."""
+        labs = normal(
+            bilirubin_mg_dl=D("1.5"), inr=D("1.5"), creatinine_mg_dl=D("1.0"), sodium_mmol_l=D(135)
+        )
+        assert meld_na(labs, variant="kim2008") == 16
+
+    @pytest.mark.parametrize(
+        ("sodium", "bounded"),
+        [("110", 125), ("124", 125), ("125", 125), ("140", 140), ("150", 140)],
+    )
+    def test_sodium_is_bounded_to_125_140(self, sodium: str, bounded: int) -> None:
+        """Na below 125 scores as 125, above 140 as 140 (not 137 as OPTN)."""
+        details = meld_na_details(attrs.evolve(RJ001, sodium_mmol_l=D(sodium)), variant="kim2008")
+        assert details.figures["sodium_used (125-140)"] == bounded
+
+    def test_sodium_140_adds_nothing_and_137_does(self) -> None:
+        """Na 140 gives MELD itself; Na 137 (OPTN's upper bound) still adds
+        3 - 0.025 x 28 x 3 = 0.9: 28.9 -> 29."""
+        assert meld_na(attrs.evolve(RJ001, sodium_mmol_l=D(140)), variant="kim2008") == 28
+        assert meld_na(attrs.evolve(RJ001, sodium_mmol_l=D(137)), variant="kim2008") == 29
+
+    def test_rounding_is_half_up(self) -> None:
+        """ameld's test labs (Cr 1.9, bili 4.2, INR 1.2): MELD 20; Na 139:
+        20 - 139 - 0.025 x 20 x 1 + 140 = 20.5 -> 21 (banker's rounding would give 20)."""
+        # 0.957 ln 1.9 = 0.614252; 0.378 ln 4.2 = 0.542464; 1.120 ln 1.2 = 0.204200;
+        # + 0.643 = 2.003916 -> 2.0 -> 20
+        labs = normal(
+            creatinine_mg_dl=D("1.9"), bilirubin_mg_dl=D("4.2"), inr=D("1.2"), sodium_mmol_l=D(139)
+        )
+        details = meld_na_details(labs, variant="kim2008")
+        assert details.figures["MELD - Na - 0.025 x MELD x (140 - Na) + 140"] == D("20.5")
+        assert details.value == 21
+
+    def test_sodium_is_always_needed(self) -> None:
+        """No MELD(i) > 11 condition: MELD 7 with sodium unknown is unknown (OPTN gives 7)."""
+        labs = normal(sodium_mmol_l=None)
+        details = meld_na_details(labs, variant="kim2008")
+        assert (details.value, details.missing) == (None, ("labs.sodium_mmol_l",))
+        assert meld_na(labs) == 7
+
+    def test_nothing_known_names_sodium_too(self) -> None:
+        assert meld_na_details(Labs(), variant="kim2008").missing == (
+            "labs.creatinine_mg_dl",
+            "labs.renal_replacement",
+            "labs.bilirubin_mg_dl",
+            "labs.inr",
+            "labs.sodium_mmol_l",
+        )
+
+    def test_never_above_40(self) -> None:
+        """MELD 54 is capped to 40 first; with Na 120 (-> 125) 40 - 125 - 0.025 x 40 x 15 + 140
+        = 40: MELD + (140 - Na)(1 - MELD/40) never exceeds 40 (D-SCR-KIM2008)."""
+        labs = Labs(bilirubin_mg_dl=D(40), inr=D(6), creatinine_mg_dl=D(4), sodium_mmol_l=D(120))
+        details = meld_na_details(labs, variant="kim2008")
+        assert details.figures["MELD = round to 0.1, x 10, cap 40"] == 40
+        assert details.value == 40
+        assert "cap" not in details.figures
 
 
 class TestMeld3:
@@ -1574,6 +1748,236 @@ class TestMeld3:
             record[missing.removeprefix("labs.")] = None
         details = meld_3_details(Labs(**record), sex)
         assert (details.value, details.missing) == (None, (missing,))
+
+
+#: Every Child-Pugh item known and at 1 point: 5 points, class A (§7.8).
+CP_BEST: dict[str, Any] = {
+    "bilirubin_mg_dl": D("1.0"),
+    "albumin_g_dl": D("4.0"),
+    "inr": D("1.1"),
+    "ascites": Ascites.NONE,
+    "he_grade": 0,
+}
+#: The facts of each item, in the order of Pugh's table.
+CP_FACTS = ("bilirubin_mg_dl", "albumin_g_dl", "inr", "ascites", "he_grade")
+#: For each fact, a value worth 1, 2 and 3 points (§7.8).
+CP_POINTS: dict[str, tuple[Any, Any, Any]] = {
+    "bilirubin_mg_dl": (D("1.0"), D("2.5"), D(4)),
+    "albumin_g_dl": (D(4), D(3), D("2.5")),
+    "inr": (D("1.1"), D(2), D("2.5")),
+    "ascites": (Ascites.NONE, Ascites.SLIGHT, Ascites.MODERATE),
+    "he_grade": (0, 2, 4),
+}
+
+
+def child_pugh_labs(**changes: Any) -> Labs:
+    """Labs with every Child-Pugh item at 1 point, except *changes*."""
+    return Labs(**{**CP_BEST, **changes})
+
+
+def with_points(*points: int | None) -> Labs:
+    """Labs whose five items score *points* in table order (``None``: unknown)."""
+    values: dict[str, Any] = {
+        fact: None if p is None else CP_POINTS[fact][p - 1]
+        for fact, p in zip(CP_FACTS, points, strict=True)
+    }
+    return Labs(**values)
+
+
+class TestChildPughCutOffs:
+    """§7.8: every boundary of Pugh's table, both ends of each middle band inclusive."""
+
+    @pytest.mark.parametrize(
+        ("fact", "value", "points"),
+        [
+            ("bilirubin_mg_dl", "1.99", 1),
+            ("bilirubin_mg_dl", "2", 2),
+            ("bilirubin_mg_dl", "3", 2),
+            ("bilirubin_mg_dl", "3.01", 3),
+            ("albumin_g_dl", "3.51", 1),
+            ("albumin_g_dl", "3.5", 2),
+            ("albumin_g_dl", "2.8", 2),
+            ("albumin_g_dl", "2.79", 3),
+            ("inr", "1.69", 1),
+            ("inr", "1.7", 2),
+            ("inr", "2.3", 2),
+            ("inr", "2.31", 3),
+        ],
+    )
+    def test_lab_boundaries(self, fact: str, value: str, points: int) -> None:
+        details = child_pugh_details(child_pugh_labs(**{fact: D(value)}))
+        item = CHILD_PUGH_ITEMS[CP_FACTS.index(fact)]
+        assert details.item_points[item] == points
+        assert details.points == 4 + points
+
+    @pytest.mark.parametrize(("grade", "points"), [(0, 1), (1, 2), (2, 2), (3, 3), (4, 3)])
+    def test_encephalopathy(self, grade: int, points: int) -> None:
+        """West Haven grade 0 / 1-2 / 3-4."""
+        assert (
+            child_pugh_details(child_pugh_labs(he_grade=grade)).item_points["encephalopathy"]
+            == points
+        )
+
+    @pytest.mark.parametrize(
+        ("ascites", "points"),
+        [(Ascites.NONE, 1), (Ascites.SLIGHT, 2), (Ascites.MODERATE, 3)],
+    )
+    def test_ascites(self, ascites: Ascites, points: int) -> None:
+        """none / slight / moderate (moderate or severe)."""
+        assert child_pugh_details(child_pugh_labs(ascites=ascites)).item_points["ascites"] == points
+
+    @pytest.mark.parametrize(
+        ("key", "si", "points"),
+        [
+            ("bilirubin_umol_l", 34.19, 1),
+            ("bilirubin_umol_l", 34.2, 2),
+            ("bilirubin_umol_l", 51.3, 2),
+            ("bilirubin_umol_l", 51.31, 3),
+            ("albumin_g_l", 35.1, 1),
+            ("albumin_g_l", 35, 2),
+            ("albumin_g_l", 28, 2),
+            ("albumin_g_l", 27.9, 3),
+        ],
+    )
+    def test_si_boundaries_are_exact(self, key: str, si: float, points: int) -> None:
+        """§7.1: 34.2 and 51.3 µmol/L are 2 and 3 mg/dL; 28 and 35 g/L are 2.8 and 3.5 g/dL
+        (in float, 51.3 / 17.1 is 2.9999999999999996)."""
+        record = {k: v for k, v in child_pugh_labs().to_dict().items() if v is not None}
+        item = "bilirubin" if key.startswith("bilirubin") else "albumin"
+        del record[f"{item}_mg_dl" if item == "bilirubin" else "albumin_g_dl"]
+        labs = Labs.from_dict(json.loads(json.dumps({**record, key: si})))
+        assert child_pugh_details(labs).item_points[item] == points
+
+    @pytest.mark.parametrize(
+        ("points", "klass"),
+        [
+            ((1, 1, 1, 1, 1), "A"),
+            ((2, 1, 1, 1, 1), "A"),
+            ((2, 2, 1, 1, 1), "B"),
+            ((2, 2, 2, 2, 1), "B"),
+            ((2, 2, 2, 2, 2), "C"),
+            ((3, 3, 3, 3, 3), "C"),
+        ],
+    )
+    def test_class_boundaries(self, points: tuple[int, ...], klass: str) -> None:
+        """A 5-6, B 7-9, C 10-15 points."""
+        labs = with_points(*points)
+        assert (child_pugh(labs), child_pugh_class(labs)) == (sum(points), klass)
+
+    def test_items_are_in_table_order(self) -> None:
+        assert CHILD_PUGH_ITEMS == ("bilirubin", "albumin", "inr", "ascites", "encephalopathy")
+        assert [i.path for i in child_pugh_details(Labs()).items] == [
+            f"labs.{fact}" for fact in CP_FACTS
+        ]
+
+
+class TestChildPughExamples:
+    """Worked examples, the source named in each."""
+
+    def test_droracle_306829_corrected_to_10(self) -> None:
+        """droracle.ai 306829: HE grade I-II, moderate ascites, bilirubin 30 µmol/L, albumin
+        30 g/L, INR 1.9. The page scores 2 + 2 + 2 + 2 + 3 = 11; by its own table moderate
+        ascites is 3, 30 µmol/L (< 34.2) is 1 and INR 1.9 (1.7-2.3) is 2: 10, still class C."""
+        labs = Labs.from_dict(
+            {"he_grade": 2, "ascites": "moderate", "bilirubin_umol_l": 30, "albumin_g_l": 30,
+             "inr": 1.9}
+        )  # fmt: skip
+        details = child_pugh_details(labs)
+        assert dict(details.item_points) == {
+            "bilirubin": 1,
+            "albumin": 2,
+            "inr": 2,
+            "ascites": 3,
+            "encephalopathy": 2,
+        }
+        assert (details.points, details.child_pugh_class) == (10, "C")
+
+    def test_rj001_with_albumin_and_ascites(self) -> None:
+        """RJ-001 (SPEC example) with albumin 2.9 g/dL and slight ascites: bilirubin 14.2 (3),
+        albumin (2), INR 2.6 (3), slight ascites (2), HE 0 (1) = 11, class C."""
+        labs = attrs.evolve(RJ001, albumin_g_dl=D("2.9"), ascites=Ascites.SLIGHT)
+        assert (child_pugh(labs), child_pugh_class(labs)) == (11, "C")
+        assert (child_pugh(RJ001), child_pugh_class(RJ001)) == (None, "C")  # 9 + 2 unknown
+
+
+class TestChildPughOverUnknowns:
+    """§7.8 (as §7.4): a class every completion of the unknown items gives is reported."""
+
+    def test_known_points_of_ten_decide_class_c(self) -> None:
+        """3 + 3 + 3 + 2 known (11 already), ascites unknown: 12-14 points, class C whatever."""
+        details = child_pugh_details(with_points(3, 3, 3, None, 2))
+        assert (details.points, details.child_pugh_class) == (None, "C")
+        assert (details.lowest_points, details.highest_points) == (12, 14)
+        assert details.missing == ()
+
+    def test_b_decided_with_one_unknown(self) -> None:
+        """Four known items worth 6: 7-9 points whatever the fifth: class B."""
+        details = child_pugh_details(with_points(2, 2, 1, None, 1))
+        assert (details.possible_classes, details.child_pugh_class) == (("B",), "B")
+
+    def test_a_is_never_decided_with_an_unknown(self) -> None:
+        """Four items at 1 point: 5-7, so A or B; the missing item is named."""
+        details = child_pugh_details(with_points(1, 1, 1, 1, None))
+        assert (details.possible_classes, details.child_pugh_class) == (("A", "B"), None)
+        assert details.missing == ("labs.he_grade",)
+
+    def test_nothing_known(self) -> None:
+        details = child_pugh_details(Labs())
+        assert (details.lowest_points, details.highest_points) == (5, 15)
+        assert details.possible_classes == ("A", "B", "C")
+        assert details.missing == tuple(f"labs.{fact}" for fact in CP_FACTS)
+        assert (child_pugh(Labs()), child_pugh_class(Labs())) == (None, None)
+
+    def test_ventilation_for_he_does_not_stand_in_for_the_grade(self) -> None:
+        """§7.8 reads encephalopathy from ``he_grade`` only (D-SCR-CHILD-PUGH)."""
+        labs = child_pugh_labs(he_grade=None, mechanical_ventilation=True, ventilation_reason=HE)
+        assert child_pugh_details(labs).item_points["encephalopathy"] is None
+
+    def test_reasons(self) -> None:
+        """The working a clinician reads, for known, decided and open cases."""
+        cases = {
+            "all known, class B": child_pugh_labs(
+                bilirubin_mg_dl=D("2.5"), albumin_g_dl=D(3), ascites=Ascites.SLIGHT
+            ),
+            "SI bilirubin 40 umol/L, shown to 3 places": Labs.from_dict(
+                {**{k: v for k, v in child_pugh_labs().to_dict().items() if v is not None
+                    and k != "bilirubin_mg_dl"}, "bilirubin_umol_l": 40}
+            ),
+            "class C whatever the unknowns": with_points(3, 3, 3, None, None),
+            "open": with_points(2, None, 1, 1, None),
+            "nothing known": Labs(),
+        }  # fmt: skip
+        text = "".join(
+            f"## {title}\n{child_pugh_details(labs).explain()}\n\n" for title, labs in cases.items()
+        )
+        assert_golden("scores/child-pugh-explained.txt", text)
+
+    def test_record(self) -> None:
+        """to_dict is JSON-compatible; item_points is read-only."""
+        details = child_pugh_details(with_points(2, None, 1, 3, 1))
+        record = details.to_dict()
+        assert json.loads(json.dumps(record)) == record
+        assert record["items"][1] == {
+            "item": "albumin",
+            "points": None,
+            "path": "labs.albumin_g_dl",
+            "reason": "albumin unknown",
+        }
+        assert record["possible_classes"] == ["B", "C"]
+        assert record["source"] == SOURCE_CHILD_PUGH
+        with pytest.raises(TypeError):
+            details.item_points["albumin"] = 1  # type: ignore[index]
+
+    def test_arguments_are_checked(self) -> None:
+        """labs must be Labs, protocol a Protocol (§1, §9)."""
+        functions: list[Callable[..., object]] = [child_pugh, child_pugh_class, child_pugh_details]
+        for function in functions:
+            err = refusal(lambda: function(unchecked({"inr": 2})))  # noqa: B023 - called at once
+            assert isinstance(err, InvalidValueError)
+            assert err.field == "labs"
+            err = refusal(lambda: function(RJ001, protocol=unchecked("NCT04822922")))  # noqa: B023
+            assert isinstance(err, InvalidValueError)
+            assert err.field == "protocol"
 
 
 class TestClifCFormulas:
@@ -1868,8 +2272,11 @@ class TestScoreLaws:
         assert grades <= {0, 1, 2, 3}
         grade = aclf_grade(labs)
         assert grade is None or grades == {grade}
-        for score in (meld(labs), meld_na(labs), meld_na(labs, unrounded=True)):
+        for score in (meld(labs), *(meld_na(labs, variant=v) for v in MELD_NA_VARIANTS)):
             assert score is None or 6 <= score <= 40
+        points = child_pugh(labs)
+        assert points is None or 5 <= points <= 15
+        assert child_pugh_class(labs) in {None, "A", "B", "C"}
 
     @given(labs=labs(complete=True))
     def test_everything_known_decides_everything(self, labs: Labs) -> None:
@@ -1879,6 +2286,9 @@ class TestScoreLaws:
         assert aclf_grade(labs) is not None
         assert meld(labs) is not None
         assert meld_na(labs) is not None
+        assert None not in (meld_na(labs, variant=v) for v in MELD_NA_VARIANTS)
+        assert child_pugh(labs) is not None
+        assert child_pugh_class(labs) is not None
         assert clif_c_aclf(labs, 50) is not None
 
     @given(data=st.data(), partial=labs())
@@ -1969,7 +2379,10 @@ class TestScoreLaws:
         grade = aclf_grade_details(labs)
         assert grade.value == grade.grade == aclf_grade(labs)
         assert meld_details(labs).value == meld(labs)
-        assert meld_na_details(labs).value == meld_na(labs)
+        for variant in MELD_NA_VARIANTS:
+            assert meld_na_details(labs, variant=variant).value == meld_na(labs, variant=variant)
+        cp = child_pugh_details(labs)
+        assert (cp.value, cp.child_pugh_class) == (child_pugh(labs), child_pugh_class(labs))
         assert json.loads(json.dumps(details.to_dict())) == details.to_dict()
 
     @given(labs=labs())
@@ -1979,3 +2392,190 @@ class TestScoreLaws:
             assert tuple(mapping) == ORGANS
             with pytest.raises(TypeError):
                 mapping["liver"] = None  # type: ignore[index]
+
+
+class TestChildPughLaws:
+    """§7.8 over any labs: the class over completions, exactly, and knowing more never
+    leaves it."""
+
+    @given(partial=labs())
+    @example(partial=Labs())
+    @example(partial=with_points(3, 3, 3, None, 2))
+    def test_possible_classes_are_the_classes_of_every_completion(self, partial: Labs) -> None:
+        """Each unknown item completed with a value of 1, 2 and 3 points: the possible classes
+        and points are exactly theirs, and a class is reported iff all completions agree."""
+        unknown = [fact for fact in CP_FACTS if getattr(partial, fact) is None]
+        classes, totals = set(), set()
+        for values in itertools.product(*(CP_POINTS[fact] for fact in unknown)):
+            full = attrs.evolve(partial, **dict(zip(unknown, values, strict=True)))
+            classes.add(child_pugh_class(full))
+            totals.add(child_pugh(full))
+        details = child_pugh_details(partial)
+        assert None not in classes
+        assert set(details.possible_classes) == classes
+        assert (details.lowest_points, details.highest_points) == (min(totals), max(totals))  # type: ignore[type-var]
+        assert details.child_pugh_class == (classes.pop() if len(classes) == 1 else None)
+        assert bool(details.missing) == (details.child_pugh_class is None)
+
+    @given(data=st.data(), partial=labs())
+    def test_the_class_over_completions_contains_every_completion(
+        self, data: Any, partial: Labs
+    ) -> None:
+        """Any completion's possible classes lie within the partial labs' ones; a reported
+        class stays, and known points never change."""
+        full = data.draw(lab_completions(partial))
+        before, after = child_pugh_details(partial), child_pugh_details(full)
+        assert set(after.possible_classes) <= set(before.possible_classes)
+        assert before.lowest_points <= after.lowest_points <= after.highest_points
+        assert after.highest_points <= before.highest_points
+        if before.child_pugh_class is not None:
+            assert after.child_pugh_class == before.child_pugh_class
+        if before.points is not None:
+            assert after.points == before.points
+
+
+#: Lab values from far below the smallest float to far beyond any bound (1e-999999999 is the
+#: WBC that once raised "math domain error").
+EXTREME_DECIMALS = st.builds(
+    lambda digits, exponent: Decimal(f"{digits}e{exponent}"),
+    st.integers(min_value=1, max_value=999),
+    st.integers(min_value=-(10**9), max_value=6),
+)
+
+
+class TestFloatScoreDomain:
+    """§7.5: the float scores take the log of labs; a value with no float log is refused by
+    its path (D-SCR-FLOAT-LN), never a bare ValueError, NaN or infinity."""
+
+    @pytest.mark.parametrize(
+        ("field", "call"),
+        [
+            ("wbc_10e9_l", lambda labs: clif_c_aclf(labs, 53)),
+            ("wbc_10e9_l", lambda labs: clif_c_ad(labs, 53)),
+            ("creatinine_mg_dl", lambda labs: clif_c_ad(labs, 53)),
+            ("inr", lambda labs: clif_c_ad(labs, 53)),
+        ],
+    )
+    def test_a_lab_underflowing_in_float_is_refused_by_path(self, field: str, call: Any) -> None:
+        """WBC "1e-999999999" (positive, so a valid lab) is 0.0 in float: ln fails."""
+        tiny: dict[str, Any] = {field: D("1e-999999999")}
+        labs = attrs.evolve(RJ001, **tiny)
+        err = refusal(lambda: call(labs))
+        assert isinstance(err, InvalidValueError)
+        assert (err.field, err.value, err.to_dict()["code"]) == (
+            f"labs.{field}",
+            D("1e-999999999"),
+            "invalid_value",
+        )
+
+    def test_the_smallest_normal_float_is_accepted(self) -> None:
+        """The bound is the smallest normal float, 2.2250738585072014e-308: it scores."""
+        smallest = D(sys.float_info.min)
+        value = clif_c_ad(attrs.evolve(RJ001, wbc_10e9_l=smallest), 53)
+        assert value is not None
+        assert math.isfinite(value)
+        below = smallest.next_minus()
+        err = refusal(lambda: clif_c_ad(attrs.evolve(RJ001, wbc_10e9_l=below), 53))
+        assert isinstance(err, InvalidValueError)
+
+    @given(wbc=EXTREME_DECIMALS, creatinine=EXTREME_DECIMALS, inr=EXTREME_DECIMALS)
+    @example(wbc=D("1e-999999999"), creatinine=D("1.1"), inr=D("2.6"))
+    def test_extreme_labs_give_a_finite_score_or_a_protocol_error(
+        self, wbc: Decimal, creatinine: Decimal, inr: Decimal
+    ) -> None:
+        """Tiny or huge labs: a finite float, ``None`` or a ProtocolError, nothing else."""
+        try:
+            labs = attrs.evolve(RJ001, wbc_10e9_l=wbc, creatinine_mg_dl=creatinine, inr=inr)
+        except ProtocolError:
+            return  # beyond a bound of Labs (§9)
+        scores_: list[Callable[[], float | int | None]] = [
+            lambda: clif_c_aclf(labs, 53),
+            lambda: clif_c_ad(labs, 53),
+            lambda: meld(labs),
+            lambda: meld_na(labs),
+            lambda: meld_3(labs, Sex.FEMALE),
+            lambda: child_pugh(labs),
+        ]
+        for score in scores_:
+            try:
+                value = score()
+            except ProtocolError:
+                continue
+            assert value is None or math.isfinite(value)
+
+
+#: A caller's decimal context as hostile as it gets (§0 v2): three digits, truncation, and
+#: every inexact or rounded operation an error.
+HOSTILE = decimal.Context(
+    prec=3,
+    rounding=decimal.ROUND_DOWN,
+    traps=[
+        decimal.Inexact,
+        decimal.Rounded,
+        decimal.InvalidOperation,
+        decimal.DivisionByZero,
+        decimal.Overflow,
+    ],
+)
+#: Labs whose SI values convert to 28 digits, with every fact any score reads.
+SI_LABS = Labs.from_dict(
+    {
+        **{
+            k: v
+            for k, v in SPEC_RECORD["labs"].items()
+            if k not in {"bilirubin_mg_dl", "albumin_g_dl"}
+        },
+        "bilirubin_umol_l": 100,
+        "albumin_g_l": 29,
+        "ascites": "slight",
+    }
+)
+#: Every public function of ``aclf_protocol.scores``, called on some labs.
+SCORE_CALLS: dict[str, Any] = {
+    "aclf_grade": aclf_grade,
+    "aclf_grade_details": aclf_grade_details,
+    "child_pugh": child_pugh,
+    "child_pugh_class": child_pugh_class,
+    "child_pugh_details": child_pugh_details,
+    "clif_c_aclf": lambda labs: clif_c_aclf(labs, 53),
+    "clif_c_aclf_details": lambda labs: clif_c_aclf_details(labs, 53),
+    "clif_c_ad": lambda labs: clif_c_ad(labs, 53),
+    "clif_c_ad_details": lambda labs: clif_c_ad_details(labs, 53),
+    "clif_c_of": clif_c_of,
+    "clif_c_of_details": clif_c_of_details,
+    "describe_grades": lambda labs: describe_grades(possible_aclf_grades(labs)),
+    "meld": meld,
+    "meld_3": lambda labs: meld_3(labs, Sex.FEMALE),
+    "meld_3_details": lambda labs: meld_3_details(labs, Sex.FEMALE),
+    "meld_details": meld_details,
+    **{
+        f"meld_na:{variant}": lambda labs, variant=variant: meld_na(labs, variant=variant)
+        for variant in MELD_NA_VARIANTS
+    },
+    **{
+        f"meld_na_details:{variant}": (
+            lambda labs, variant=variant: meld_na_details(labs, variant=variant)
+        )
+        for variant in MELD_NA_VARIANTS
+    },
+    "organ_failures": organ_failures,
+    "organ_subscores": organ_subscores,
+    "possible_aclf_grades": possible_aclf_grades,
+}
+
+
+class TestCallerDecimalContext:
+    """§0 v2: no score depends on the caller's decimal context."""
+
+    def test_every_public_score_function_is_called(self) -> None:
+        functions = {name for name in scores.__all__ if inspect.isfunction(getattr(scores, name))}
+        assert functions == {name.split(":")[0] for name in SCORE_CALLS}
+
+    @pytest.mark.parametrize("name", sorted(SCORE_CALLS))
+    @pytest.mark.parametrize("labs", [RJ001, SI_LABS], ids=["conventional", "si"])
+    def test_a_hostile_context_changes_nothing(self, name: str, labs: Labs) -> None:
+        """``prec=3``, ROUND_DOWN, Inexact and Rounded trapped: the same result."""
+        call = SCORE_CALLS[name]
+        expected = call(labs)
+        with decimal.localcontext(HOSTILE):
+            assert call(labs) == expected

@@ -1,4 +1,5 @@
-"""Liver scores (SPEC §7): organ failures, CLIF-C OF, ACLF grade, CLIF-C ACLF/AD, MELD family.
+"""Liver scores (SPEC §7): organ failures, CLIF-C OF, ACLF grade, CLIF-C ACLF/AD, MELD family,
+Child-Pugh.
 
 Every function is pure and reads a patient's :class:`~aclf_protocol.patient.Labs`
 (conventional units, ``Decimal``; ``None`` = unknown). Thresholds are compared exactly in
@@ -11,7 +12,8 @@ intermediate figure and the source the formula follows, so a clinician can check
 their ``.value`` is what the plain function returns.
 
 The package by family: ``_organs`` (the six organ rules of the §7.2 table), ``clif``
-(CLIF-C OF, organ failures, CLIF-C ACLF and AD), ``grade`` (the §7.4 grade), ``meld``.
+(CLIF-C OF, organ failures, CLIF-C ACLF and AD), ``grade`` (the §7.4 grade), ``meld``,
+``child_pugh`` (§7.8).
 
 >>> from decimal import Decimal
 >>> from aclf_protocol.patient import Labs
@@ -31,6 +33,15 @@ The package by family: ``_organs`` (the six organ rules of the §7.2 table), ``c
 
 from aclf_protocol.scores._common import Figure, ScoreDetails
 from aclf_protocol.scores._organs import SOURCE_CLIF_C_OF, Organ, OrganRule
+from aclf_protocol.scores.child_pugh import (
+    CHILD_PUGH_ITEMS,
+    SOURCE_CHILD_PUGH,
+    ChildPughDetails,
+    ChildPughItem,
+    child_pugh,
+    child_pugh_class,
+    child_pugh_details,
+)
 from aclf_protocol.scores.clif import (
     ORGANS,
     SOURCE_CLIF_C_ACLF,
@@ -54,10 +65,13 @@ from aclf_protocol.scores.grade import (
     possible_aclf_grades,
 )
 from aclf_protocol.scores.meld import (
+    MELD_NA_VARIANTS,
     SOURCE_MELD,
     SOURCE_MELD_3,
     SOURCE_MELD_NA,
+    SOURCE_MELD_NA_KIM2008,
     SOURCE_MELD_NA_UNROUNDED,
+    MeldNaVariant,
     meld,
     meld_3,
     meld_3_details,
@@ -67,23 +81,33 @@ from aclf_protocol.scores.meld import (
 )
 
 __all__ = [
+    "CHILD_PUGH_ITEMS",
+    "MELD_NA_VARIANTS",
     "ORGANS",
+    "SOURCE_CHILD_PUGH",
     "SOURCE_CLIF_C_ACLF",
     "SOURCE_CLIF_C_AD",
     "SOURCE_CLIF_C_OF",
     "SOURCE_MELD",
     "SOURCE_MELD_3",
     "SOURCE_MELD_NA",
+    "SOURCE_MELD_NA_KIM2008",
     "SOURCE_MELD_NA_UNROUNDED",
     "AclfGradeDetails",
+    "ChildPughDetails",
+    "ChildPughItem",
     "ClifCOfDetails",
     "Figure",
+    "MeldNaVariant",
     "Organ",
     "OrganRule",
     "OrganScore",
     "ScoreDetails",
     "aclf_grade",
     "aclf_grade_details",
+    "child_pugh",
+    "child_pugh_class",
+    "child_pugh_details",
     "clif_c_aclf",
     "clif_c_aclf_details",
     "clif_c_ad",

@@ -15,6 +15,7 @@ that :class:`ClifCOfDetails` carries from :mod:`aclf_protocol.scores.grade`.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
@@ -22,6 +23,7 @@ from typing import Any
 
 import attrs
 
+from aclf_protocol._exact import exact
 from aclf_protocol.errors import InvalidValueError
 from aclf_protocol.patient import Labs
 from aclf_protocol.protocol import NCT04822922, Protocol
@@ -67,6 +69,28 @@ SOURCE_CLIF_C_AD = "CLIF-C AD: Jalan R et al., J Hepatol 2015;62:831-40 (SPEC §
 
 #: §0: the age bounds every age in the package uses.
 _MAX_AGE = 150
+
+
+#: The smallest normal float: below it a lab loses precision in float, then becomes 0.0.
+_FLOAT_MIN = Decimal(sys.float_info.min)
+
+
+def _ln(path: str, value: Decimal) -> float:
+    """The natural log of a positive lab for a float score (§7.5), or ``InvalidValueError``.
+
+    A value below the smallest normal float (WBC 1e-999999999 underflows to 0.0) has no
+    float logarithm: it is refused by its path rather than raising Python's "math domain
+    error" (D-SCR-FLOAT-LN).
+
+    >>> _ln("labs.wbc_10e9_l", Decimal("1e-999999999"))
+    Traceback (most recent call last):
+        ...
+    aclf_protocol.errors.InvalidValueError: labs.wbc_10e9_l: must be >= 2.22...e-308 for a ...
+    """
+    if value < _FLOAT_MIN:
+        rule = f"must be >= {sys.float_info.min} for a float score (§7.5)"
+        raise InvalidValueError(path, value, rule)
+    return math.log(value)
 
 
 def _check_age(age: object) -> int:
@@ -302,6 +326,7 @@ def _float_score(
     )
 
 
+@exact
 def clif_c_aclf_details(labs: Labs, age: int, *, protocol: Protocol = NCT04822922) -> ScoreDetails:
     """CLIF-C ACLF = 10 x (0.33 x CLIF-C OF + 0.04 x age + 0.63 x ln(WBC) - 2), explained (§7.5).
 
@@ -333,7 +358,7 @@ def clif_c_aclf_details(labs: Labs, age: int, *, protocol: Protocol = NCT0482292
         missing.append("labs.wbc_10e9_l")
     if of.total is None or wbc is None:
         return _float_score("CLIF-C ACLF", None, steps, missing, SOURCE_CLIF_C_ACLF)
-    ln_wbc = math.log(wbc)
+    ln_wbc = _ln("labs.wbc_10e9_l", wbc)
     value = 10 * (0.33 * of.total + 0.04 * years + 0.63 * ln_wbc - 2)
     steps += [
         ("ln(WBC)", shown(Decimal(repr(ln_wbc)))),
@@ -359,6 +384,7 @@ def clif_c_aclf(labs: Labs, age: int, *, protocol: Protocol = NCT04822922) -> fl
     return None if value is None else float(value)
 
 
+@exact
 def clif_c_ad_details(labs: Labs, age: int, *, protocol: Protocol = NCT04822922) -> ScoreDetails:
     """CLIF-C AD = 10 x (0.03 age + 0.66 ln Cr + 1.71 ln INR + 0.88 ln WBC - 0.05 Na + 8) (§7.5).
 
@@ -395,9 +421,9 @@ def clif_c_ad_details(labs: Labs, age: int, *, protocol: Protocol = NCT04822922)
         return _float_score("CLIF-C AD", None, steps, missing, SOURCE_CLIF_C_AD)
     terms = (
         ("0.03 x age", 0.03 * years),
-        ("0.66 x ln(creatinine)", 0.66 * math.log(cr)),
-        ("1.71 x ln(INR)", 1.71 * math.log(inr)),
-        ("0.88 x ln(WBC)", 0.88 * math.log(wbc)),
+        ("0.66 x ln(creatinine)", 0.66 * _ln("labs.creatinine_mg_dl", cr)),
+        ("1.71 x ln(INR)", 1.71 * _ln("labs.inr", inr)),
+        ("0.88 x ln(WBC)", 0.88 * _ln("labs.wbc_10e9_l", wbc)),
         ("-0.05 x sodium", -0.05 * float(sodium)),
     )
     value = 10 * (sum(term for _, term in terms) + 8)

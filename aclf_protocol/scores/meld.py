@@ -13,7 +13,9 @@ in ``Decimal`` to 28 digits, so every figure is reproducible by hand.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal, TypeAlias
 
+from aclf_protocol._exact import exact
 from aclf_protocol.errors import InvalidValueError
 from aclf_protocol.patient import Labs, Sex
 from aclf_protocol.protocol import NCT04822922, Protocol
@@ -27,10 +29,13 @@ from aclf_protocol.scores._common import (
 )
 
 __all__ = [
+    "MELD_NA_VARIANTS",
     "SOURCE_MELD",
     "SOURCE_MELD_3",
     "SOURCE_MELD_NA",
+    "SOURCE_MELD_NA_KIM2008",
     "SOURCE_MELD_NA_UNROUNDED",
+    "MeldNaVariant",
     "meld",
     "meld_3",
     "meld_3_details",
@@ -48,7 +53,21 @@ SOURCE_MELD_NA_UNROUNDED = (
     "MELD-Na, calculator variant without the one-decimal rounding of MELD(i); "
     "Kim WR et al., N Engl J Med 2008;359:1018-26 (§7.6)"
 )
+SOURCE_MELD_NA_KIM2008 = (
+    "MELD-Na: Kim WR et al., N Engl J Med 2008;359:1018-26: MELD - Na - 0.025 x MELD x "
+    "(140 - Na) + 140 (SPEC §7.6)"
+)
 SOURCE_MELD_3 = "MELD 3.0: Kim WR et al., Gastroenterology 2021;161:1887-95 (SPEC §7.6)"
+
+#: §7.6 *v2*: the readings of MELD-Na, by name.
+MeldNaVariant: TypeAlias = Literal["optn2016", "optn2016_unrounded", "kim2008"]
+#: The MELD-Na variants, the default first (§7.6).
+MELD_NA_VARIANTS: tuple[MeldNaVariant, ...] = ("optn2016", "optn2016_unrounded", "kim2008")
+_VARIANT_SOURCES: dict[MeldNaVariant, str] = {
+    "optn2016": SOURCE_MELD_NA,
+    "optn2016_unrounded": SOURCE_MELD_NA_UNROUNDED,
+    "kim2008": SOURCE_MELD_NA_KIM2008,
+}
 
 # --- §7.6 constants (OPTN; Kim 2021).
 _ONE = Decimal(1)
@@ -59,6 +78,7 @@ _MELD_CAP = 40
 _MELD_NA_THRESHOLD = 11
 _NA_LOW = Decimal(125)
 _NA_HIGH = Decimal(137)
+_KIM_NA_HIGH = Decimal(140)
 _MELD3_CR_MAX = Decimal(3)
 _ALB_LOW = Decimal("1.5")
 _ALB_HIGH = Decimal("3.5")
@@ -144,6 +164,7 @@ def _meld_i(inner: Decimal) -> int:
     return int(CTX.multiply(inner.quantize(_TENTH, rounding=ROUND_HALF_UP, context=CTX), _TEN))
 
 
+@exact
 def meld_details(labs: Labs, *, protocol: Protocol = NCT04822922) -> ScoreDetails:
     """MELD (OPTN) with its bounded inputs, log terms and rounding (§7.6).
 
@@ -199,32 +220,92 @@ def meld(labs: Labs, *, protocol: Protocol = NCT04822922) -> int | None:
     return None if value is None else int(value)
 
 
-def meld_na_details(
-    labs: Labs, *, unrounded: bool = False, protocol: Protocol = NCT04822922
+def _check_variant(variant: object) -> MeldNaVariant:
+    """*variant* if it is one of :data:`MELD_NA_VARIANTS`, else ``InvalidValueError``."""
+    for known in MELD_NA_VARIANTS:
+        if type(variant) is str and variant == known:
+            return known
+    raise InvalidValueError(
+        "variant", variant, "must be 'optn2016', 'optn2016_unrounded' or 'kim2008' (§7.6)"
+    )
+
+
+def _kim2008(
+    labs: Labs, inner: Decimal, steps: list[tuple[str, Figure]], source: str
 ) -> ScoreDetails:
-    """MELD-Na (OPTN 2016) with MELD(i), bounded sodium and the sodium term (§7.6).
+    """Kim 2008: MELD - Na - 0.025 x MELD x (140 - Na) + 140, MELD the rounded MELD (§7.6)."""
+    meld_value = min(_meld_i(inner), _MELD_CAP)
+    steps.append(("MELD = round to 0.1, x 10, cap 40", meld_value))
+    sodium = labs.sodium_mmol_l
+    if sodium is None:  # no MELD(i) > 11 condition: sodium is always needed
+        return ScoreDetails(
+            score="MELD-Na", value=None, steps=tuple(steps), missing=("labs.sodium_mmol_l",),
+            source=source,
+        )  # fmt: skip
+    bounded = min(max(sodium, _NA_LOW), _KIM_NA_HIGH)
+    deficit = CTX.subtract(_KIM_NA_HIGH, bounded)
+    # Exact in Decimal: MELD - Na - 0.025 x MELD x (140 - Na) + 140. With MELD <= 40 and
+    # Na 125-140 it is MELD + (140 - Na)(1 - MELD/40) <= 40: no cap of its own (D-SCR-KIM2008).
+    raw = CTX.add(
+        CTX.subtract(
+            CTX.subtract(Decimal(meld_value), bounded),
+            CTX.multiply(CTX.multiply(Decimal("0.025"), meld_value), deficit),
+        ),
+        _KIM_NA_HIGH,
+    )
+    value = _half_up(raw)
+    steps += [
+        ("sodium_used (125-140)", bounded),
+        ("140 - sodium", deficit),
+        ("MELD - Na - 0.025 x MELD x (140 - Na) + 140", shown(raw)),
+        ("MELD-Na = round half up", value),
+    ]
+    return ScoreDetails(score="MELD-Na", value=value, steps=tuple(steps), missing=(), source=source)
+
+
+@exact
+def meld_na_details(
+    labs: Labs, *, variant: MeldNaVariant = "optn2016", protocol: Protocol = NCT04822922
+) -> ScoreDetails:
+    """MELD-Na of one variant with MELD(i), bounded sodium and the sodium term (§7.6).
+
+    The first step names the variant; ``source`` cites its formula.
 
     Args:
-        unrounded: ``False`` (default) reads the OPTN policy literally: MELD(i) is the sum
-            rounded to one decimal, times 10. ``True`` gives the calculator variant that uses
-            the unrounded 10 x sum (docs/protocol.md §7.6); it can differ by up to 9 points.
+        variant: ``"optn2016"`` (default) reads the OPTN policy literally: MELD(i) is the sum
+            rounded to one decimal, times 10, and sodium counts only when MELD(i) > 11.
+            ``"optn2016_unrounded"`` is the calculator variant that uses the unrounded
+            10 x sum; it can differ by up to 9 points near 11. ``"kim2008"`` is Kim's formula
+            MELD - Na - 0.025 x MELD x (140 - Na) + 140 with the rounded MELD, sodium bounded
+            to 125-140 and always needed (docs/protocol.md §7.6).
+
+    Raises:
+        InvalidValueError: *variant* is none of those three.
 
     >>> labs = Labs(bilirubin_mg_dl=Decimal(1), inr=Decimal("1.51"), sodium_mmol_l=Decimal(128),
     ...             creatinine_mg_dl=Decimal(1), renal_replacement=False)
-    >>> meld_na_details(labs).value, meld_na_details(labs, unrounded=True).value
-    (11, 20)
+    >>> [meld_na_details(labs, variant=v).value for v in MELD_NA_VARIANTS]
+    [11, 20, 20]
+    >>> meld_na_details(labs, variant="kim2008").figures["variant"]
+    'kim2008'
     """
     check_protocol(protocol)
+    chosen = _check_variant(variant)
     inner, steps, missing = _meld_inner(check_labs(labs))
-    source = SOURCE_MELD_NA_UNROUNDED if unrounded else SOURCE_MELD_NA
+    source = _VARIANT_SOURCES[chosen]
     sodium = labs.sodium_mmol_l
-    steps.insert(4, ("sodium_mmol_l", sodium))
+    steps.insert(0, ("variant", chosen))
+    steps.insert(5, ("sodium_mmol_l", sodium))
     if inner is None:
+        if chosen == "kim2008" and sodium is None:
+            missing.append("labs.sodium_mmol_l")
         return ScoreDetails(
             score="MELD-Na", value=None, steps=tuple(steps), missing=tuple(missing), source=source
         )
+    if chosen == "kim2008":
+        return _kim2008(labs, inner, steps, source)
     meld_i: Decimal
-    if unrounded:
+    if chosen == "optn2016_unrounded":
         meld_i = CTX.multiply(inner, _TEN)
         steps.append(("MELD(i) = 10 x sum, unrounded", shown(meld_i)))
     else:
@@ -266,21 +347,26 @@ def meld_na_details(
     )  # fmt: skip
 
 
-def meld_na(labs: Labs, *, unrounded: bool = False, protocol: Protocol = NCT04822922) -> int | None:
-    """MELD-Na (OPTN policy 2016, read literally; §7.6), or ``None`` if a needed fact is unknown.
+def meld_na(
+    labs: Labs, *, variant: MeldNaVariant = "optn2016", protocol: Protocol = NCT04822922
+) -> int | None:
+    """MELD-Na (§7.6) of *variant*, or ``None`` if a needed fact is unknown.
 
-    If MELD(i) > 11: MELD(i) + 1.32 x (137 - Na) - 0.033 x MELD(i) x (137 - Na), sodium bounded
-    to 125-137, rounded half up, capped at 40; otherwise MELD(i), and sodium is not needed.
-    ``unrounded=True`` selects the calculator variant (see :func:`meld_na_details`).
+    ``"optn2016"`` (default; OPTN policy 2016, read literally): if MELD(i) > 11, MELD(i) +
+    1.32 x (137 - Na) - 0.033 x MELD(i) x (137 - Na), sodium bounded to 125-137, rounded half
+    up, capped at 40; otherwise MELD(i), and sodium is not needed. ``"optn2016_unrounded"``
+    and ``"kim2008"`` are the other readings (see :func:`meld_na_details`).
 
-    >>> meld_na(Labs(bilirubin_mg_dl=Decimal("1.5"), inr=Decimal("1.5"), renal_replacement=False,
-    ...              creatinine_mg_dl=Decimal(1), sodium_mmol_l=Decimal(135)))
-    15
+    >>> labs = Labs(bilirubin_mg_dl=Decimal("1.5"), inr=Decimal("1.5"), renal_replacement=False,
+    ...             creatinine_mg_dl=Decimal(1), sodium_mmol_l=Decimal(135))
+    >>> meld_na(labs), meld_na(labs, variant="optn2016_unrounded"), meld_na(labs, variant="kim2008")
+    (15, 14, 16)
     """
-    value = meld_na_details(labs, unrounded=unrounded, protocol=protocol).value
+    value = meld_na_details(labs, variant=variant, protocol=protocol).value
     return None if value is None else int(value)
 
 
+@exact
 def meld_3_details(
     labs: Labs, sex: Sex | None, *, protocol: Protocol = NCT04822922
 ) -> ScoreDetails:
