@@ -662,6 +662,9 @@ class TestJsonOutput:
             ("window_end", "2021-09-30"),
             ("cells", 24_000_000),
             ("given_date", None),
+            ("cells_given", None),
+            ("lot", None),
+            ("viability_percent", None),
             ("cancelled", False),
         ]
 

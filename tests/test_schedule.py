@@ -443,6 +443,9 @@ class TestPlanRecords:
             "window_end": "2021-10-04",
             "cells": 75_000_000,
             "given_date": None,
+            "cells_given": None,
+            "lot": None,
+            "viability_percent": None,
             "cancelled": False,
         }
         assert record["total_cells"] == 300_000_000

@@ -200,7 +200,10 @@ class TestExRows:
             "EXDOSFRM": "SUSPENSION",
             "EXDOSFRQ": "ONCE",
             "EXROUTE": "INTRAVENOUS",
+            "EXLOT": None,
             "EPOCH": "TREATMENT",
+            "EXPLDOS": 75_000_000,
+            "EXDOSSRC": "PLANNED",
         }
         assert ex_rows([PLAN2, PLAN1]) == [
             {
