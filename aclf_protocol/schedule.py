@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
@@ -63,6 +64,7 @@ from aclf_protocol.patient import (
 from aclf_protocol.protocol import NCT04822922, Arm, DayWindow, Protocol
 
 __all__ = [
+    "LOT_PATTERN",
     "AdherenceReport",
     "AdministrationDeviation",
     "AdministrationReport",
@@ -88,11 +90,15 @@ __all__ = [
 _PLAN_RULE = "must be an InfusionPlan (§4)"
 _CALENDAR_RULE = "gives a date outside the calendar (years 1-9999) (§0)"
 
-#: §4.6: a product lot is printable text: no control character or line break, not blank.
-#: (To merge: the shared identifier check of ``_validators`` once it exists, §0 v2.)
+#: §4.6: a product lot is text with a non-blank character and no control character or line
+#: break (Unicode Cc, U+2028, U+2029). The JSON Schema of a plan uses this very pattern, so
+#: it avoids ``$`` (Python's matches before a final line break) and means the same in ECMA.
+#: (To merge: the shared identifier check of ``_validators``, §0 v2, once it exists.)
+LOT_PATTERN = r"^(?![\s\S]*[\x00-\x1f\x7f-\x9f\u2028\u2029])[\s\S]*\S"
+_LOT = re.compile(LOT_PATTERN)
 _A_LOT = check(
-    lambda v: v is None or (isinstance(v, str) and bool(v.strip()) and v.isprintable()),
-    "must be printable text, not blank, without control characters or line breaks (§4.6)",
+    lambda v: v is None or (isinstance(v, str) and _LOT.match(v) is not None),
+    "must be text, not blank, without control characters or line breaks (§4.6)",
 )
 _GIVEN_ONLY = "only a given infusion records what was given (§4.6)"
 _MAX_CELLS = 10**15
@@ -770,11 +776,17 @@ class AdministrationReport:
 
     @property
     def reason(self) -> str:
-        """One line: how many infusions were given and how many deviations they had."""
+        """One line: the infusions given, their deviations and what is not yet recorded."""
         given, found = len(self.infusions), len(self.deviations)
         if not given:
             return f"{self.patient_id}: no infusion given yet (§4.6)"
-        open_facts = f"; {len(self.missing)} fact(s) not recorded" if self.missing else ""
+        unknown = [
+            f"{what} of infusion {i.number}"
+            for i in self.infusions
+            for what, value in (("cells given", i.cells_given), ("viability", i.viability_percent))
+            if value is None
+        ]
+        open_facts = f"; not recorded: {', '.join(unknown)}" if unknown else ""
         return (
             f"{self.patient_id}: {given} infusion(s) given, {found} deviation(s){open_facts} (§4.6)"
         )
