@@ -198,7 +198,7 @@ def _cmd_plan(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:
 
 
 def _cmd_stop_check(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:
-    from aclf_protocol.reports import stop_lines  # noqa: PLC0415
+    from aclf_protocol.reports import plan_from_record, stop_lines  # noqa: PLC0415
     from aclf_protocol.safety import SafetyEvent  # noqa: PLC0415
     from aclf_protocol.schedule import InfusionPlan  # noqa: PLC0415
     from aclf_protocol.stop_rules import StudyDecision, evaluate_stop_rules  # noqa: PLC0415
@@ -207,7 +207,8 @@ def _cmd_stop_check(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> i
     plans: list[InfusionPlan] = []
     events: list[SafetyEvent] = []
     try:
-        plans = [p for _, p in _from_records(args.plans, stdin, InfusionPlan.from_dict)]
+        # §10: what `plan --json` prints is read here, its derived figures checked.
+        plans = [p for _, p in _from_records(args.plans, stdin, plan_from_record)]
     except _BadInputError as bad:
         problems.extend(bad.lines)
     try:

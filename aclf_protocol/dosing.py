@@ -25,6 +25,7 @@ __all__ = [
     "dose_deviation_percent",
     "dosing_weight_kg",
     "is_dose_within_tolerance",
+    "is_viability_acceptable",
     "total_planned_cells",
     "volume_to_draw_ml",
 ]
@@ -192,6 +193,17 @@ def is_dose_within_tolerance(
     return abs(actual - target) * _HUNDRED <= protocol.dose_tolerance_percent * target
 
 
+def is_viability_acceptable(
+    viability_percent: Decimal | float, *, protocol: Protocol = NCT04822922
+) -> bool:
+    """Whether a product's viability allows its release: ``>= min_viability_percent`` (§3.5).
+
+    >>> is_viability_acceptable(70), is_viability_acceptable(Decimal("69.9"))
+    (True, False)
+    """
+    return _percent(viability_percent, "viability_percent") >= protocol.min_viability_percent
+
+
 @attrs.frozen(kw_only=True)
 class ReleaseCheck:
     """Whether a prepared product may be released for infusion, and why not (§3.5)."""
@@ -238,7 +250,7 @@ def check_release(
     viability = _percent(viability_percent, "viability_percent")
     within = is_dose_within_tolerance(actual_cells, target_cells, protocol=protocol)
     deviation = dose_deviation_percent(actual_cells, target_cells)
-    viable = viability >= protocol.min_viability_percent
+    viable = is_viability_acceptable(viability, protocol=protocol)
     reasons: list[str] = []
     if not within:
         reasons.append(

@@ -5,16 +5,29 @@ Pure: these build dicts and lines of text; only ``cli.py`` prints them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from aclf_protocol.dosing import containers_needed, volume_to_draw_ml
 from aclf_protocol.eligibility import EligibilityResult
+from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
+from aclf_protocol.interchange import parse_decimal, parse_int, raise_problems
 from aclf_protocol.protocol import NCT04822922, Protocol
 from aclf_protocol.schedule import InfusionPlan, follow_up_visits, safety_window_end
 from aclf_protocol.stop_rules import StopRuleEvaluation
 
-__all__ = ["plan_lines", "plan_record", "safety_lines", "screening_lines", "stop_lines"]
+__all__ = [
+    "plan_from_record",
+    "plan_lines",
+    "plan_record",
+    "safety_lines",
+    "screening_lines",
+    "stop_lines",
+]
+
+#: What :func:`plan_record` adds to a plan's record: figures derived from it, for the pharmacy.
+_DERIVED_PLAN_KEYS = ("safety_window_end", "follow_up_visits")
 
 
 def plan_record(
@@ -48,6 +61,68 @@ def plan_record(
     return record
 
 
+def _derived_infusion_problems(row: Mapping[str, Any], where: str) -> list[InvalidValueError]:
+    """Problems of the volume and bag count of one infusion row, which :func:`plan_record`
+    computed from a concentration and a bag size the record does not carry (§3.4)."""
+    problems: list[InvalidValueError] = []
+    figures = (
+        ("volume_ml", parse_decimal, "must be a volume > 0 mL (§3.4)"),
+        ("containers", parse_int, "must be a whole number of bags >= 1 (§3.4)"),
+    )
+    for key, parse, rule in figures:
+        if key not in row:
+            continue
+        path = f"{where}.{key}"
+        try:
+            figure: Any = parse(row[key], path)
+        except InvalidValueError as err:
+            problems.append(err)
+            continue
+        if figure <= 0:
+            problems.append(InvalidValueError(path, row[key], rule))
+    return problems
+
+
+def plan_from_record(record: object, *, protocol: Protocol = NCT04822922) -> InfusionPlan:
+    """The plan of a record as :func:`plan_record` writes it (``plan --json``), or as
+    ``InfusionPlan.to_dict`` does: what one command prints, the next reads (§10).
+
+    The derived figures are checked, then left out: the safety window end and the follow-up
+    visits must be those of the plan's start under *protocol* (§4.2, §4.3); a volume or a bag
+    count must be a positive figure (§3.4). Everything else is read by
+    ``InfusionPlan.from_dict``, what was given included (§4.6).
+
+    >>> from datetime import date
+    >>> from aclf_protocol.schedule import build_plan
+    >>> plan = build_plan(patient_id="P", weight_kg=50, arm="low", start=date(2021, 9, 30))
+    >>> plan_from_record(plan_record(plan, concentration_cells_per_ml=2_000_000)) == plan
+    True
+    >>> plan_from_record({**plan_record(plan), "safety_window_end": "2021-10-31"})
+    Traceback (most recent call last):
+        ...
+    aclf_protocol.errors.InconsistentRecordError: safety_window_end: must be ... got '2021-10-31'
+    """
+    if not isinstance(record, Mapping) or not isinstance(record.get("infusions"), list):
+        return InfusionPlan.from_dict(record)  # refused there, with its own words
+    core = {k: v for k, v in record.items() if k not in _DERIVED_PLAN_KEYS}
+    problems: list[InvalidValueError] = []
+    rows: list[object] = []
+    for index, row in enumerate(record["infusions"]):
+        if isinstance(row, Mapping):
+            problems += _derived_infusion_problems(row, f"infusions[{index}]")
+            row = {k: v for k, v in row.items() if k not in {"volume_ml", "containers"}}  # noqa: PLW2901
+        rows.append(row)
+    raise_problems(problems)
+    plan = InfusionPlan.from_dict({**core, "infusions": rows})
+    derived = plan_record(plan, protocol=protocol)
+    for key in _DERIVED_PLAN_KEYS:
+        if key in record and record[key] != derived[key]:
+            raise InconsistentRecordError(
+                key, record[key], f"must be what Day 1 {plan.start} gives: {derived[key]!r} (§4)"
+            )
+    return plan
+
+
 def plan_lines(record: dict[str, Any]) -> list[str]:
     """A plan record (from :func:`plan_record`) as a calendar for the pharmacy."""
     lines = [
@@ -68,6 +143,15 @@ def plan_lines(record: dict[str, Any]) -> list[str]:
             line += f" {row['containers']} bag(s)"
         if row["given_date"]:
             line += f" given {row['given_date']}"
+        given = [
+            f"{row['cells_given']:,} cells" if row.get("cells_given") is not None else None,
+            f"lot {row['lot']}" if row.get("lot") is not None else None,
+            f"viability {row['viability_percent']} %"
+            if row.get("viability_percent") is not None
+            else None,
+        ]
+        if any(given):  # §4.6: what was actually given, as far as it is known
+            line += f" ({', '.join(g for g in given if g)})"
         if row["cancelled"]:
             line += " CANCELLED"
         lines.append(line)

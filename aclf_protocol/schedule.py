@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
@@ -24,23 +25,34 @@ from typing import Any, TypeAlias
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from aclf_protocol._exact import exact
 from aclf_protocol._validators import (
     a_bool,
     a_date,
     an_optional_date,
+    bounded_decimal,
     bounded_int,
+    check,
     non_empty_str,
     require_date,
     require_instance,
 )
-from aclf_protocol.dosing import cells_per_infusion
+from aclf_protocol.dosing import (
+    cells_per_infusion,
+    dose_deviation_percent,
+    is_dose_within_tolerance,
+    is_viability_acceptable,
+)
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import (
     RecordReader,
     as_given,
     date_to_json,
+    decimal_to_json,
+    lenient_decimal,
     parse_bool,
     parse_date,
+    parse_decimal,
     parse_int,
     parse_str,
 )
@@ -52,15 +64,21 @@ from aclf_protocol.patient import (
 from aclf_protocol.protocol import NCT04822922, Arm, DayWindow, Protocol
 
 __all__ = [
+    "LOT_PATTERN",
     "AdherenceReport",
+    "AdministrationDeviation",
+    "AdministrationReport",
+    "DeviationKind",
     "Infusion",
     "InfusionAdherence",
+    "InfusionAdministration",
     "InfusionPlan",
     "InfusionStatus",
     "Visit",
     "build_plan",
     "cancel_remaining",
     "check_adherence",
+    "check_administration",
     "date_of_study_day",
     "follow_up_visits",
     "plan_infusions",
@@ -71,6 +89,19 @@ __all__ = [
 
 _PLAN_RULE = "must be an InfusionPlan (§4)"
 _CALENDAR_RULE = "gives a date outside the calendar (years 1-9999) (§0)"
+
+#: §4.6: a product lot is text with a non-blank character and no control character or line
+#: break (Unicode Cc, U+2028, U+2029). The JSON Schema of a plan uses this very pattern, so
+#: it avoids ``$`` (Python's matches before a final line break) and means the same in ECMA.
+#: (To merge: the shared identifier check of ``_validators``, §0 v2, once it exists.)
+LOT_PATTERN = r"^(?![\s\S]*[\x00-\x1f\x7f-\x9f\u2028\u2029])[\s\S]*\S"
+_LOT = re.compile(LOT_PATTERN)
+_A_LOT = check(
+    lambda v: v is None or (isinstance(v, str) and _LOT.match(v) is not None),
+    "must be text, not blank, without control characters or line breaks (§4.6)",
+)
+_GIVEN_ONLY = "only a given infusion records what was given (§4.6)"
+_MAX_CELLS = 10**15
 
 #: ``date`` under another name: ``Infusion.date`` and ``Visit.date`` shadow it in their class.
 Date: TypeAlias = date
@@ -149,7 +180,14 @@ class Infusion:
     """One planned infusion (§4.1): its number, nominal study day and date, window and cells.
 
     ``given_date`` is set once it is given (:func:`record_infusion`); ``cancelled`` once a
-    stop rule cancels it (§4.5). An infusion is never both.
+    stop rule cancels it (§4.5). An infusion is never both. A given infusion may also record
+    what was actually given (§4.6), each unknown (``None``) until the pharmacy reports it.
+
+    Attributes:
+        cells: The planned cells (§3.1).
+        cells_given: The cells actually infused, an exact ``int`` > 0 (§4.6).
+        lot: The product lot (§4.6).
+        viability_percent: The product's viability at release, 0-100 % (§3.5, §4.6).
     """
 
     number: int = bounded_int(1, 1000, "infusions are numbered from 1")
@@ -157,8 +195,20 @@ class Infusion:
     date: Date = attrs.field(validator=a_date)
     window_start: Date = attrs.field(validator=a_date)
     window_end: Date = attrs.field(validator=a_date)
-    cells: int = bounded_int(1, 10**15, "whole cells > 0 (§3.1)")
+    cells: int = bounded_int(1, _MAX_CELLS, "whole cells > 0 (§3.1)")
     given_date: Date | None = attrs.field(default=None, validator=an_optional_date)
+    cells_given: int | None = bounded_int(
+        1, _MAX_CELLS, "whole cells > 0, never a fraction (§0, §4.6)", default=None
+    )
+    lot: str | None = attrs.field(default=None, validator=_A_LOT)
+    viability_percent: Decimal | None = bounded_decimal(
+        Decimal(0),
+        Decimal(100),
+        "a percentage in [0, 100] (§3.5, §4.6)",
+        low_inclusive=True,
+        default=None,
+        converter=lenient_decimal,
+    )
     cancelled: bool = attrs.field(default=False, validator=a_bool)
 
     def __attrs_post_init__(self) -> None:
@@ -172,6 +222,11 @@ class Infusion:
             raise InconsistentRecordError(
                 "cancelled", self.cancelled, "a given infusion cannot be cancelled (§4.5)"
             )
+        if self.given_date is None:
+            for name in ("cells_given", "lot", "viability_percent"):
+                value = getattr(self, name)
+                if value is not None:
+                    raise InconsistentRecordError(name, value, _GIVEN_ONLY)
 
     @property
     def is_given(self) -> bool:
@@ -179,7 +234,8 @@ class Infusion:
         return self.given_date is not None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON record of the infusion (§9)."""
+        """The JSON record of the infusion (§9): cells as integers, viability as a number."""
+        viability = self.viability_percent
         return {
             "number": self.number,
             "study_day": self.study_day,
@@ -188,6 +244,9 @@ class Infusion:
             "window_end": date_to_json(self.window_end),
             "cells": self.cells,
             "given_date": None if self.given_date is None else date_to_json(self.given_date),
+            "cells_given": self.cells_given,
+            "lot": self.lot,
+            "viability_percent": None if viability is None else decimal_to_json(viability),
             "cancelled": self.cancelled,
         }
 
@@ -203,6 +262,9 @@ class Infusion:
             "window_end": r.get("window_end", parse_date, required=True),
             "cells": r.get("cells", parse_int, required=True),
             "given_date": r.get("given_date", parse_date),
+            "cells_given": r.get("cells_given", parse_int),
+            "lot": r.get("lot", parse_str),
+            "viability_percent": r.get("viability_percent", parse_decimal),
             "cancelled": r.get("cancelled", parse_bool) or False,
         }
         return r.build_model(cls, values)
@@ -394,17 +456,45 @@ def follow_up_visits(start: date, *, protocol: Protocol = NCT04822922) -> tuple[
     return tuple(_visit(start, window) for window in protocol.follow_up_visits)
 
 
-def record_infusion(plan: InfusionPlan, number: int, given_on: date) -> InfusionPlan:
+def record_infusion(
+    plan: InfusionPlan,
+    number: int,
+    given_on: date,
+    *,
+    cells: int | None = None,
+    lot: str | None = None,
+    viability_percent: Decimal | float | None = None,
+) -> InfusionPlan:
     """The plan with infusion *number* given on *given_on* (any date: adherence judges it).
 
+    What was actually given is recorded too, when known (§4.6); a dose outside tolerance or a
+    failed release is recorded as it happened, never refused: :func:`check_administration`
+    reports it.
+
+    Args:
+        cells: The cells actually infused, an exact ``int`` (§0, §4.6).
+        lot: The product lot, printable text (§4.6).
+        viability_percent: The product's viability at release, 0-100 % (§3.5).
+
     Raises:
-        InvalidValueError: No such infusion, it is cancelled, or it is already recorded.
+        InvalidValueError: No such infusion, it is cancelled, or it is already recorded; or
+            cells, lot or viability are not what they claim (named ``cells``, ``lot``,
+            ``viability_percent``).
 
     >>> from aclf_protocol.patient import Patient, Sex
     >>> p = Patient(patient_id="P", birth_date=date(1970, 1, 1), sex=Sex.MALE, weight_kg=70)
     >>> plan = record_infusion(plan_infusions(p, "low", date(2021, 9, 30)), 1, date(2021, 9, 30))
     >>> plan.last_given_date
     datetime.date(2021, 9, 30)
+    >>> plan = record_infusion(plan, 2, date(2021, 10, 3), cells=27_500_000, lot="UC-0921",
+    ...                        viability_percent=Decimal("91.5"))
+    >>> second = plan.infusions[1]
+    >>> second.cells, second.cells_given, second.lot, second.viability_percent
+    (28000000, 27500000, 'UC-0921', Decimal('91.5'))
+    >>> record_infusion(plan, 3, date(2021, 10, 6), cells=2.8e7)
+    Traceback (most recent call last):
+        ...
+    aclf_protocol.errors.InvalidValueError: cells: whole cells > 0, ... (§0, §4.6); got 28000000.0
     """
     require_instance(plan, InfusionPlan, "plan", _PLAN_RULE)
     if type(number) is not int or not 1 <= number <= len(plan.infusions):
@@ -419,7 +509,15 @@ def record_infusion(plan: InfusionPlan, number: int, given_on: date) -> Infusion
         raise InconsistentRecordError(
             "number", number, f"that infusion was already given on {target.given_date}"
         )
-    updated = attrs.evolve(target, given_date=given_on)
+    viability: Any = viability_percent  # the field's converter reads a float by its repr (§0)
+    try:
+        updated = attrs.evolve(
+            target, given_date=given_on, cells_given=cells, lot=lot, viability_percent=viability
+        )
+    except InvalidValueError as err:  # name the argument: ``cells``, not the field
+        if err.field != "cells_given":
+            raise
+        raise InvalidValueError("cells", err.value, err.rule) from None
     infusions = tuple(updated if i.number == number else i for i in plan.infusions)
     return attrs.evolve(plan, infusions=infusions)
 
@@ -586,3 +684,220 @@ def check_adherence(
             )
         )
     return AdherenceReport(patient_id=plan.patient_id, infusions=tuple(rows))
+
+
+class DeviationKind(enum.Enum):
+    """How a given infusion departed from its plan or its release limits (§3.5, §4.6)."""
+
+    DOSE_OUTSIDE_TOLERANCE = "dose_outside_tolerance"
+    VIABILITY_BELOW_RELEASE = "viability_below_release"
+
+
+@attrs.frozen(kw_only=True)
+class AdministrationDeviation:
+    """One deviation of a given infusion, reported, never refused: it happened (§4.6)."""
+
+    number: int
+    kind: DeviationKind
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible record."""
+        return {"number": self.number, "kind": self.kind.value, "reason": self.reason}
+
+
+def _optional_number(value: Decimal | None) -> int | float | str | None:
+    return None if value is None else decimal_to_json(value)
+
+
+@attrs.frozen(kw_only=True)
+class InfusionAdministration:
+    """What was given at one infusion against its plan and the release limits (§3.5, §4.6).
+
+    Each judgement is ``None`` while the fact it needs is unknown: ``within_tolerance``
+    without ``cells_given``, ``viability_acceptable`` without ``viability_percent``;
+    ``release_passed`` is false once either fails, true once both pass.
+    """
+
+    number: int
+    given_date: date
+    planned_cells: int
+    cells_given: int | None
+    deviation_percent: Decimal | None
+    within_tolerance: bool | None
+    lot: str | None
+    viability_percent: Decimal | None
+    viability_acceptable: bool | None
+    release_passed: bool | None
+    deviations: tuple[AdministrationDeviation, ...]
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible record: cells as integers, percentages as numbers."""
+        return {
+            "number": self.number,
+            "given_date": date_to_json(self.given_date),
+            "planned_cells": self.planned_cells,
+            "cells_given": self.cells_given,
+            "deviation_percent": _optional_number(self.deviation_percent),
+            "within_tolerance": self.within_tolerance,
+            "lot": self.lot,
+            "viability_percent": _optional_number(self.viability_percent),
+            "viability_acceptable": self.viability_acceptable,
+            "release_passed": self.release_passed,
+            "deviations": [d.to_dict() for d in self.deviations],
+            "reason": self.reason,
+        }
+
+
+@attrs.frozen(kw_only=True)
+class AdministrationReport:
+    """What was actually given at each given infusion of a plan, in plan order (§4.6)."""
+
+    patient_id: str
+    infusions: tuple[InfusionAdministration, ...]
+
+    @property
+    def deviations(self) -> tuple[AdministrationDeviation, ...]:
+        """Every deviation, by infusion number: doses outside tolerance, failed releases."""
+        return tuple(d for i in self.infusions for d in i.deviations)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Plan record paths of the facts that would let a judgement be made (§4.6)."""
+        paths = []
+        for i in self.infusions:
+            where = f"infusions[{i.number - 1}]"
+            if i.cells_given is None:
+                paths.append(f"{where}.cells_given")
+            if i.viability_percent is None:
+                paths.append(f"{where}.viability_percent")
+        return tuple(paths)
+
+    @property
+    def reason(self) -> str:
+        """One line: the infusions given, their deviations and what is not yet recorded."""
+        given, found = len(self.infusions), len(self.deviations)
+        if not given:
+            return f"{self.patient_id}: no infusion given yet (§4.6)"
+        unknown = [
+            f"{what} of infusion {i.number}"
+            for i in self.infusions
+            for what, value in (("cells given", i.cells_given), ("viability", i.viability_percent))
+            if value is None
+        ]
+        open_facts = f"; not recorded: {', '.join(unknown)}" if unknown else ""
+        return (
+            f"{self.patient_id}: {given} infusion(s) given, {found} deviation(s){open_facts} (§4.6)"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible record."""
+        return {
+            "patient_id": self.patient_id,
+            "infusions": [i.to_dict() for i in self.infusions],
+            "deviations": [d.to_dict() for d in self.deviations],
+            "missing": list(self.missing),
+            "reason": self.reason,
+        }
+
+
+def _administration(
+    infusion: Infusion, given_on: date, protocol: Protocol
+) -> InfusionAdministration:
+    """The judgement of one given infusion; the sentences name every figure used (§4.6)."""
+    planned, given, viability = infusion.cells, infusion.cells_given, infusion.viability_percent
+    opening = f"infusion {infusion.number} given {given_on}"
+    tolerance = f"±{protocol.dose_tolerance_percent} %"
+    floor = f"{protocol.min_viability_percent} %"
+    deviations: list[AdministrationDeviation] = []
+    deviation = within = acceptable = None
+    if given is None:
+        dose = f"cells given not recorded ({planned} planned)"
+    else:
+        deviation = dose_deviation_percent(given, planned)
+        within = is_dose_within_tolerance(given, planned, protocol=protocol)
+        band = "within" if within else "outside"
+        dose = f"{given} cells given for {planned} planned ({deviation:+} %, {band} {tolerance})"
+        if not within:
+            deviations.append(
+                AdministrationDeviation(
+                    number=infusion.number,
+                    kind=DeviationKind.DOSE_OUTSIDE_TOLERANCE,
+                    reason=f"{opening}: {given} cells for {planned} planned is {deviation:+} %, "
+                    f"outside {tolerance} (§3.5, §4.6)",
+                )
+            )
+    if viability is None:
+        viable = "viability not recorded"
+    else:
+        acceptable = is_viability_acceptable(viability, protocol=protocol)
+        viable = f"viability {viability} % ({'at least' if acceptable else 'below'} {floor})"
+        if not acceptable:
+            deviations.append(
+                AdministrationDeviation(
+                    number=infusion.number,
+                    kind=DeviationKind.VIABILITY_BELOW_RELEASE,
+                    reason=f"{opening}: viability {viability} % at release is below {floor} "
+                    "(§3.5, §4.6)",
+                )
+            )
+    if within is False or acceptable is False:
+        passed: bool | None = False
+    elif within is None or acceptable is None:
+        passed = None
+    else:
+        passed = True
+    release = {True: "release passed", False: "release failed", None: "release not judged"}
+    lot = "lot not recorded" if infusion.lot is None else f"lot {infusion.lot}"
+    return InfusionAdministration(
+        number=infusion.number,
+        given_date=given_on,
+        planned_cells=planned,
+        cells_given=given,
+        deviation_percent=deviation,
+        within_tolerance=within,
+        lot=infusion.lot,
+        viability_percent=viability,
+        viability_acceptable=acceptable,
+        release_passed=passed,
+        deviations=tuple(deviations),
+        reason=f"{opening}: {dose}; {lot}; {viable}; {release[passed]} (§3.5, §4.6)",
+    )
+
+
+@exact
+def check_administration(
+    plan: InfusionPlan, *, protocol: Protocol = NCT04822922
+) -> AdministrationReport:
+    """What was given at each given infusion: dose deviation and release check (§3.5, §4.6).
+
+    The cells given are compared with the infusion's planned cells (within
+    ``± dose_tolerance_percent``, edge included, judged on exact integers) and the viability
+    with ``min_viability_percent``. A dose outside tolerance or a failed release is listed in
+    ``.deviations``: it happened, and the record says so. An unknown fact leaves its
+    judgement open (``None``) and is listed in ``.missing``; it is never taken as a pass.
+
+    >>> plan = build_plan(patient_id="RJ-001", weight_kg="62.5", arm="high",
+    ...                   start=date(2021, 9, 30))
+    >>> plan = record_infusion(plan, 1, date(2021, 9, 30), cells=73_000_000, lot="UC-01",
+    ...                        viability_percent=91)
+    >>> plan = record_infusion(plan, 2, date(2021, 10, 3), cells=90_000_000,
+    ...                        viability_percent=65)
+    >>> report = check_administration(plan)
+    >>> [(i.number, i.deviation_percent, i.within_tolerance, i.release_passed)
+    ...  for i in report.infusions]
+    [(1, Decimal('-2.67'), True, True), (2, Decimal('20.00'), False, False)]
+    >>> [d.kind.value for d in report.deviations]
+    ['dose_outside_tolerance', 'viability_below_release']
+    >>> print(report.deviations[0].reason)
+    infusion 2 given 2021-10-03: 90000000 cells for 75000000 planned is +20.00 %,
+    outside ±10 % (§3.5, §4.6)
+    """
+    require_instance(plan, InfusionPlan, "plan", _PLAN_RULE)
+    rows = tuple(
+        _administration(i, i.given_date, protocol)
+        for i in plan.infusions
+        if i.given_date is not None
+    )
+    return AdministrationReport(patient_id=plan.patient_id, infusions=rows)

@@ -52,7 +52,7 @@ from aclf_protocol._validators import BOUNDS, Bounds
 from aclf_protocol.interchange import decimal_to_json
 from aclf_protocol.patient import SI_FACTORS, Consent, History, Labs, Never, Patient, Signer
 from aclf_protocol.safety import MAX_GRADE, EventOutcome, SafetyEvent, Seriousness
-from aclf_protocol.schedule import Infusion, InfusionPlan
+from aclf_protocol.schedule import LOT_PATTERN, Infusion, InfusionPlan
 
 __all__ = [
     "DIALECT",
@@ -354,13 +354,15 @@ def infusion_plan_schema() -> dict[str, Any]:
         "That the days, dates and numbers agree with each other is checked by the library.",
         extra={"total_cells": total},
     )
-    defs = {
-        "infusion": _object(
-            Infusion,
-            description="One planned infusion (§4.1); given_date once given, cancelled by a "
-            "stop rule (§4.5).",
-        )
-    }
+    infusion = _object(
+        Infusion,
+        description="One planned infusion (§4.1); given_date once given, cancelled by a "
+        "stop rule (§4.5); what was given (cells_given, lot, viability_percent) only on a given "
+        "infusion (§4.6).",
+    )
+    # §4.6: the lot's rule is the library's own pattern (no control character, not blank).
+    infusion["properties"]["lot"] = _nullable({"type": "string", "pattern": LOT_PATTERN})
+    defs = {"infusion": infusion}
     return _document("infusion-plan", "Infusion plan record (aclf_protocol, SPEC §9)", root, defs)
 
 

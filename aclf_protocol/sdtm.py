@@ -10,8 +10,11 @@ Conventions (docs/dev/decisions.md, D-SDTM-*):
 - ``RFSTDTC`` is the plan's start: Day 1, the enrolment date and the first infusion (§0).
   Every ``--DY`` counts from it with no Day 0 (D-SDTM-RFSTDTC); ``RFXSTDTC`` is the first
   infusion actually given.
-- ``EXDOSE`` is the exact number of cells infused (an ``int``, ``EXDOSU`` ``"cells"``), the
-  product of the arm's dose per kg and the baseline weight (§3.1, D-SDTM-EXDOSE).
+- ``EXDOSE`` is the exact number of cells infused (an ``int``, ``EXDOSU`` ``"cells"``): the
+  cells actually given when recorded, else the planned cells, the arm's dose per kg times the
+  baseline weight (§3.1, §4.6, D-SDTM-EXDOSE). ``EXDOSSRC`` says which (``"ACTUAL"`` or
+  ``"PLANNED"``) and ``EXPLDOS`` carries the planned cells: two supplemental qualifiers
+  (SUPPEX QNAMs) kept on the row (D-SDTM-EX-ACTUAL). ``EXLOT`` is the product lot, if known.
 
 >>> from datetime import date
 >>> from aclf_protocol.schedule import build_plan, record_infusion
@@ -63,6 +66,8 @@ _SERIOUSNESS_FLAGS = {
 #: CDISC codelist ARMNULRS: why ARM / ACTARM is null.
 _NOT_ASSIGNED = "NOT ASSIGNED"
 _NOT_TREATED = "ASSIGNED, NOT TREATED"
+#: EXDOSSRC: whether EXDOSE is the dose actually given or, not yet recorded, the planned one.
+_ACTUAL, _PLANNED = "ACTUAL", "PLANNED"
 
 
 def usubjid(patient_id: str, *, protocol: Protocol = NCT04822922) -> str:
@@ -223,8 +228,11 @@ def ex_rows(plans: Iterable[InfusionPlan], *, protocol: Protocol = NCT04822922) 
     ``EXSEQ`` numbers a subject's infusions 1..n in the order given; ``EXSPID`` is the
     infusion's number in the plan, so a missed infusion shows as a gap there, never as a
     renumbering (§4.4). ``EXDOSE`` is the exact cell count with ``EXDOSU`` ``"cells"``
-    (D-SDTM-EXDOSE); ``VISITNUM`` the nominal study day, ``VISIT`` the protocol's name of
-    that infusion day; ``EXSTDY`` = ``EXENDY`` the study day given (never 0, §0).
+    (D-SDTM-EXDOSE): the cells actually given when recorded, else the planned ones, which
+    ``EXDOSSRC`` (``"ACTUAL"`` / ``"PLANNED"``) says, beside the planned cells ``EXPLDOS``
+    (§4.6, D-SDTM-EX-ACTUAL); ``EXLOT`` the product lot or null. ``VISITNUM`` is the nominal
+    study day, ``VISIT`` the protocol's name of that infusion day; ``EXSTDY`` = ``EXENDY``
+    the study day given (never 0, §0).
 
     Raises:
         InvalidValueError: Not a list of plans, or two plans for one patient.
@@ -235,6 +243,12 @@ def ex_rows(plans: Iterable[InfusionPlan], *, protocol: Protocol = NCT04822922) 
     >>> plan = record_infusion(record_infusion(plan, 1, date(2021, 10, 1)), 3, date(2021, 10, 8))
     >>> [(r["EXSEQ"], r["EXSPID"], r["VISIT"], r["EXSTDY"]) for r in ex_rows([plan])]
     [(1, '1', 'INFUSION 1', 1), (2, '3', 'INFUSION 3', 8)]
+    >>> plan = record_infusion(plan, 2, date(2021, 10, 4), cells=31_000_000, lot="UC-7")
+    >>> for r in ex_rows([plan]):
+    ...     print(r["EXSPID"], r["EXDOSE"], r["EXDOSSRC"], r["EXPLDOS"], r["EXLOT"])
+    1 32000000 PLANNED 32000000 None
+    2 31000000 ACTUAL 32000000 UC-7
+    3 32000000 PLANNED 32000000 None
     """
     names = {window.study_day: window.name.upper() for window in protocol.infusion_days}
     rows: list[SdtmRow] = []
@@ -242,6 +256,7 @@ def ex_rows(plans: Iterable[InfusionPlan], *, protocol: Protocol = NCT04822922) 
         subject = usubjid(plan.patient_id, protocol=protocol)
         for sequence, (given, infusion) in enumerate(_given(plan), start=1):
             day = study_day(given, plan.start)
+            actual = infusion.cells_given
             rows.append(
                 {
                     "STUDYID": protocol.study_id,
@@ -250,11 +265,12 @@ def ex_rows(plans: Iterable[InfusionPlan], *, protocol: Protocol = NCT04822922) 
                     "EXSEQ": sequence,
                     "EXSPID": str(infusion.number),
                     "EXTRT": protocol.treatment,
-                    "EXDOSE": infusion.cells,
+                    "EXDOSE": infusion.cells if actual is None else actual,
                     "EXDOSU": "cells",
                     "EXDOSFRM": "SUSPENSION",
                     "EXDOSFRQ": "ONCE",
                     "EXROUTE": protocol.route,
+                    "EXLOT": infusion.lot,
                     "VISITNUM": infusion.study_day,
                     "VISIT": names.get(infusion.study_day, f"DAY {infusion.study_day}"),
                     "EPOCH": "TREATMENT",
@@ -262,6 +278,9 @@ def ex_rows(plans: Iterable[InfusionPlan], *, protocol: Protocol = NCT04822922) 
                     "EXENDTC": date_to_json(given),
                     "EXSTDY": day,
                     "EXENDY": day,
+                    # Supplemental qualifiers (SUPPEX QNAMs), after the standard variables.
+                    "EXPLDOS": infusion.cells,
+                    "EXDOSSRC": _PLANNED if actual is None else _ACTUAL,
                 }
             )
     return rows  # plans sorted by patient id, so by USUBJID; EXSEQ ascending within each

@@ -754,11 +754,45 @@ arms = st.builds(
 )
 
 
+# --- what was given (§4.6) ---
+# Cells infused, product lot and viability at release of given infusions, each known or not.
+
+#: Lots as a pharmacy writes them: printable, a space inside, never blank.
+lots = st.from_regex(r"[A-Z]{2}-[0-9]{2,4}( [a-z0-9]{1,3})?", fullmatch=True)
+#: Viability at release, 0-100 % to one place: both sides of the 70 % floor (§3.5).
+viabilities = decimals("0", "100", 1)
+
+
+def cells_around(planned: int) -> st.SearchStrategy[int]:
+    """Cells given within ±25 % of *planned* (both sides of the ±10 % band, §3.5), at least 1."""
+    return st.integers(max(1, planned * 3 // 4), planned * 5 // 4)
+
+
+@st.composite
+def given_details(draw: st.DrawFn, plan: InfusionPlan) -> InfusionPlan:
+    """*plan* with each given infusion's cells, lot and viability recorded or unknown (§4.6)."""
+    infusions = tuple(
+        attrs.evolve(
+            infusion,
+            cells_given=draw(st.none() | cells_around(infusion.cells)),
+            lot=draw(st.none() | lots),
+            viability_percent=draw(st.none() | viabilities),
+        )
+        if infusion.is_given
+        else infusion
+        for infusion in plan.infusions
+    )
+    return attrs.evolve(plan, infusions=infusions)
+
+
+# --- end of what was given ---
+
+
 @st.composite
 def treated_plans(draw: st.DrawFn, *, patient: Patient | None = None) -> InfusionPlan:
-    """A plan with each infusion given (in its window or late, §6.6) or not, perhaps stopped
-    (§4.5) on a day around the treatment period."""
-    plan = draw(given_infusions(draw(plans(patient=patient))))
+    """A plan with each infusion given (in its window or late, §6.6) or not, what was given
+    recorded or not (§4.6), perhaps stopped (§4.5) on a day around the treatment period."""
+    plan = draw(given_details(draw(given_infusions(draw(plans(patient=patient))))))
     if draw(st.booleans()):
         plan = cancel_remaining(plan, plan.start + timedelta(days=draw(st.integers(-2, 12))))
     return plan

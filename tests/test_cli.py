@@ -619,6 +619,55 @@ class TestStopCheckCommand:
         assert json.loads(out)["decision"] == "continue"
 
 
+class TestCommandsChain:
+    """§10: what one command prints with --json is read by the next; §4.6 records travel."""
+
+    @pytest.mark.parametrize(
+        "extra", [(), ("--concentration", "2.5e6")], ids=["cells only", "with volumes"]
+    )
+    def test_plan_json_feeds_stop_check(self, tmp_path: Path, extra: tuple[str, ...]) -> None:
+        """`plan --json` > plans.json; `stop-check --plans plans.json` reads it back."""
+        code, out, err = call("plan", "--arm", "high", "--weight", "62.5", *START, "--json", *extra)
+        assert (code, err) == (0, "")
+        plans = tmp_path / "plans.json"
+        plans.write_text(out, encoding="utf-8")
+        events = write(tmp_path / "events.json", [])
+        args = ("--plans", str(plans), "--events", events, "--on", "2021-10-01", "--json")
+        code, out, err = call("stop-check", *args)
+        assert (code, err) == (0, "")
+        assert json.loads(out)["decision"] == "continue"
+
+    def test_what_was_given_is_accepted(self, tmp_path: Path) -> None:
+        """§4.6: a plans file whose infusions carry cells given, lot and viability is read."""
+        plan = plan_infusions(Patient.from_dict(ELIGIBLE), "high", date(2021, 10, 2))
+        plan = record_infusion(
+            plan, 1, date(2021, 10, 2), cells=90_000_000, lot="UC-1", viability_percent=65
+        )
+        plans = write(tmp_path / "plans.json", [plan.to_dict()])
+        events = write(tmp_path / "events.json", [])
+        code, _, err = call(
+            "stop-check", "--plans", plans, "--events", events, "--on", "2021-10-03"
+        )
+        assert (code, err) == (0, "")
+
+    def test_a_bad_lot_is_one_line_with_its_path(self, tmp_path: Path) -> None:
+        """§4.6, §10: a lot with a line break in a plans file is bad input, named by path."""
+        plan = record_infusion(
+            plan_infusions(Patient.from_dict(ELIGIBLE), "high", date(2021, 10, 2)),
+            1,
+            date(2021, 10, 2),
+        ).to_dict()
+        plan["infusions"][0]["lot"] = "UC\n1"
+        plans = write(tmp_path / "plans.json", [plan])
+        events = write(tmp_path / "events.json", [])
+        code, out, err = call(
+            "stop-check", "--plans", plans, "--events", events, "--on", "2021-10-03"
+        )
+        assert (code, out) == (2, "")
+        assert len(err.splitlines()) == 1
+        assert "infusions[0].lot" in err
+
+
 class TestJsonOutput:
     """--json (§10): one JSON line per record, the record's own key order."""
 
@@ -662,6 +711,9 @@ class TestJsonOutput:
             ("window_end", "2021-09-30"),
             ("cells", 24_000_000),
             ("given_date", None),
+            ("cells_given", None),
+            ("lot", None),
+            ("viability_percent", None),
             ("cancelled", False),
         ]
 

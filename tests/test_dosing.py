@@ -24,6 +24,7 @@ from aclf_protocol.dosing import (
     dose_deviation_percent,
     dosing_weight_kg,
     is_dose_within_tolerance,
+    is_viability_acceptable,
     total_planned_cells,
     volume_to_draw_ml,
 )
@@ -187,6 +188,34 @@ class TestCellCountLaws:
         inside = is_dose_within_tolerance(actual, target)
         assert inside == (Fraction(abs(actual - target), target) <= Fraction(1, 10))
 
+    @given(target=cell_counts, actual=cell_counts)
+    @example(target=75_000_000, actual=82_500_000)  # +10.00 %: the band's edge
+    @example(target=800, actual=801)  # +0.125 % shows as +0.13
+    def test_deviation_sign_follows_the_dose(self, target: int, actual: int) -> None:
+        """§3.5, §4.6: a positive deviation means more cells than planned, a negative fewer,
+        zero the same dose or a difference under 0.005 %; the shown figure is the exact
+        percentage to within half a hundredth."""
+        deviation = dose_deviation_percent(actual, target)
+        exact = Fraction(100 * (actual - target), target)
+        assert abs(Fraction(deviation) - exact) <= Fraction(1, 200)
+        if deviation > 0:
+            assert actual > target
+        elif deviation < 0:
+            assert actual < target
+        else:
+            assert abs(exact) < Fraction(1, 200)
+
+    @given(target=cell_counts, actual=cell_counts)
+    @example(target=75_000_000, actual=82_500_001)  # +10.0000013 % shows as +10.00 %
+    def test_shown_deviation_never_contradicts_the_band(self, target: int, actual: int) -> None:
+        """§3.5: a dose within ±10 % never shows more than 10.00 %; one outside never less."""
+        tolerance = NCT04822922.dose_tolerance_percent
+        shown = abs(dose_deviation_percent(actual, target))
+        if is_dose_within_tolerance(actual, target):
+            assert shown <= tolerance
+        else:
+            assert shown >= tolerance
+
 
 class TestVolumes:
     """§3.4: the volume to draw, to the nearest 0.1 mL, from a plausible concentration."""
@@ -307,6 +336,27 @@ class TestReleaseCheck:
     def test_bad_viability(self, viability: object) -> None:
         """§3.5: viability is a percentage in [0, 100]."""
         err = invalid(lambda: check_release(10, 10, viability))  # type: ignore[arg-type]
+        assert err.field == "viability_percent"
+
+    @pytest.mark.parametrize(
+        ("viability", "acceptable"),
+        [(70, True), (Decimal("69.99"), False), (100, True), (0, False), (70.0, True)],
+    )
+    def test_viability_floor_alone(self, viability: Decimal | float, acceptable: bool) -> None:
+        """§3.5: is_viability_acceptable is the release check's viability rule, 70 % included."""
+        assert is_viability_acceptable(viability) is acceptable
+        assert check_release(10, 10, viability).viability_ok is acceptable
+
+    def test_viability_floor_of_a_variant(self) -> None:
+        """§1, §3.5: a variant with an 85 % floor refuses 80 %."""
+        strict = attrs.evolve(NCT04822922, min_viability_percent=Decimal(85))
+        assert is_viability_acceptable(80)
+        assert not is_viability_acceptable(80, protocol=strict)
+
+    @pytest.mark.parametrize("viability", BAD_VIABILITIES)
+    def test_bad_viability_alone(self, viability: object) -> None:
+        """§3.5: is_viability_acceptable refuses what check_release refuses, by name."""
+        err = invalid(lambda: is_viability_acceptable(viability))  # type: ignore[arg-type]
         assert err.field == "viability_percent"
 
     def test_release_uses_the_variant_tolerance(self) -> None:

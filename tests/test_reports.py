@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 import attrs
+import pytest
 
 from aclf_protocol import (
     NCT04822922,
@@ -23,7 +24,14 @@ from aclf_protocol import (
     check_eligibility,
     evaluate_stop_rules,
 )
-from aclf_protocol.reports import plan_lines, plan_record, screening_lines, stop_lines
+from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
+from aclf_protocol.reports import (
+    plan_from_record,
+    plan_lines,
+    plan_record,
+    screening_lines,
+    stop_lines,
+)
 from aclf_protocol.schedule import build_plan, cancel_remaining, record_infusion
 from tests.fixtures import ON, SPEC_RECORD, assert_golden
 
@@ -49,6 +57,66 @@ def spec_record(**changes: Any) -> dict[str, Any]:
     return record
 
 
+def administered_plan() -> Any:
+    """P, low arm, 50 kg: #1 given with 1.9 x 10^7 cells, lot UC-1 and 93.5 % viability (§4.6)."""
+    plan = build_plan(patient_id="P", weight_kg=50, arm="low", start=date(2021, 9, 30))
+    return record_infusion(
+        plan, 1, date(2021, 9, 30), cells=19_000_000, lot="UC-1", viability_percent=93.5
+    )
+
+
+class TestPlanRecordsReadBack:
+    """§10: what ``plan --json`` prints (plan_record) is read back as the plan it came from."""
+
+    @pytest.mark.parametrize(
+        "options",
+        [{}, {"concentration_cells_per_ml": 2_000_000, "cells_per_container": 10**7}],
+        ids=["cells only", "volumes and bags"],
+    )
+    def test_round_trip(self, options: dict[str, Any]) -> None:
+        """§4.6, §10: the plan, what was given included, comes back through JSON text."""
+        for plan in (pharmacy_plan(), administered_plan()):
+            text = json.dumps(plan_record(plan, **options))
+            assert plan_from_record(json.loads(text)) == plan
+
+    def test_a_plain_plan_record_is_read_too(self) -> None:
+        """§9: InfusionPlan.to_dict() output is a plan record as well."""
+        plan = administered_plan()
+        assert plan_from_record(plan.to_dict()) == plan
+
+    @pytest.mark.parametrize(
+        ("key", "value"),
+        [("safety_window_end", "2021-10-31"), ("follow_up_visits", [])],
+    )
+    def test_derived_dates_must_agree_with_the_start(self, key: str, value: object) -> None:
+        """§4.2, §4.3: a safety window end or visits that Day 1 does not give are refused."""
+        record = {**plan_record(pharmacy_plan()), key: value}
+        with pytest.raises(InconsistentRecordError) as caught:
+            plan_from_record(record)
+        assert (caught.value.field, caught.value.value) == (key, value)
+
+    @pytest.mark.parametrize(
+        ("key", "value"), [("volume_ml", "0"), ("volume_ml", "x"), ("containers", 0)]
+    )
+    def test_derived_figures_must_be_positive(self, key: str, value: object) -> None:
+        """§3.4: a volume or bag count that is not a positive figure names its path."""
+        record = plan_record(pharmacy_plan())
+        record["infusions"][1][key] = value
+        with pytest.raises(InvalidValueError) as caught:
+            plan_from_record(record)
+        assert (caught.value.field, caught.value.value) == (f"infusions[1].{key}", value)
+
+    def test_anything_else_is_the_plan_reader_s(self) -> None:
+        """§9: an unknown key or a record that is no object is refused by InfusionPlan."""
+        record = {**plan_record(pharmacy_plan()), "colour": "red"}
+        with pytest.raises(InvalidValueError) as caught:
+            plan_from_record(record)
+        assert caught.value.field == "colour"
+        with pytest.raises(InvalidValueError) as caught:
+            plan_from_record([])
+        assert caught.value.value == []
+
+
 class TestPharmacyReport:
     """§3.4, §4: the plan record and the pharmacy calendar."""
 
@@ -65,6 +133,9 @@ class TestPharmacyReport:
                     "10.0 mL and 2 bags per infusion at 2 x 10^6 cells/mL, 10^7 a bag; #1 given, "
                     "then cancelled": plan_lines(full),
                     "no concentration, no bag size: cells only": plan_lines(plan_record(bare)),
+                    "#1 given with what was given (§4.6)": plan_lines(
+                        plan_record(administered_plan())
+                    ),
                 }
             ),
         )

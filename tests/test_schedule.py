@@ -28,12 +28,15 @@ from aclf_protocol import (
     Sex,
     plan_infusions,
 )
+from aclf_protocol.dosing import check_release
 from aclf_protocol.protocol import DayWindow
 from aclf_protocol.schedule import (
+    DeviationKind,
     InfusionStatus,
     build_plan,
     cancel_remaining,
     check_adherence,
+    check_administration,
     date_of_study_day,
     follow_up_visits,
     record_infusion,
@@ -41,7 +44,16 @@ from aclf_protocol.schedule import (
     study_day,
 )
 from tests.fixtures import assert_golden, d, error_table, invalid, refusal
-from tests.strategies import arm_ids, patients, plans, study_dates
+from tests.strategies import (
+    arm_ids,
+    cells_around,
+    lots,
+    patients,
+    plans,
+    study_dates,
+    treated_plans,
+    viabilities,
+)
 
 #: RJ-001 of SPEC §9 (62.5 kg) and a plain 70 kg patient, both starting 2021-09-30.
 RJ = Patient(
@@ -443,6 +455,9 @@ class TestPlanRecords:
             "window_end": "2021-10-04",
             "cells": 75_000_000,
             "given_date": None,
+            "cells_given": None,
+            "lot": None,
+            "viability_percent": None,
             "cancelled": False,
         }
         assert record["total_cells"] == 300_000_000
@@ -594,6 +609,288 @@ class TestArgumentRefusals:
         assert rules == {invalid(JUNK_ARGUMENTS[0][1]).rule}
 
 
+#: RJ-001's high-arm plan (75e6 cells each): infusion 1 slightly under with lot and viability,
+#: 2 at +20 % and 65 % viability, 3 given with nothing else known, 4 not given (§4.6).
+ADMINISTERED = record_infusion(
+    record_infusion(
+        record_infusion(
+            plan_infusions(RJ, "high", START),
+            1,
+            START,
+            cells=73_000_000,
+            lot="UC-2109-01",
+            viability_percent=91,
+        ),
+        2,
+        d("2021-10-03"),
+        cells=90_000_000,
+        lot="UC-2109-02",
+        viability_percent=Decimal("65.0"),
+    ),
+    3,
+    d("2021-10-06"),
+)
+
+
+class TestWhatWasGiven:
+    """§4.6: a given infusion records the cells infused, the lot and the viability, if known."""
+
+    def test_recorded_with_the_date(self) -> None:
+        """§4.6: the options are stored on the infusion; the planned cells stay as planned."""
+        first, second, third, fourth = ADMINISTERED.infusions
+        assert (first.cells, first.cells_given, first.lot, first.viability_percent) == (
+            75_000_000,
+            73_000_000,
+            "UC-2109-01",
+            Decimal(91),
+        )
+        assert (third.given_date, third.cells_given, third.lot, third.viability_percent) == (
+            d("2021-10-06"),
+            None,
+            None,
+            None,
+        )
+        assert not fourth.is_given
+        assert second.viability_percent == Decimal("65.0")
+        assert ADMINISTERED.total_cells == 300_000_000  # §3.3 counts the plan
+
+    def test_positional_call_still_works(self) -> None:
+        """§4.4: record_infusion(plan, number, given_on) records the date alone."""
+        given = record_infusion(PLAN, 1, START).infusions[0]
+        assert given == attrs.evolve(FIRST, given_date=START)
+        assert given.cells_given is None
+
+    def test_a_dose_outside_tolerance_is_recorded_not_refused(self) -> None:
+        """§4.6: twice the planned cells at 10 % viability happened: it is recorded."""
+        plan = record_infusion(PLAN, 1, START, cells=56_000_000, viability_percent=10)
+        assert plan.infusions[0].cells_given == 56_000_000
+
+    def test_viability_from_a_float_goes_through_repr(self) -> None:
+        """§0: 91.3 means Decimal('91.3'); the edges 0 and 100 are percentages too."""
+        assert record_infusion(PLAN, 1, START, viability_percent=91.3).infusions[
+            0
+        ].viability_percent == Decimal("91.3")
+        for edge in (0, 100):
+            assert record_infusion(PLAN, 1, START, viability_percent=edge).infusions[
+                0
+            ].viability_percent == Decimal(edge)
+
+    @pytest.mark.parametrize("cells", [7.3e7, Decimal(73_000_000), "73000000", True, 0, -5, 10**16])
+    def test_cells_are_an_exact_whole_number(self, cells: object) -> None:
+        """§0, §4.6: cells given are an int > 0, never a float or a string; named ``cells``."""
+        err = invalid(lambda: record_infusion(PLAN, 1, START, cells=junk(cells)))
+        assert (err.field, err.value) == ("cells", cells)
+
+    @pytest.mark.parametrize("lot", ["", "  ", "UC\n01", "UC-01\n", "\x00", "UC\u2028", 42])
+    def test_lot_is_printable_text(self, lot: object) -> None:
+        """§4.6: a lot has a non-blank character and no control character or line break."""
+        err = invalid(lambda: record_infusion(PLAN, 1, START, lot=junk(lot)))
+        assert (err.field, err.value) == ("lot", lot)
+
+    def test_lot_may_hold_spaces_and_any_script(self) -> None:
+        """§4.6: 'UC 2109/01 é' is a lot."""
+        assert record_infusion(PLAN, 1, START, lot="UC 2109/01 é").infusions[0].lot == (
+            "UC 2109/01 é"
+        )
+
+    @pytest.mark.parametrize("viability", [-1, Decimal("100.1"), "NaN", "high", float("inf")])
+    def test_viability_is_a_percentage(self, viability: object) -> None:
+        """§3.5, §4.6: viability is a finite percentage in [0, 100]."""
+        err = invalid(lambda: record_infusion(PLAN, 1, START, viability_percent=junk(viability)))
+        assert err.field == "viability_percent"
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [("cells_given", 28_000_000), ("lot", "UC-1"), ("viability_percent", Decimal(90))],
+    )
+    def test_only_a_given_infusion_records_what_was_given(self, field: str, value: object) -> None:
+        """§4.6: an infusion not given, or cancelled, with cells, lot or viability is refused."""
+        change: dict[str, Any] = {field: value}
+        err = invalid(lambda: attrs.evolve(FIRST, **change))
+        assert isinstance(err, InconsistentRecordError)
+        assert (err.field, err.value, err.to_dict()["code"]) == (
+            field,
+            value,
+            "inconsistent_record",
+        )
+        err = invalid(lambda: attrs.evolve(FIRST, cancelled=True, **change))
+        assert isinstance(err, InconsistentRecordError)
+
+    def test_a_record_with_a_lot_but_no_date_is_refused_by_path(self) -> None:
+        """§4.6, §9: a plan record whose infusion 2 has a lot but no given date names it."""
+        record = json.loads(json.dumps(PLAN.to_dict()))
+        record["infusions"][1]["lot"] = "UC-1"
+        err = invalid(lambda: InfusionPlan.from_dict(record))
+        assert isinstance(err, InconsistentRecordError)
+        assert (err.field, err.value) == ("infusions[1].lot", "UC-1")
+
+    @pytest.mark.parametrize(
+        ("key", "value"),
+        [("cells_given", 7.5), ("cells_given", 0), ("lot", "a\nb"), ("viability_percent", 101)],
+    )
+    def test_bad_values_in_a_record_are_named(self, key: str, value: object) -> None:
+        """§9: a fractional cell count, a two-line lot, a viability of 101 % name their path."""
+        record = json.loads(json.dumps(ADMINISTERED.to_dict()))
+        record["infusions"][0][key] = value
+        err = invalid(lambda: InfusionPlan.from_dict(record))
+        assert (err.field, err.value) == (f"infusions[0].{key}", value)
+
+    def test_record_shape_and_round_trip(self) -> None:
+        """§9: cells as integers, viability as a number (ints stay ints), lot as text."""
+        record = ADMINISTERED.to_dict()
+        first, second, third = record["infusions"][:3]
+        assert (first["cells_given"], first["lot"], first["viability_percent"]) == (
+            73_000_000,
+            "UC-2109-01",
+            91,
+        )
+        assert type(first["viability_percent"]) is int
+        assert second["viability_percent"] == 65
+        assert (third["cells_given"], third["lot"], third["viability_percent"]) == (None,) * 3
+        assert InfusionPlan.from_dict(json.loads(json.dumps(record))) == ADMINISTERED
+        half = record_infusion(PLAN, 1, START, viability_percent=Decimal("88.5")).to_dict()
+        assert half["infusions"][0]["viability_percent"] == 88.5
+
+    def test_numeric_strings_are_read(self) -> None:
+        """§9: "73000000" and "91.5" in a record read as the numbers they spell."""
+        record = json.loads(json.dumps(ADMINISTERED.to_dict()))
+        record["infusions"][0].update(cells_given="73000000", viability_percent="91.5")
+        first = InfusionPlan.from_dict(record).infusions[0]
+        assert (first.cells_given, first.viability_percent) == (73_000_000, Decimal("91.5"))
+
+
+class TestAdministrationReport:
+    """§3.5, §4.6: per given infusion, the dose deviation and the release check."""
+
+    def test_worked_example(self) -> None:
+        """RJ-001: -2.67 % and 91 % pass; +20.00 % and 65 % fail; #3 unknown; #4 not given."""
+        report = check_administration(ADMINISTERED)
+        rows = [
+            (
+                i.number,
+                i.given_date,
+                i.planned_cells,
+                i.cells_given,
+                i.deviation_percent,
+                i.within_tolerance,
+                i.viability_acceptable,
+                i.release_passed,
+            )
+            for i in report.infusions
+        ]
+        assert rows == [
+            (1, START, 75_000_000, 73_000_000, Decimal("-2.67"), True, True, True),
+            (2, d("2021-10-03"), 75_000_000, 90_000_000, Decimal("20.00"), False, False, False),
+            (3, d("2021-10-06"), 75_000_000, None, None, None, None, None),
+        ]
+        assert [(dev.number, dev.kind) for dev in report.deviations] == [
+            (2, DeviationKind.DOSE_OUTSIDE_TOLERANCE),
+            (2, DeviationKind.VIABILITY_BELOW_RELEASE),
+        ]
+        assert report.missing == ("infusions[2].cells_given", "infusions[2].viability_percent")
+        assert [i.lot for i in report.infusions] == ["UC-2109-01", "UC-2109-02", None]
+
+    @pytest.mark.parametrize(
+        ("cells", "within"),
+        [(82_500_000, True), (67_500_000, True), (82_500_001, False), (67_499_999, False)],
+    )
+    def test_band_edges_are_inside(self, cells: int, within: bool) -> None:
+        """§3.5: exactly ±10 % of 75e6 is within tolerance; one cell more is a deviation."""
+        plan = record_infusion(plan_infusions(RJ, "high", START), 1, START, cells=cells)
+        row = check_administration(plan).infusions[0]
+        assert row.within_tolerance is within
+        assert bool(row.deviations) is not within
+
+    @pytest.mark.parametrize(
+        ("viability", "acceptable"), [(70, True), (Decimal("69.9"), False), (0, False)]
+    )
+    def test_viability_floor_is_inclusive(self, viability: Decimal | int, acceptable: bool) -> None:
+        """§3.5: 70 % passes the release check, 69.9 % is a deviation."""
+        plan = record_infusion(PLAN, 1, START, viability_percent=viability)
+        row = check_administration(plan).infusions[0]
+        assert row.viability_acceptable is acceptable
+        assert [dev.kind for dev in row.deviations] == (
+            [] if acceptable else [DeviationKind.VIABILITY_BELOW_RELEASE]
+        )
+
+    def test_an_unknown_fact_never_passes_the_release(self) -> None:
+        """§0, §4.6: on-target cells with viability unknown: release not judged, never passed;
+        cells out of band with viability unknown: release failed."""
+        on_target = record_infusion(PLAN, 1, START, cells=28_000_000)
+        row = check_administration(on_target).infusions[0]
+        assert (row.within_tolerance, row.viability_acceptable, row.release_passed) == (
+            True,
+            None,
+            None,
+        )
+        assert check_administration(on_target).missing == ("infusions[0].viability_percent",)
+        over = record_infusion(PLAN, 1, START, cells=40_000_000)
+        assert check_administration(over).infusions[0].release_passed is False
+        viable_only = record_infusion(PLAN, 1, START, viability_percent=95)
+        assert check_administration(viable_only).infusions[0].release_passed is None
+
+    def test_limits_come_from_the_protocol(self) -> None:
+        """§1, §3.5: a ±2 % band and an 95 % floor turn infusion 1 into two deviations."""
+        strict = attrs.evolve(
+            NCT04822922, dose_tolerance_percent=Decimal(2), min_viability_percent=Decimal(95)
+        )
+        report = check_administration(ADMINISTERED, protocol=strict)
+        assert [dev.kind for dev in report.deviations if dev.number == 1] == [
+            DeviationKind.DOSE_OUTSIDE_TOLERANCE,
+            DeviationKind.VIABILITY_BELOW_RELEASE,
+        ]
+
+    def test_nothing_given(self) -> None:
+        """§4.6: a plan with nothing given has no entry, no deviation, nothing missing."""
+        report = check_administration(PLAN)
+        assert (report.infusions, report.deviations, report.missing) == ((), (), ())
+        assert report.patient_id == "P"
+
+    def test_record(self) -> None:
+        """§9: the report is plain JSON: cells as integers, percentages as numbers."""
+        record = check_administration(ADMINISTERED).to_dict()
+        assert json.loads(json.dumps(record)) == record
+        first = record["infusions"][0]
+        assert {k: v for k, v in first.items() if k not in {"reason", "deviations"}} == {
+            "number": 1,
+            "given_date": "2021-09-30",
+            "planned_cells": 75_000_000,
+            "cells_given": 73_000_000,
+            "deviation_percent": -2.67,
+            "within_tolerance": True,
+            "lot": "UC-2109-01",
+            "viability_percent": 91,
+            "viability_acceptable": True,
+            "release_passed": True,
+        }
+        assert record["infusions"][1]["deviation_percent"] == 20
+        assert [dev["kind"] for dev in record["deviations"]] == [
+            "dose_outside_tolerance",
+            "viability_below_release",
+        ]
+        assert record["missing"] == ["infusions[2].cells_given", "infusions[2].viability_percent"]
+
+    def test_not_a_plan(self) -> None:
+        """§0: check_administration names a dict passed for the plan."""
+        err = invalid(lambda: check_administration(NOT_A_PLAN))
+        assert (err.field, err.value) == ("plan", NOT_A_PLAN)
+
+    def test_reasons(self) -> None:
+        """§4.6: each entry, each deviation and the report explain themselves
+        (tests/golden/reasons/administration.txt)."""
+        reports = [
+            check_administration(ADMINISTERED),
+            check_administration(PLAN),
+            check_administration(record_infusion(PLAN, 1, START, cells=28_000_000)),
+        ]
+        lines = []
+        for report in reports:
+            lines.append(report.reason)
+            lines += [f"  {i.reason}" for i in report.infusions]
+            lines += [f"  deviation: {dev.reason}" for dev in report.deviations]
+        assert_golden("reasons/administration.txt", "\n".join(lines) + "\n")
+
+
 class TestScheduleLaws:
     """§4.1: order, windows and nominal days, for any patient, arm and start."""
 
@@ -660,6 +957,44 @@ class TestScheduleLaws:
         plan = plan_infusions(patient, arm, start)
         record = json.loads(json.dumps(plan.to_dict()))
         assert InfusionPlan.from_dict(record) == plan
+
+
+class TestWhatWasGivenLaws:
+    """§4.6, §9: what was given round-trips and is judged the same way as the release check."""
+
+    # A fixed patient: drawing whole patients would triple the cost and add nothing here.
+    @given(plan=treated_plans(patient=RJ))
+    def test_plans_with_what_was_given_round_trip(self, plan: InfusionPlan) -> None:
+        """§9: from_dict(to_dict(plan)) == plan through JSON; cells given stay integers."""
+        record = json.loads(json.dumps(plan.to_dict()))
+        assert InfusionPlan.from_dict(record) == plan
+        for infusion, row in zip(plan.infusions, record["infusions"], strict=True):
+            assert Infusion.from_dict(row) == infusion
+            assert row["cells_given"] is None or type(row["cells_given"]) is int
+
+    @given(data=st.data(), plan=plans(patient=PATIENT))
+    def test_any_dose_is_recorded_and_judged_like_the_release_check(
+        self, data: st.DataObject, plan: InfusionPlan
+    ) -> None:
+        """§3.5, §4.6: a recorded dose is never refused; within tolerance, viability and
+        release agree with check_release, and each failure is exactly one deviation."""
+        planned = plan.infusions[0].cells
+        cells = data.draw(cells_around(planned), label="cells")
+        viability = data.draw(viabilities, label="viability")
+        given = record_infusion(
+            plan, 1, plan.start, cells=cells, lot=data.draw(lots), viability_percent=viability
+        )
+        row = check_administration(given).infusions[0]
+        release = check_release(cells, planned, viability)
+        assert (row.within_tolerance, row.viability_acceptable, row.release_passed) == (
+            release.within_tolerance,
+            release.viability_ok,
+            release.released,
+        )
+        assert row.deviation_percent == release.deviation_percent
+        kinds = {dev.kind for dev in row.deviations}
+        assert (DeviationKind.DOSE_OUTSIDE_TOLERANCE in kinds) is not release.within_tolerance
+        assert (DeviationKind.VIABILITY_BELOW_RELEASE in kinds) is not release.viability_ok
 
 
 class TestErrorWording:

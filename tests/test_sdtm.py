@@ -200,7 +200,10 @@ class TestExRows:
             "EXDOSFRM": "SUSPENSION",
             "EXDOSFRQ": "ONCE",
             "EXROUTE": "INTRAVENOUS",
+            "EXLOT": None,
             "EPOCH": "TREATMENT",
+            "EXPLDOS": 75_000_000,
+            "EXDOSSRC": "PLANNED",
         }
         assert ex_rows([PLAN2, PLAN1]) == [
             {
@@ -273,6 +276,42 @@ class TestExRows:
             "INFUSION 1",
             "INFUSION 2",
         ]
+
+
+class TestExWhatWasGiven:
+    """EX: EXDOSE is the cells actually given when recorded, else the planned cells, and the
+    row says which; EXLOT carries the lot (§4.6, D-SDTM-EX-ACTUAL)."""
+
+    def test_actual_cells_and_lot(self) -> None:
+        """RJ-001 infusion 1: 73e6 of 75e6 cells from lot UC-2109-01; infusion 2 unrecorded."""
+        plan = record_infusion(
+            plan_infusions(RJ1, "high", date(2021, 9, 30)),
+            1,
+            date(2021, 9, 30),
+            cells=73_000_000,
+            lot="UC-2109-01",
+            viability_percent=91,
+        )
+        plan = record_infusion(plan, 2, date(2021, 10, 3))
+        rows = ex_rows([plan])
+        assert [(r["EXDOSE"], r["EXDOSSRC"], r["EXPLDOS"], r["EXLOT"]) for r in rows] == [
+            (73_000_000, "ACTUAL", 75_000_000, "UC-2109-01"),
+            (75_000_000, "PLANNED", 75_000_000, None),
+        ]
+
+    def test_lot_without_cells_keeps_the_planned_dose(self) -> None:
+        """§4.6: a lot recorded without the cells: EXDOSE planned, EXLOT the lot."""
+        plan = record_infusion(PLAN2, 1, date(2021, 2, 28), lot="UC-7")
+        (row,) = ex_rows([plan])
+        assert (row["EXDOSE"], row["EXDOSSRC"], row["EXLOT"]) == (40_000_000, "PLANNED", "UC-7")
+
+    def test_variable_order(self) -> None:
+        """SDTMIG order: EXLOT after EXROUTE; the supplemental qualifiers after the standard
+        variables."""
+        (row,) = ex_rows([record_infusion(PLAN2, 1, date(2021, 2, 28))])
+        names = list(row)
+        assert names[names.index("EXROUTE") + 1] == "EXLOT"
+        assert names[-2:] == ["EXPLDOS", "EXDOSSRC"]
 
 
 class TestAeRows:
@@ -538,6 +577,22 @@ class TestSdtmLaws:
                 range(1, count + 1)
             )
         assert all(r["EXSTDY"] != 0 and r["EXSTDY"] == r["EXENDY"] for r in rows)
+
+    @given(trial=trial_records())
+    def test_exdose_is_the_dose_given_when_known(
+        self, trial: tuple[list[Patient], list[InfusionPlan], list[SafetyEvent]]
+    ) -> None:
+        """§4.6: EXDOSE is the cells given if recorded, else EXPLDOS, as EXDOSSRC says."""
+        _, plans, _ = trial
+        by_number = {(usubjid(p.patient_id), str(i.number)): i for p in plans for i in p.infusions}
+        for row in ex_rows(plans):
+            infusion = by_number[str(row["USUBJID"]), str(row["EXSPID"])]
+            assert row["EXPLDOS"] == infusion.cells
+            assert row["EXLOT"] == infusion.lot
+            if infusion.cells_given is None:
+                assert (row["EXDOSE"], row["EXDOSSRC"]) == (infusion.cells, "PLANNED")
+            else:
+                assert (row["EXDOSE"], row["EXDOSSRC"]) == (infusion.cells_given, "ACTUAL")
 
     @given(trial=trial_records())
     def test_study_days_agree_with_dm_reference_date(
