@@ -640,8 +640,20 @@ class EnrolmentState:
         evaluate_stop_rules(self.plans, events, on=event.awareness_date, protocol=self.protocol)
         return attrs.evolve(self, events=events)
 
-    def record_infusion(self, patient_id: str, number: int, given_on: date) -> EnrolmentState:
+    def record_infusion(
+        self,
+        patient_id: str,
+        number: int,
+        given_on: date,
+        *,
+        cells: int | None = None,
+        lot: str | None = None,
+        viability_percent: Decimal | float | None = None,
+    ) -> EnrolmentState:
         """The state with infusion *number* of *patient_id* given on *given_on*.
+
+        *cells*, *lot* and *viability_percent* record what was actually given, when known
+        (§4.6, :func:`~aclf_protocol.schedule.record_infusion`).
 
         Raises:
             InvalidValueError: No such patient or infusion; the infusion is cancelled or
@@ -656,7 +668,14 @@ class EnrolmentState:
                 f"no infusion may be given: the study is {_STATE[before.decision]} since "
                 f"{before.since} (§6.5)",
             )
-        updated = record_infusion(before.plan_of(patient_id), number, given_on)
+        updated = record_infusion(
+            before.plan_of(patient_id),
+            number,
+            given_on,
+            cells=cells,
+            lot=lot,
+            viability_percent=viability_percent,
+        )
         plans = tuple(updated if p.patient_id == patient_id else p for p in self.plans)
         # §6.6: a late infusion extends the treatment period back over events already known;
         # if that makes one of them a stop trigger, the infusion must not be given.

@@ -714,6 +714,18 @@ class TestStateTransitions:
         assert after.plans[0].infusions[1].given_date == d("2021-10-04")
         assert state.plans[0].infusions[1].given_date is None  # the old state is unchanged
 
+    def test_what_was_given_is_recorded(self) -> None:
+        """§4.6: the cells, lot and viability go through to the plan."""
+        after = stage1(2).record_infusion(
+            "S1-00", 2, d("2021-10-04"), cells=10**8, lot="L-7", viability_percent=91.5
+        )
+        given = after.plans[0].infusions[1]
+        assert (given.cells_given, given.lot, str(given.viability_percent)) == (
+            10**8,
+            "L-7",
+            "91.5",
+        )
+
     def test_late_infusion_that_would_extend_the_period(self) -> None:
         """§6.6: a Day-12 reaction is outside Day 1-10, but a fourth dose on 10-12 brings it in."""
         state = three_given().report(reaction("S1-00", "2021-10-12"))
