@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 import attrs
 
 from aclf_protocol.errors import InvalidValueError
-from aclf_protocol.interchange import decimal_to_json, lenient_decimal
+from aclf_protocol.interchange import NUMERAL_RULE, decimal_to_json, lenient_decimal
 from aclf_protocol.patient import to_weight_kg
 from aclf_protocol.protocol import NCT04822922, Arm, Protocol
 
@@ -47,15 +47,23 @@ def _cells(value: object, field: str) -> int:
     return value
 
 
-def _positive(value: object, field: str, rule: str) -> Decimal:
+def _number(value: object, field: str) -> object:
+    """*value* as a ``Decimal`` if it is a number; a string that is no JSON numeral is refused."""
     number = lenient_decimal(value)
+    if isinstance(value, str) and number is value:  # §9 v2: ASCII JSON numerals only
+        raise InvalidValueError(field, value, NUMERAL_RULE)
+    return number
+
+
+def _positive(value: object, field: str, rule: str) -> Decimal:
+    number = _number(value, field)
     if not isinstance(number, Decimal) or not number.is_finite() or number <= 0:
         raise InvalidValueError(field, value, rule)
     return number
 
 
 def _percent(value: object, field: str) -> Decimal:
-    number = lenient_decimal(value)
+    number = _number(value, field)
     if not isinstance(number, Decimal) or not number.is_finite() or not 0 <= number <= _HUNDRED:
         raise InvalidValueError(field, value, "a percentage in [0, 100] (§3.5)")
     return number

@@ -39,6 +39,7 @@ from aclf_protocol._validators import (
 )
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import (
+    NUMERAL_RULE,
     Readings,
     RecordReader,
     as_given,
@@ -347,8 +348,15 @@ def to_weight_kg(value: object, field: str = "weight_kg") -> Decimal:
     Traceback (most recent call last):
         ...
     aclf_protocol.errors.InvalidValueError: weight_kg: must be > 0 and <= 350 kg (§3.2); got 351
+    >>> to_weight_kg(" 62.5")
+    Traceback (most recent call last):
+        ...
+    aclf_protocol.errors.InvalidValueError: weight_kg: must be a number, or a numeric string ...
     """
-    return _WEIGHT.require(lenient_decimal(value), field, shown=value)  # type: ignore[return-value]
+    number = lenient_decimal(value)
+    if isinstance(value, str) and number is value:  # §9 v2: no JSON numeral
+        raise InvalidValueError(field, value, NUMERAL_RULE)
+    return _WEIGHT.require(number, field, shown=value)  # type: ignore[return-value]
 
 
 #: The attrs metadata of a baseline weight field: its bounds (§3.2) and unit, read by the

@@ -49,7 +49,7 @@ from typing import Any
 import attrs
 
 from aclf_protocol._validators import BOUNDS, Bounds
-from aclf_protocol.interchange import decimal_to_json
+from aclf_protocol.interchange import INTEGER_NUMERAL, NUMERAL, decimal_to_json
 from aclf_protocol.patient import SI_FACTORS, Consent, History, Labs, Never, Patient, Signer
 from aclf_protocol.safety import MAX_GRADE, EventOutcome, SafetyEvent, Seriousness
 from aclf_protocol.schedule import Infusion, InfusionPlan
@@ -82,11 +82,16 @@ _NON_EMPTY = {"type": "string", "pattern": r"\S"}
 
 
 def _number_pattern(*, signed: bool, integer: bool) -> str:
-    """Plain decimal notation: digits, an optional fraction, an optional exponent."""
-    sign = "[+-]?" if signed else "[+]?"
-    if integer:
-        return f"^{sign}[0-9]+$"
-    return f"^{sign}([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+    """A numeral as JSON writes a number, the one the library reads (§9 *v2*).
+
+    The same grammar as ``interchange.NUMERAL`` (``INTEGER_NUMERAL`` for a whole number),
+    without the minus where the bounds allow no negative value. ``(?!\n)`` after ``$``: in
+    Python, which validators use, ``$`` also matches before a final line break.
+    """
+    numeral = INTEGER_NUMERAL if integer else NUMERAL
+    if not signed:
+        numeral = numeral.removeprefix("-?")
+    return f"^{numeral}$(?!\\n)"
 
 
 #: The models whose numeric fields carry bounds in their attrs metadata.

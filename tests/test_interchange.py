@@ -31,6 +31,7 @@ from aclf_protocol.interchange import (
     at,
     date_to_json,
     decimal_to_json,
+    NUMERAL_RULE,
     lenient_decimal,
     parse_bool,
     parse_date,
@@ -65,7 +66,11 @@ REFUSALS: list[tuple[str, Callable[[], object]]] = [
     ("whole True", lambda: parse_int(True, "n")),
     ("whole infinity", lambda: parse_int(float("inf"), "n")),
     ("whole text", lambda: parse_int("x", "n")),
-    ("whole 10^100", lambda: parse_int("1e100", "n")),
+    ("whole 10^100", lambda: parse_int(Decimal("1e100"), "n")),
+    ("whole 10^100 as text", lambda: parse_int("1" + "0" * 100, "n")),
+    ("whole 3.0 as text", lambda: parse_int("3.0", "n")),
+    ("decimal with blanks", lambda: parse_decimal(" 62.5 ", "w")),
+    ("decimal with _", lambda: parse_decimal("6_2.5", "w")),
     ("bool 0", lambda: parse_bool(0, "b")),
     ("string blank", lambda: parse_str(" ", "s")),
     ("enum F", lambda: parse_enum(Sex, "F", "sex")),
@@ -102,10 +107,11 @@ class TestNumbers:
     """§0, §9: exact decimals and whole numbers."""
 
     def test_lenient_decimal(self) -> None:
-        """§0: a float via its repr, an int exactly, text stripped; the rest unchanged."""
+        """§0: a float via its repr, an int exactly, a JSON numeral; the rest unchanged."""
         assert lenient_decimal(0.1) == Decimal("0.1")
         assert lenient_decimal(7) == Decimal(7)
-        assert lenient_decimal(" 2.5 ") == Decimal("2.5")
+        assert lenient_decimal("-2.5e1") == Decimal("-25")
+        assert lenient_decimal(" 2.5 ") == " 2.5 "  # §9 v2: no blanks around a numeral
         same = Decimal("1.10")
         assert lenient_decimal(same) is same
         assert lenient_decimal(True) is True
@@ -115,17 +121,33 @@ class TestNumbers:
     def test_decimals(self) -> None:
         """§9: a finite number or numeric string, kept exactly; NaN and words are refused."""
         assert str(parse_decimal("62.30", "w")) == "62.30"
-        for bad in ("NaN", True, "abc"):
+        for bad in (True, float("inf"), [1]):
             err = refused(lambda bad=bad: parse_decimal(bad, "w"))
             assert (err.field, err.value) == ("w", bad)
             assert err.rule == "must be a finite number or numeric string (§9)"
+        for text in ("NaN", "abc"):
+            err = refused(lambda text=text: parse_decimal(text, "w"))
+            assert (err.field, err.value, err.rule) == ("w", text, NUMERAL_RULE)
 
     def test_whole_numbers(self) -> None:
-        """§9: 3, 3.0, "3.0" are 3; 3.5, True and infinity are not whole numbers."""
-        assert [parse_int(v, "n") for v in (3, 3.0, "3.0", "1e99")] == [3, 3, 3, 10**99]
-        for bad in (3.5, True, float("inf"), "x"):
+        """§9: 3, 3.0, "3" are 3; 3.5, True and infinity are not whole numbers."""
+        assert [parse_int(v, "n") for v in (3, 3.0, "3", "-0", "9" * 99)] == [
+            3,
+            3,
+            3,
+            0,
+            10**99 - 1,
+        ]
+        for bad in (3.5, True, float("inf")):
             err = refused(lambda bad=bad: parse_int(bad, "n"))
             assert (err.field, err.value, err.rule) == ("n", bad, "must be a whole number (§9)")
+
+    @pytest.mark.parametrize("text", ["x", "3.0", "1e2", "+3", "03", " 3", "3_0", "\uff13"])
+    def test_whole_number_text_is_a_json_integer(self, text: str) -> None:
+        """§9 v2: a whole number as a string is a JSON integer numeral in ASCII digits."""
+        err = refused(lambda: parse_int(text, "n"))
+        assert (err.field, err.value) == ("n", text)
+        assert "a JSON integer in ASCII digits" in err.rule
 
     def test_whole_numbers_from_decimals_and_text(self) -> None:
         """§9: a Decimal 3.0 and the text "3" are 3; a fraction, 10^999999999 and None are not."""
@@ -134,9 +156,11 @@ class TestNumbers:
             assert refused(lambda bad=bad: parse_int(bad, "n")).field == "n"
 
     def test_whole_number_digit_limit(self) -> None:
-        """§9: 10^99 is read; 10^100 is refused before int() could hang."""
-        err = refused(lambda: parse_int("1e100", "n"))
-        assert (err.value, err.rule) == ("1e100", "must be a whole number < 10^100 (§9)")
+        """§9: 10^100 - 1 is read; 10^100 is refused before int() could fail or hang."""
+        assert parse_int(Decimal("1e99"), "n") == 10**99
+        for big in (Decimal("1e100"), "1" + "0" * 100, "9" * 5000):
+            err = refused(lambda big=big: parse_int(big, "n"))
+            assert (err.value, err.rule) == (big, "must be a whole number < 10^100 (§9)")
 
     def test_writers(self) -> None:
         """§9: integral decimals as ints, exact floats as floats, the rest as strings."""
@@ -328,7 +352,7 @@ class TestModelBuilding:
         with pytest.raises(InvalidRecordError) as caught:
             read_dose({"count": 10, "level": "x", "extra": 1})
         assert fields_rules(caught.value) == [
-            ("level", "must be a whole number (§9)"),
+            ("level", "must be a whole number; as a string, a JSON integer in ASCII digits (§9)"),
             ("count", "1-9"),
             ("extra", "is not a known key (§9)"),
         ]
@@ -344,7 +368,7 @@ class TestModelBuilding:
         r = RecordReader({"a": "x", "c": None}, what="t")
         assert r.take(readings, frozenset({"b", "c"})) == {}
         assert fields_rules(InvalidRecordError(tuple(r.problems))) == [
-            ("a", "must be a whole number (§9)"),
+            ("a", "must be a whole number; as a string, a JSON integer in ASCII digits (§9)"),
             ("b", "is required (§9)"),
             ("c", "is required (§9)"),
         ]
@@ -397,7 +421,7 @@ class TestModelBuilding:
         with pytest.raises(InvalidRecordError) as caught:
             read_dose({"level": "x", "count": 10.0}, as_read=True)
         assert fields_rules(caught.value) == [
-            ("level", "must be a whole number (§9)"),
+            ("level", "must be a whole number; as a string, a JSON integer in ASCII digits (§9)"),
             ("count", "1-9"),
         ]
         assert caught.value.problems[1].value == 10.0

@@ -26,6 +26,7 @@ from aclf_protocol import (
     UnknownKeyError,
 )
 from aclf_protocol._validators import instance_of
+from aclf_protocol.interchange import NUMERAL_RULE
 from aclf_protocol.examples import patient_records
 from aclf_protocol.patient import (
     SI_FACTORS,
@@ -558,7 +559,7 @@ class TestSIConversion:
         """§9: an SI value that is no number is a reading problem under the SI key."""
         err = refused(lambda: Labs.from_dict({"albumin_g_l": "lots"}))
         assert (err.field, err.value) == ("albumin_g_l", "lots")
-        assert err.rule == "must be a finite number or numeric string (§9)"
+        assert err.rule == NUMERAL_RULE
 
 
 class TestWeightText:
