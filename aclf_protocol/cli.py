@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -79,12 +80,29 @@ def _records(name: str, stdin: IO[str]) -> list[tuple[str, object]]:
     except InvalidJsonError:  # not one JSON document: try JSON lines
         whole = None
     except ProtocolError as err:
-        raise _BadInputError(_problem_lines(err, label)) from None
+        raise _BadInputError(_document_problem_lines(err, label)) from None
     else:
         if isinstance(whole, list):
             return [(f"{label}[{i}]", item) for i, item in enumerate(whole)]
         return [(label, whole)]
     return _json_lines(text, label)
+
+
+def _document_problem_lines(err: ProtocolError, label: str) -> list[str]:
+    """One line per problem of a JSON document; one in an array's item is named ``file[i]``."""
+    lines = []
+    for problem in err.problems:
+        item = _ITEM.match(problem.field)
+        if item is None or item.end() == len(problem.field):
+            lines.append(f"{label}: {problem}")
+        else:
+            inner = type(problem)(problem.field[item.end() :], problem.value, problem.rule)
+            lines.append(f"{label}[{item[1]}]: {inner}")
+    return lines
+
+
+#: The array index that opens a path (``[3].history.hiv``).
+_ITEM = re.compile(r"\[([0-9]+)\]\.?")
 
 
 def _json_lines(text: str, label: str) -> list[tuple[str, object]]:

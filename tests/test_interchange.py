@@ -8,6 +8,7 @@ refusal texts are the product (the CLI prints them): they are kept in the golden
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,6 +16,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aclf_protocol import (
     InconsistentRecordError,
@@ -25,14 +28,16 @@ from aclf_protocol import (
     UnknownKeyError,
 )
 from aclf_protocol._validators import int_between
+from aclf_protocol.errors import DuplicateKeyError, InvalidJsonError
 from aclf_protocol.interchange import (
+    NUMERAL_RULE,
     Readings,
     RecordReader,
     at,
     date_to_json,
     decimal_to_json,
-    NUMERAL_RULE,
     lenient_decimal,
+    loads,
     parse_bool,
     parse_date,
     parse_decimal,
@@ -87,6 +92,153 @@ def test_refusal_texts() -> None:
     assert_golden("interchange/refusals.txt", "\n".join(lines) + "\n")
 
 
+def repeat_key_at(value: object, target: str, path: str = "") -> str:
+    """JSON text of *value* in which the object at path *target* repeats its first key."""
+    if isinstance(value, dict):
+        prefix = f"{path}." if path else ""
+        items = [
+            f"{json.dumps(k)}: {repeat_key_at(v, target, f'{prefix}{k}')}" for k, v in value.items()
+        ]
+        if path == target:
+            first = next(iter(value))
+            items.append(f"{json.dumps(first)}: {json.dumps(value[first])}")
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list):
+        return (
+            "["
+            + ", ".join(repeat_key_at(v, target, f"{path}[{i}]") for i, v in enumerate(value))
+            + "]"
+        )
+    return json.dumps(value)
+
+
+def object_paths(value: object, path: str = "") -> list[str]:
+    """The paths of the non-empty objects in *value* (``""`` for the root)."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        found += [path] if value else []
+        prefix = f"{path}." if path else ""
+        for k, v in value.items():
+            found += object_paths(v, f"{prefix}{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found += object_paths(v, f"{path}[{i}]")
+    return found
+
+
+#: JSON values: scalars, arrays and objects with plain keys, nested a few levels.
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text("abcxyz_", min_size=1, max_size=3), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+class TestJsonText:
+    """§0 v2: one JSON reader; a repeated key is refused with its path, never the last wins."""
+
+    def test_plain_text_is_read_with_exact_numbers(self) -> None:
+        """Numbers with a fraction are exact Decimals; text and bytes alike."""
+        assert loads('{"inr": 2.6, "grade": 3, "ok": true}') == {
+            "inr": Decimal("2.6"),
+            "grade": 3,
+            "ok": True,
+        }
+        assert loads(b'[1, {"a": null}]') == [1, {"a": None}]
+
+    @pytest.mark.parametrize(
+        ("text", "path", "key"),
+        [
+            ('{"weight_kg": "62.5", "weight_kg": "350"}', "weight_kg", "weight_kg"),
+            ('{"labs": {"weight_kg": 1, "weight_kg": 2}}', "labs.weight_kg", "weight_kg"),
+            ('[{}, {}, {}, {"history": {"hiv": true, "hiv": false}}]', "[3].history.hiv", "hiv"),
+            (
+                '{"events": [{}, {"causality": "x", "causality": "y"}]}',
+                "events[1].causality",
+                "causality",
+            ),
+            ('{"a": [[{"b": 1, "b": 1}]]}', "a[0][0].b", "b"),
+        ],
+    )
+    def test_a_repeated_key_is_named_by_its_path(self, text: str, path: str, key: str) -> None:
+        """The error is a DuplicateKeyError: its path to the key, the key as its value."""
+        with pytest.raises(DuplicateKeyError) as caught:
+            loads(text)
+        assert (caught.value.field, caught.value.value) == (path, key)
+        assert caught.value.to_dict()["code"] == "duplicate_key"
+
+    def test_every_repeat_is_listed_in_document_order(self) -> None:
+        """Repeats in several objects, even inside a value a repeat replaced, are all named."""
+        with pytest.raises(InvalidRecordError) as caught:
+            loads('{"x": {"b": 1, "b": 2}, "y": 1, "x": {"c": 1, "c": 2}, "z": 1, "z": 1}')
+        assert [p.field for p in caught.value.problems] == ["x", "z", "x.b", "x.c"]
+        assert {type(p) for p in caught.value.problems} == {DuplicateKeyError}
+
+    @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+    def test_nan_and_infinity_are_refused_at_their_path(self, constant: str) -> None:
+        """Python's parser takes NaN and Infinity; they are not JSON and no lab value."""
+        err = refused(lambda: loads(f'{{"labs": {{"inr": {constant}}}}}'))
+        assert (err.field, err.value) == ("labs.inr", constant)
+        assert refused(lambda: loads(constant, what="record")).field == "record"
+
+    @pytest.mark.parametrize(
+        "text",
+        ['{"inr": 2.6', "", "[" * 100_000, "1" * 5000, b"\xff\xfe\xfd", '{"a": 1} {"a": 2}'],
+    )
+    def test_what_is_not_json_is_an_invalid_json_error(self, text: str | bytes) -> None:
+        """Broken, too deep, an integer past Python's digit limit, bad UTF-8: never a traceback."""
+        with pytest.raises(InvalidJsonError) as caught:
+            loads(text, what="patient")
+        assert caught.value.field == "patient"
+        assert caught.value.rule.startswith("not valid JSON")
+        assert caught.value.to_dict()["code"] == "invalid_json"
+
+    def test_deeply_nested_repeat_is_found(self) -> None:
+        """Paths are found without recursion: a repeat 500 arrays deep is named."""
+        text = "[" * 500 + '{"k": 1, "k": 2}' + "]" * 500
+        assert refused(lambda: loads(text)).field == "[0]" * 499 + "[0].k"
+
+    @given(value=json_values, data=st.data())
+    def test_any_repeated_key_at_any_depth_is_refused_with_its_path(
+        self, value: object, data: st.DataObject
+    ) -> None:
+        """Law (§0 v2): text whose object at path P repeats key K raises naming P.K and K."""
+        paths = object_paths(value)
+        if not paths:
+            assert loads(json.dumps(value)) == value
+            return
+        target = data.draw(st.sampled_from(paths))
+        with pytest.raises(DuplicateKeyError) as caught:
+            loads(repeat_key_at(value, target))
+        first = object_keys_at(value, target)
+        assert caught.value.value == first
+        assert caught.value.field == (f"{target}.{first}" if target else first)
+
+
+def object_keys_at(value: object, target: str) -> str:
+    """The first key of the object at path *target* of *value*."""
+    for path, node in walk(value):
+        if path == target and isinstance(node, dict):
+            return str(next(iter(node)))
+    raise AssertionError(target)
+
+
+def walk(value: object, path: str = "") -> list[tuple[str, object]]:
+    """Every (path, node) of *value*."""
+    found: list[tuple[str, object]] = [(path, value)]
+    if isinstance(value, dict):
+        prefix = f"{path}." if path else ""
+        for k, v in value.items():
+            found += walk(v, f"{prefix}{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found += walk(v, f"{path}[{i}]")
+    return found
+
+
 class TestDates:
     """§0: only YYYY-MM-DD of a real day, or a date; never a datetime or 30 February."""
 
@@ -110,7 +262,7 @@ class TestNumbers:
         """§0: a float via its repr, an int exactly, a JSON numeral; the rest unchanged."""
         assert lenient_decimal(0.1) == Decimal("0.1")
         assert lenient_decimal(7) == Decimal(7)
-        assert lenient_decimal("-2.5e1") == Decimal("-25")
+        assert lenient_decimal("-2.5e1") == Decimal(-25)
         assert lenient_decimal(" 2.5 ") == " 2.5 "  # §9 v2: no blanks around a numeral
         same = Decimal("1.10")
         assert lenient_decimal(same) is same

@@ -26,8 +26,9 @@ from aclf_protocol import (
     UnknownKeyError,
 )
 from aclf_protocol._validators import instance_of
-from aclf_protocol.interchange import NUMERAL_RULE
+from aclf_protocol.errors import DuplicateKeyError, InvalidJsonError
 from aclf_protocol.examples import patient_records
+from aclf_protocol.interchange import NUMERAL_RULE
 from aclf_protocol.patient import (
     SI_FACTORS,
     Never,
@@ -773,3 +774,46 @@ class TestUnknownKeys:
 def junk(value: object) -> Any:
     """*value* typed as anything: the argument a caller should not have passed."""
     return value
+
+
+class TestJsonText:
+    """§0 v2, §9: ``from_dict`` reads JSON text too, and a repeated key is refused."""
+
+    def test_text_reads_like_the_parsed_record(self) -> None:
+        """Text and bytes give the patient the dict gives."""
+        text = json.dumps(SPEC_RECORD)
+        assert Patient.from_dict(text) == Patient.from_dict(SPEC_RECORD)
+        assert Patient.from_dict(text.encode()) == Patient.from_dict(SPEC_RECORD)
+        assert Labs.from_dict('{"inr": 2.6}').inr == Decimal("2.6")
+        assert History.from_dict('{"hiv": false}').hiv is False
+        assert Consent.from_dict('{"signed_by": "patient"}').signed_by is Signer.PATIENT
+
+    def test_a_second_weight_is_refused_not_five_times_the_dose(self) -> None:
+        """{"weight_kg": "62.5", "weight_kg": "350"}: json.loads keeps 350 kg (5.6x the dose)."""
+        text = json.dumps(SPEC_RECORD)[:-1] + ', "weight_kg": "350"}'
+        assert json.loads(text)["weight_kg"] == "350"  # what a plain parser silently does
+        with pytest.raises(DuplicateKeyError) as caught:
+            Patient.from_dict(text)
+        assert (caught.value.field, caught.value.value) == ("weight_kg", "weight_kg")
+
+    def test_hiv_true_then_false_is_refused_not_eligible(self) -> None:
+        """ "hiv": true, "hiv": false would screen ELIGIBLE; it is refused at history.hiv."""
+        text = json.dumps(SPEC_RECORD).replace('"hiv": false', '"hiv": true, "hiv": false')
+        assert json.loads(text)["history"]["hiv"] is False
+        with pytest.raises(DuplicateKeyError) as caught:
+            Patient.from_dict(text)
+        assert caught.value.field == "history.hiv"
+        assert caught.value.to_dict()["code"] == "duplicate_key"
+
+    def test_text_inside_a_record_is_not_read_as_a_record(self) -> None:
+        """Only the whole record may be text: "labs" holding JSON text is not an object."""
+        record = {**SPEC_RECORD, "labs": json.dumps(SPEC_RECORD["labs"])}
+        err = refused(lambda: Patient.from_dict(record))
+        assert err.field == "labs"
+        assert "JSON object" in err.rule
+
+    def test_text_that_is_not_json(self) -> None:
+        """Broken text is an InvalidJsonError naming the record."""
+        err = refused(lambda: Patient.from_dict('{"patient_id": "P1"'))
+        assert isinstance(err, InvalidJsonError)
+        assert err.field == "patient"

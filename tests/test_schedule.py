@@ -543,6 +543,25 @@ class TestInfusionRecords:
         assert attrs.evolve(FIRST, given_date=START).is_given
 
 
+class TestJsonText:
+    """§0 v2, §9: plan and infusion records may come as JSON text; repeats are refused."""
+
+    def test_text_reads_like_the_parsed_record(self) -> None:
+        """A plan and an infusion read from text equal those read from the dicts."""
+        plan = plan_infusions(RJ, "high", START)
+        assert InfusionPlan.from_dict(json.dumps(plan.to_dict())) == plan
+        assert Infusion.from_dict(json.dumps(FIRST.to_dict())) == FIRST
+
+    def test_a_repeated_key_in_an_infusion_is_named_by_its_path(self) -> None:
+        """A second "cells" in infusion 2 of a plan is refused at infusions[1].cells."""
+        text = json.dumps(plan_infusions(RJ, "high", START).to_dict())
+        head, cells, tail = text.partition('"cells": 75000000')
+        second = tail.index('"cells": 75000000')
+        text = head + cells + tail[:second] + '"cells": 1, ' + tail[second:]
+        err = invalid(lambda: InfusionPlan.from_dict(text))
+        assert (err.to_dict()["code"], err.field) == ("duplicate_key", "infusions[1].cells")
+
+
 class TestProtocolVariants:
     """§1: a variant protocol changes the schedule without code changes."""
 
