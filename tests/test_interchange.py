@@ -196,6 +196,14 @@ class TestJsonText:
         assert caught.value.rule.startswith("not valid JSON")
         assert caught.value.to_dict()["code"] == "invalid_json"
 
+    @pytest.mark.parametrize(
+        "number", ["\u0666\u0662.5", "\uff16\uff12", "+5", ".5", "5.", "0x10", "06"]
+    )
+    def test_json_numbers_are_ascii(self, number: str) -> None:
+        """§9 v2: a JSON number in other scripts' digits or odd forms is not JSON."""
+        with pytest.raises(InvalidJsonError):
+            loads(f'{{"weight_kg": {number}}}')
+
     def test_deeply_nested_repeat_is_found(self) -> None:
         """Paths are found without recursion: a repeat 500 arrays deep is named."""
         text = "[" * 500 + '{"k": 1, "k": 2}' + "]" * 500

@@ -566,6 +566,19 @@ class TestSIConversion:
 class TestWeightText:
     """§0, §3.2: a weight is an exact Decimal in (0, 350] kg, named as given when refused."""
 
+    @pytest.mark.parametrize(
+        "text", ["6_2.5", " 62.5 ", "\uff16\uff12.\uff15", "\u0666\u0662.\u0665", "Infinity", "+5"]
+    )
+    def test_only_ascii_json_numerals(self, text: str) -> None:
+        """§9 v2: an odd numeral is refused by to_weight_kg, Patient and Patient.from_dict."""
+        err = refused(lambda: to_weight_kg(text))
+        assert (err.field, err.value, err.rule) == ("weight_kg", text, NUMERAL_RULE)
+        err = refused(lambda: Patient.from_dict({**SPEC_RECORD, "weight_kg": text}))
+        assert (err.field, err.value, err.rule) == ("weight_kg", text, NUMERAL_RULE)
+        base = Patient.from_dict(SPEC_RECORD)
+        err = refused(lambda: attrs.evolve(base, weight_kg=text))
+        assert (err.field, err.value) == ("weight_kg", text)
+
     def test_weight_range_ends(self) -> None:
         """§3.2: 0.001 kg and 350 kg are weights; 350.001 kg is not, named as given."""
         assert to_weight_kg("0.001") == Decimal("0.001")
