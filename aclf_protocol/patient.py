@@ -32,9 +32,9 @@ from aclf_protocol._validators import (
     bounded_int,
     check,
     decimal_between,
+    identifier,
     instance_of,
     is_calendar_date,
-    non_empty_str,
     require_date,
 )
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
@@ -391,7 +391,7 @@ class Patient:
     ``weight_kg`` is the baseline weight that doses are computed from (§3.1).
     """
 
-    patient_id: str = attrs.field(validator=non_empty_str)
+    patient_id: str = attrs.field(validator=identifier)
     birth_date: date = attrs.field(validator=a_date)
     sex: Sex = attrs.field(validator=instance_of(Sex, "must be 'male' or 'female' (§9)"))
     weight_kg: Decimal = attrs.field(converter=to_weight_kg, metadata=WEIGHT_METADATA)
@@ -476,7 +476,7 @@ _CONSENT_READINGS = Readings(
 )
 _PATIENT_READINGS = Readings(
     {
-        "patient_id": "must be a non-empty string (§9)",
+        "patient_id": identifier.rule,
         "birth_date": parse_date,
         "sex": lambda v, k: parse_enum(Sex, v, k),
     }

@@ -29,6 +29,7 @@ from aclf_protocol._validators import (
     a_date,
     an_optional_date,
     bounded_int,
+    identifier,
     non_empty_str,
     require_date,
     require_instance,
@@ -219,7 +220,7 @@ class InfusionPlan:
     ``stopped_on`` is the date the intervention was stopped (§4.5, §6), if it was.
     """
 
-    patient_id: str = attrs.field(validator=non_empty_str)
+    patient_id: str = attrs.field(validator=identifier)
     arm_id: str = attrs.field(validator=non_empty_str)
     start: date = attrs.field(validator=a_date)
     weight_kg: Decimal = attrs.field(converter=to_weight_kg, metadata=WEIGHT_METADATA)
@@ -257,7 +258,7 @@ class InfusionPlan:
         """Read a plan record (§9). ``total_cells``, if given, must match the infusions."""
         r = RecordReader(record, what="plan")
         values = {
-            "patient_id": r.get("patient_id", parse_str, required=True),
+            "patient_id": r.get("patient_id", identifier.require, required=True),
             "arm_id": r.get("arm_id", parse_str, required=True),
             "start": r.get("start", parse_date, required=True),
             "weight_kg": r.get("weight_kg", as_given, required=True, as_read=True),

@@ -40,7 +40,7 @@ from aclf_protocol.patient import (
     age_years,
     to_weight_kg,
 )
-from tests.fixtures import SPEC_RECORD, assert_golden
+from tests.fixtures import BAD_IDS, SPEC_RECORD, assert_golden
 from tests.strategies import consents, histories, labs, patients
 
 
@@ -830,3 +830,16 @@ class TestJsonText:
         err = refused(lambda: Patient.from_dict('{"patient_id": "P1"'))
         assert isinstance(err, InvalidJsonError)
         assert err.field == "patient"
+
+
+class TestPatientId:
+    """§0 v2 "Text": a patient_id with a line break or control character is refused."""
+
+    @pytest.mark.parametrize("bad", BAD_IDS)
+    def test_refused_from_a_record_and_in_the_model(self, bad: str) -> None:
+        """From a record and from the constructor, naming patient_id and the id as given."""
+        err = refused(lambda: Patient.from_dict({**SPEC_RECORD, "patient_id": bad}))
+        assert (err.field, err.value) == ("patient_id", bad)
+        assert "control characters" in err.rule
+        base = Patient.from_dict(SPEC_RECORD)
+        assert refused(lambda: attrs.evolve(base, patient_id=bad)).field == "patient_id"

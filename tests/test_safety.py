@@ -34,7 +34,7 @@ from aclf_protocol.safety import (
     overdue_obligations,
     reporting_obligations,
 )
-from tests.fixtures import assert_golden, d, error_table, invalid, refusal
+from tests.fixtures import BAD_IDS, assert_golden, d, error_table, invalid, refusal
 from tests.strategies import RELATED, UNRELATED, safety_events
 
 #: The event record of SPEC §9, verbatim.
@@ -730,3 +730,16 @@ class TestJsonText:
         err = refusal(lambda: SafetyEvent.from_dict(text))
         assert isinstance(err, DuplicateKeyError)
         assert (err.field, err.value) == ("causality", "causality")
+
+
+class TestIdentifiers:
+    """§0 v2 "Text": event_id and patient_id are printable text, no line breaks."""
+
+    @pytest.mark.parametrize("bad", BAD_IDS)
+    @pytest.mark.parametrize("key", ["event_id", "patient_id"])
+    def test_refused_from_a_record_and_in_the_model(self, key: str, bad: str) -> None:
+        """An id such as "a\\nb" is refused naming its key and the id as given."""
+        err = invalid(lambda: SafetyEvent.from_dict({**EVENT_RECORD, key: bad}))
+        assert (err.field, err.value) == (key, bad)
+        assert "line breaks" in err.rule
+        assert invalid(lambda: event(**{key: bad})).field == key

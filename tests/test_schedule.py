@@ -40,7 +40,7 @@ from aclf_protocol.schedule import (
     safety_window_end,
     study_day,
 )
-from tests.fixtures import assert_golden, d, error_table, invalid, refusal
+from tests.fixtures import BAD_IDS, assert_golden, d, error_table, invalid, refusal
 from tests.strategies import arm_ids, patients, plans, study_dates
 
 #: RJ-001 of SPEC §9 (62.5 kg) and a plain 70 kg patient, both starting 2021-09-30.
@@ -749,3 +749,15 @@ class TestErrorWording:
             ),
         ]
         assert_golden("errors/schedule.txt", error_table(cases))
+
+
+class TestPlanPatientId:
+    """§0 v2 "Text": a plan's patient_id is printable text, no line breaks."""
+
+    @pytest.mark.parametrize("bad", BAD_IDS)
+    def test_refused_from_a_record_and_in_the_model(self, bad: str) -> None:
+        """Refused by from_dict and by the model, naming patient_id."""
+        record = {**PLAN.to_dict(), "patient_id": bad}
+        err = invalid(lambda: InfusionPlan.from_dict(record))
+        assert (err.field, err.value) == ("patient_id", bad)
+        assert invalid(lambda: attrs.evolve(PLAN, patient_id=bad)).field == "patient_id"

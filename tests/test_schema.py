@@ -35,7 +35,7 @@ from aclf_protocol.schema import (
     safety_event_schema,
     schema_texts,
 )
-from tests.fixtures import SPEC_RECORD
+from tests.fixtures import BAD_IDS, SPEC_RECORD
 from tests.strategies import (
     mutations,
     patients,
@@ -247,6 +247,16 @@ class TestPatientExamples:
             assert (caught.value.field, caught.value.value) == ("weight_kg", text)
         weight_pattern = patient_schema()["properties"]["weight_kg"]["pattern"]
         assert (re.search(weight_pattern, text) is not None) is numeral
+
+    @pytest.mark.parametrize("bad", BAD_IDS)
+    def test_ids_the_schema_refuses_the_library_refuses(self, bad: str) -> None:
+        """§0 v2: the schema refuses ids with control characters, line breaks or edge blanks;
+        the library refuses those and every other unprintable character (U+200B, U+00A0)."""
+        record = {**SPEC_RECORD, "patient_id": bad}
+        with pytest.raises(InvalidValueError):
+            Patient.from_dict(record)
+        unprintable_only = bad in {"RJ\u200b001", "RJ\u00a0001"}
+        assert (errors_at(PATIENT, record) == ["$.patient_id"]) is not unprintable_only
 
     def test_a_numeric_strings_value_is_left_to_the_library(self) -> None:
         """JSON Schema cannot bound the value of a string: "0" kg passes it, not the library."""
