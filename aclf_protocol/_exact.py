@@ -2,7 +2,10 @@
 
 ``Decimal`` operators read the calling thread's context: a host whose context has ``prec=3``
 or traps ``Inexact`` would change or break our arithmetic. Every public function doing
-decimal arithmetic runs under :data:`EXACT` instead, by decorating it with :func:`exact`.
+decimal arithmetic runs under :data:`EXACT` instead, by decorating it with :func:`exact`; a
+generator runs under it at each step, and the caller has its own context between steps.
+Where a quotient is rounded again after division (a volume to 0.1 mL, §3.4), :data:`WIDE`
+divides with more digits, so the first rounding never decides the second.
 
 >>> import decimal
 >>> from decimal import Decimal
@@ -17,7 +20,8 @@ decimal arithmetic runs under :data:`EXACT` instead, by decorating it with :func
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Iterator
 from decimal import (
     MAX_EMAX,
     MIN_EMIN,
@@ -30,7 +34,7 @@ from decimal import (
 )
 from typing import ParamSpec, TypeVar
 
-__all__ = ["EXACT", "exact"]
+__all__ = ["EXACT", "WIDE", "exact"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -44,14 +48,39 @@ EXACT = Context(
     Emin=MIN_EMIN,
     traps=[InvalidOperation, DivisionByZero, Overflow],
 )
+#: :data:`EXACT` with 50 digits: for a quotient that is rounded again (dosing, §3.4, §3.5).
+WIDE = EXACT.copy()
+WIDE.prec = 50
 
 
 def exact(func: Callable[P, R]) -> Callable[P, R]:
-    """*func* run under :data:`EXACT`, whatever the caller's decimal context."""
+    """*func* run under :data:`EXACT`, whatever the caller's decimal context.
+
+    A generator function runs under it each time it is resumed, never while the caller
+    holds an item (the caller's own arithmetic keeps the caller's context).
+    """
+    if inspect.isgeneratorfunction(func):
+        return _exact_generator(func)  # type: ignore[return-value]
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         with localcontext(EXACT):
             return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _exact_generator(func: Callable[P, Iterator[R]]) -> Callable[P, Iterator[R]]:
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Iterator[R]:
+        with localcontext(EXACT):
+            steps = func(*args, **kwargs)
+        while True:
+            with localcontext(EXACT):
+                try:
+                    item = next(steps)
+                except StopIteration:
+                    return
+            yield item
 
     return wrapper

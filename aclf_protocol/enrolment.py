@@ -32,6 +32,7 @@ from typing import Any
 
 import attrs
 
+from aclf_protocol._exact import exact
 from aclf_protocol._validators import (
     require_date,
     require_instance,
@@ -334,6 +335,7 @@ def _select(
     )
 
 
+@exact
 def select_expansion_arm(
     plans: Iterable[InfusionPlan],
     events: Iterable[SafetyEvent],
@@ -366,6 +368,7 @@ def select_expansion_arm(
     return _select(evaluation, arms, figures, on, protocol)
 
 
+@exact
 def enrolment_status(
     plans: Iterable[InfusionPlan],
     events: Iterable[SafetyEvent],
@@ -459,6 +462,7 @@ def _stage_arms(
     return (selection.arm_id,), f"expansion: {selection.reason}"
 
 
+@exact
 def enrol(
     plans: Iterable[InfusionPlan],
     plan: InfusionPlan,

@@ -33,6 +33,7 @@ from typing import Any, TypeGuard, TypeVar
 
 import attrs
 
+from aclf_protocol._exact import EXACT
 from aclf_protocol._validators import is_check
 from aclf_protocol.errors import (
     DuplicateKeyError,
@@ -304,7 +305,11 @@ def parse_int(value: object, field: str) -> int:
             raise InvalidValueError(field, value, f"must be a whole number < 10^{_INT_DIGITS} (§9)")
         return int(value)
     number = value
-    if isinstance(number, Decimal) and number.is_finite() and number == number.to_integral():
+    if (
+        isinstance(number, Decimal)
+        and number.is_finite()
+        and number == number.to_integral_value(context=EXACT)
+    ):
         if number.adjusted() >= _INT_DIGITS:  # int("1e999999999") would never return
             raise InvalidValueError(field, value, f"must be a whole number < 10^{_INT_DIGITS} (§9)")
         return int(number)
@@ -352,7 +357,7 @@ def decimal_to_json(value: Decimal) -> int | float | str:
     >>> decimal_to_json(Decimal("0.1234567890123456789"))
     '0.1234567890123456789'
     """
-    if value == value.to_integral_value():
+    if value == value.to_integral_value(context=EXACT):  # §0: not the caller's context
         return int(value)
     as_float = float(value)
     if Decimal(repr(as_float)) == value:

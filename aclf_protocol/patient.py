@@ -17,12 +17,13 @@ import enum
 import types
 from collections.abc import Callable
 from datetime import date
-from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
+from decimal import Decimal
 from typing import Any, TypeAlias
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from aclf_protocol._exact import EXACT
 from aclf_protocol._validators import (
     BOUNDS,
     Bounds,
@@ -71,9 +72,6 @@ __all__ = [
 ]
 
 _ZERO = Decimal(0)
-#: Exact decimal arithmetic, independent of the caller's decimal context (no global state);
-#: the widest exponents, so 1e9999999 µmol/L reaches the range check, not decimal.Overflow.
-_EXACT = Context(prec=28, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 #: §7.1: SI key -> (conventional key, SI units per conventional unit).
 SI_FACTORS: dict[str, tuple[str, Decimal]] = {
@@ -220,7 +218,7 @@ class Labs:
                 )
             else:
                 # §7.1: exact decimal division; 132.6 / 88.4 is 1.5, not 1.4999999999999998.
-                values[key] = _EXACT.divide(si_value, factor)
+                values[key] = EXACT.divide(si_value, factor)
                 translate[key] = _from_si(si_key, r.record[si_key], key)
         return r.build_model(cls, values, translate=translate)
 

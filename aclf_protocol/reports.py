@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from aclf_protocol._exact import exact
 from aclf_protocol.dosing import containers_needed, volume_to_draw_ml
 from aclf_protocol.eligibility import EligibilityResult
 from aclf_protocol.protocol import NCT04822922, Protocol
@@ -17,6 +18,7 @@ from aclf_protocol.stop_rules import StopRuleEvaluation
 __all__ = ["plan_lines", "plan_record", "safety_lines", "screening_lines", "stop_lines"]
 
 
+@exact
 def plan_record(
     plan: InfusionPlan,
     *,
@@ -48,6 +50,7 @@ def plan_record(
     return record
 
 
+@exact
 def plan_lines(record: dict[str, Any]) -> list[str]:
     """A plan record (from :func:`plan_record`) as a calendar for the pharmacy."""
     lines = [
@@ -80,6 +83,7 @@ def plan_lines(record: dict[str, Any]) -> list[str]:
     return lines
 
 
+@exact
 def screening_lines(result: EligibilityResult, *, every_criterion: bool = True) -> list[str]:
     """A screening result: status, then each criterion's reason (or only the deciding ones)."""
     lines = [f"{result.patient_id}: {result.status.value.upper()} (screened {result.on})"]
@@ -94,6 +98,7 @@ def screening_lines(result: EligibilityResult, *, every_criterion: bool = True) 
     return lines
 
 
+@exact
 def safety_lines(result: StopRuleEvaluation) -> list[str]:
     """Cancelled and held infusions and reporting obligations, one line each (§6.3, §6.5)."""
     lines = [
@@ -112,6 +117,7 @@ def safety_lines(result: StopRuleEvaluation) -> list[str]:
     return lines
 
 
+@exact
 def stop_lines(result: StopRuleEvaluation, *, patients: bool = True) -> list[str]:
     """A stop-rule evaluation: decision, triggers, patients, cancellations, obligations."""
     lines = [f"study decision as of {result.on}: {result.decision.value.upper()}"]

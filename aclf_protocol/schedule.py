@@ -24,6 +24,7 @@ from typing import Any, TypeAlias
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from aclf_protocol._exact import exact
 from aclf_protocol._validators import (
     a_bool,
     a_date,
@@ -304,6 +305,7 @@ def _check_plan(plan: InfusionPlan) -> None:
         raise InconsistentRecordError("infusions", infusions, "dates must strictly increase (§4.1)")
 
 
+@exact
 def plan_infusions(
     patient: Patient, arm: Arm | str, start: date, *, protocol: Protocol = NCT04822922
 ) -> InfusionPlan:
@@ -330,6 +332,7 @@ def plan_infusions(
     )
 
 
+@exact
 def build_plan(
     *,
     patient_id: str,
