@@ -193,14 +193,25 @@ def loads(text: str | bytes | bytearray, *, what: str = "json") -> object:
             text, object_pairs_hook=pairs, parse_float=Decimal, parse_constant=constant
         )
     except json.JSONDecodeError as err:
-        raise InvalidJsonError(what, text, f"not valid JSON: {err}") from None
+        raise InvalidJsonError(what, _opening(text), f"not valid JSON: {err}") from None
     except RecursionError:  # [[[[... nested deeper than Python's parser goes
-        raise InvalidJsonError(what, text, "not valid JSON: nested too deeply") from None
+        raise InvalidJsonError(what, _opening(text), "not valid JSON: nested too deeply") from None
     except ValueError as err:  # bad UTF-8, an integer of more than 4,300 digits
-        raise InvalidJsonError(what, text, f"not valid JSON: {err}") from None
+        raise InvalidJsonError(what, _opening(text), f"not valid JSON: {err}") from None
     if odd:
         raise_problems(_odd_values(value, what))
     return value
+
+
+#: How much of a text that is not JSON an error keeps (a file may be gigabytes).
+_OPENING = 200
+
+
+def _opening(text: str | bytes | bytearray) -> str | bytes | bytearray:
+    """The first characters of *text*, with ``...`` if there were more."""
+    if len(text) <= _OPENING:
+        return text
+    return text[:_OPENING] + ("..." if isinstance(text, str) else b"...")
 
 
 def _odd_values(value: object, what: str) -> list[InvalidValueError]:
