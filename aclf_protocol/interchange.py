@@ -211,7 +211,9 @@ def _opening(text: str | bytes | bytearray) -> str | bytes | bytearray:
     """The first characters of *text*, with ``...`` if there were more."""
     if len(text) <= _OPENING:
         return text
-    return text[:_OPENING] + ("..." if isinstance(text, str) else b"...")
+    if isinstance(text, str):
+        return f"{text[:_OPENING]}..."
+    return bytes(text[:_OPENING]) + b"..."
 
 
 def _odd_values(value: object, what: str) -> list[InvalidValueError]:
