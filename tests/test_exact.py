@@ -237,6 +237,23 @@ class TestExactDecorator:
             assert precision() == EXACT.prec
             assert decimal.getcontext().prec == 3
 
+    def test_the_callers_context_comes_back_after_an_error_and_a_nested_call(self) -> None:
+        """An exception or a call from another @exact function leaves the caller's context."""
+
+        @exact
+        def inner() -> int:
+            return decimal.getcontext().prec
+
+        @exact
+        def outer() -> int:
+            inner()
+            raise ValueError(decimal.getcontext().prec)
+
+        with decimal.localcontext(Context(prec=3)) as mine:
+            with pytest.raises(ValueError, match="28"):
+                outer()
+            assert decimal.getcontext() is mine
+
     def test_a_generator_runs_under_exact_at_each_step_only(self) -> None:
         """Each item is computed under EXACT; between items the caller has its own context."""
 
