@@ -265,7 +265,11 @@ def lenient_decimal(value: object) -> object:
 
     Used as an attrs converter: the field's validator then rejects what is not a finite
     ``Decimal`` with the field's name. A float goes through its shortest ``repr`` (§0), so
-    ``62.3`` becomes ``Decimal("62.3")``, not ``62.2999999999999971578…``.
+    ``62.3`` becomes ``Decimal("62.3")``, not ``62.2999999999999971578…``. A string is a
+    number only when it is a JSON numeral in ASCII digits (:data:`NUMERAL`, §9 *v2*).
+
+    >>> lenient_decimal("6.25e1"), lenient_decimal("6_2.5"), lenient_decimal(" 62.5")
+    (Decimal('62.5'), '6_2.5', ' 62.5')
     """
     if isinstance(value, float):  # first: the common JSON number (a float, not a union test)
         return Decimal(repr(value))
