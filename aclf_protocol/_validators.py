@@ -42,10 +42,12 @@ __all__ = [
     "bounds_of",
     "check",
     "decimal_between",
+    "identifier",
     "instance_of",
     "int_between",
     "is_calendar_date",
     "is_check",
+    "is_identifier",
     "member_of",
     "non_empty_str",
     "optional",
@@ -222,6 +224,28 @@ a_bool = boolean()
 #: A string with at least one non-blank character.
 non_empty_str = check(
     lambda v: isinstance(v, str) and bool(v.strip()), "must be a non-empty string"
+)
+
+
+def is_identifier(value: object) -> bool:
+    """Non-empty printable text, no blank at either end (§0 *v2* "Text").
+
+    ``str.isprintable`` refuses control characters (``\\n``, ``\\t``, ``\\x00``, U+0085),
+    line and paragraph separators (U+2028), other spaces than the ASCII one and invisible
+    format characters (U+200B): an id holding one breaks text output or looks like another.
+
+    >>> [is_identifier(v) for v in ("RJ-001", "a\\nb", " RJ-001", "RJ\\u2028001", "", 7)]
+    [True, False, False, False, False, False]
+    """
+    return isinstance(value, str) and value.isprintable() and value != "" and value == value.strip()
+
+
+#: An identifier (``patient_id``, ``event_id``): non-empty printable text, no control
+#: characters or line breaks, no blank at either end (§0 *v2*; D-ID-TEXT).
+identifier = check(
+    is_identifier,
+    "must be non-empty printable text without control characters, line breaks "
+    "or blanks at either end (§0)",
 )
 #: A calendar ``date`` (not a ``datetime``: no time of day, no zone, §0).
 a_date = check(is_calendar_date, "must be a calendar date (§0)")

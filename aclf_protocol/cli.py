@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import IO, Any, NoReturn
 
-from aclf_protocol.errors import ProtocolError
-from aclf_protocol.interchange import parse_date, parse_decimal
+from aclf_protocol.errors import InvalidJsonError, ProtocolError
+from aclf_protocol.interchange import loads, parse_date, parse_decimal
 
 __all__ = ["main"]
 
@@ -68,41 +69,61 @@ def _read_text(name: str, stdin: IO[str]) -> str:
 def _records(name: str, stdin: IO[str]) -> list[tuple[str, object]]:
     """The JSON records of a file: one object, a JSON array, or JSON lines (§10).
 
-    Returns (where, record) pairs, *where* naming the file and the item for messages.
+    Returns (where, record) pairs, *where* naming the file and the item for messages. Every
+    text is read by ``interchange.loads``: a repeated key or a NaN is refused with its path
+    (§0 *v2*), in a document as in a line.
     """
     text = _read_text(name, stdin)
     label = "<stdin>" if name == "-" else name
     try:
-        whole = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
-    except ValueError:  # not one JSON document: try JSON lines
+        whole = loads(text, what="record")
+    except InvalidJsonError:  # not one JSON document: try JSON lines
         whole = None
+    except ProtocolError as err:
+        raise _BadInputError(_document_problem_lines(err, label)) from None
     else:
         if isinstance(whole, list):
             return [(f"{label}[{i}]", item) for i, item in enumerate(whole)]
         return [(label, whole)]
+    return _json_lines(text, label)
+
+
+def _document_problem_lines(err: ProtocolError, label: str) -> list[str]:
+    """One line per problem of a JSON document; one in an array's item is named ``file[i]``."""
+    lines = []
+    for problem in err.problems:
+        item = _ITEM.match(problem.field)
+        if item is None or item.end() == len(problem.field):
+            lines.append(f"{label}: {problem}")
+        else:
+            inner = type(problem)(problem.field[item.end() :], problem.value, problem.rule)
+            lines.append(f"{label}[{item[1]}]: {inner}")
+    return lines
+
+
+#: The array index that opens a path (``[3].history.hiv``).
+_ITEM = re.compile(r"\[([0-9]+)\]\.?")
+
+
+def _json_lines(text: str, label: str) -> list[tuple[str, object]]:
+    """The records of JSON lines, numbered from 1, blank lines skipped; every problem listed."""
     records: list[tuple[str, object]] = []
     problems: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        where = f"{label}:{number}"
         try:
-            records.append(
-                (
-                    f"{label}:{number}",
-                    json.loads(line, parse_float=Decimal, parse_constant=_no_constant),
-                )
-            )
-        except (json.JSONDecodeError, ValueError) as err:
-            problems.append(f"{label}:{number}: not valid JSON: {err}")
+            records.append((where, loads(line, what="record")))
+        except InvalidJsonError as err:
+            problems.append(f"{where}: {err.rule}")
+        except ProtocolError as err:
+            problems.extend(_problem_lines(err, where))
     if problems:
         raise _BadInputError(problems)
     if not records:
         raise _BadInputError([f"{label}: no JSON record found"])
     return records
-
-
-def _no_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not a number in a clinical record")
 
 
 def _from_records(

@@ -8,12 +8,13 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import attrs
 
+from aclf_protocol._exact import WIDE, exact
 from aclf_protocol.errors import InvalidValueError
-from aclf_protocol.interchange import decimal_to_json, lenient_decimal
+from aclf_protocol.interchange import NUMERAL_RULE, decimal_to_json, lenient_decimal
 from aclf_protocol.patient import to_weight_kg
 from aclf_protocol.protocol import NCT04822922, Arm, Protocol
 
@@ -30,9 +31,9 @@ __all__ = [
     "volume_to_draw_ml",
 ]
 
-_EXACT = Context(prec=50)  # wide enough that no quotient we report is rounded before quantising
 #: §3.4: plausible product concentrations; outside them a value is a unit error, and the
-#: bounds keep every volume within _EXACT's precision.
+#: bounds keep every volume within the precision of ``_exact.WIDE``, which divides (§0: every
+#: public function here runs under ``_exact.EXACT``, whatever the caller's context).
 _MIN_CONCENTRATION = Decimal(1)
 #: Far above any dose (350 kg x 1.2e6 cells/kg = 4.2e8); keeps arithmetic exact.
 _MAX_CELLS = 10**15
@@ -48,20 +49,29 @@ def _cells(value: object, field: str) -> int:
     return value
 
 
-def _positive(value: object, field: str, rule: str) -> Decimal:
+def _number(value: object, field: str) -> object:
+    """*value* as a ``Decimal`` if it is a number; a string that is no JSON numeral is refused."""
     number = lenient_decimal(value)
+    if isinstance(value, str) and number is value:  # §9 v2: ASCII JSON numerals only
+        raise InvalidValueError(field, value, NUMERAL_RULE)
+    return number
+
+
+def _positive(value: object, field: str, rule: str) -> Decimal:
+    number = _number(value, field)
     if not isinstance(number, Decimal) or not number.is_finite() or number <= 0:
         raise InvalidValueError(field, value, rule)
     return number
 
 
 def _percent(value: object, field: str) -> Decimal:
-    number = lenient_decimal(value)
+    number = _number(value, field)
     if not isinstance(number, Decimal) or not number.is_finite() or not 0 <= number <= _HUNDRED:
         raise InvalidValueError(field, value, "a percentage in [0, 100] (§3.5)")
     return number
 
 
+@exact
 def dosing_weight_kg(weight_kg: object, *, protocol: Protocol = NCT04822922) -> Decimal:
     """The weight doses are computed from: baseline weight, capped where the protocol caps it.
 
@@ -85,6 +95,7 @@ def dosing_weight_kg(weight_kg: object, *, protocol: Protocol = NCT04822922) -> 
     return weight if cap is None else min(weight, cap)
 
 
+@exact
 def cells_per_infusion(
     arm: Arm | str, weight_kg: Decimal | float, *, protocol: Protocol = NCT04822922
 ) -> int:
@@ -108,9 +119,10 @@ def cells_per_infusion(
     """
     dose = protocol.arm(arm).dose_per_kg
     weight = dosing_weight_kg(weight_kg, protocol=protocol)
-    return int(_EXACT.multiply(dose, weight).to_integral_value(rounding=ROUND_HALF_UP))
+    return int(WIDE.multiply(dose, weight).to_integral_value(rounding=ROUND_HALF_UP))
 
 
+@exact
 def total_planned_cells(
     arm: Arm | str, weight_kg: Decimal | float, *, protocol: Protocol = NCT04822922
 ) -> int:
@@ -122,6 +134,7 @@ def total_planned_cells(
     return cells_per_infusion(arm, weight_kg, protocol=protocol) * protocol.infusion_count
 
 
+@exact
 def volume_to_draw_ml(cells: int, concentration_cells_per_ml: Decimal | float) -> Decimal:
     """Millilitres of product holding *cells*, rounded half up to 0.1 mL (§3.4).
 
@@ -146,7 +159,7 @@ def volume_to_draw_ml(cells: int, concentration_cells_per_ml: Decimal | float) -
             concentration_cells_per_ml,
             "a concentration is 1 to 10^12 cells/mL (§3.4, D-CONCENTRATION)",
         )
-    return _EXACT.divide(Decimal(count), concentration).quantize(_TENTH, rounding=ROUND_HALF_UP)
+    return WIDE.divide(Decimal(count), concentration).quantize(_TENTH, rounding=ROUND_HALF_UP)
 
 
 def containers_needed(cells: int, cells_per_container: int) -> int:
@@ -160,6 +173,7 @@ def containers_needed(cells: int, cells_per_container: int) -> int:
     return -(-count // per)
 
 
+@exact
 def dose_deviation_percent(actual_cells: int, target_cells: int) -> Decimal:
     """``(actual - target) / target`` in percent, rounded half up to 0.01 % for display (§3.5).
 
@@ -173,10 +187,11 @@ def dose_deviation_percent(actual_cells: int, target_cells: int) -> Decimal:
     """
     actual = _cells(actual_cells, "actual_cells")
     target = _cells(target_cells, "target_cells")
-    ratio = _EXACT.divide(Decimal((actual - target) * _HUNDRED), Decimal(target))
+    ratio = WIDE.divide(Decimal((actual - target) * _HUNDRED), Decimal(target))
     return ratio.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
 
 
+@exact
 def is_dose_within_tolerance(
     actual_cells: int, target_cells: int, *, protocol: Protocol = NCT04822922
 ) -> bool:
@@ -231,6 +246,7 @@ class ReleaseCheck:
         }
 
 
+@exact
 def check_release(
     actual_cells: int,
     target_cells: int,

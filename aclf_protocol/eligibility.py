@@ -43,6 +43,7 @@ from typing import Any, NamedTuple, TypeAlias
 
 import attrs
 
+from aclf_protocol._exact import exact
 from aclf_protocol._validators import (
     require_on,
 )
@@ -858,6 +859,7 @@ def _age(birth_date: date, on: date) -> int:
     return on.year - birth_date.year - before_birthday
 
 
+@exact
 def _evaluate(patient: object, screening: _Screening, plan: _Plan) -> EligibilityResult:
     """One verdict per criterion and the status (§5): no sentences written (the hot path)."""
     if not isinstance(patient, Patient):

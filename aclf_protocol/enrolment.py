@@ -40,6 +40,7 @@ from typing import Any
 
 import attrs
 
+from aclf_protocol._exact import exact
 from aclf_protocol._validators import (
     require_date,
     require_instance,
@@ -344,6 +345,7 @@ def _select(
     )
 
 
+@exact
 def select_expansion_arm(
     plans: Iterable[InfusionPlan],
     events: Iterable[SafetyEvent],
@@ -376,6 +378,7 @@ def select_expansion_arm(
     return _select(evaluation, arms, figures, on, protocol)
 
 
+@exact
 def enrolment_status(
     plans: Iterable[InfusionPlan],
     events: Iterable[SafetyEvent],
@@ -562,6 +565,7 @@ def check_screening(
     return result
 
 
+@exact
 def enrol(
     plans: Iterable[InfusionPlan],
     plan: InfusionPlan,

@@ -7,6 +7,7 @@ Every error the library raises on purpose is a :class:`ProtocolError`, itself a
      +-- InvalidValueError          one value breaks one rule: .field, .value, .rule
      |    +-- UnknownKeyError       a record holds a key the schema does not know
      |    +-- DuplicateKeyError     a JSON object repeats a key
+     |    +-- InvalidJsonError      text given as JSON is not JSON
      |    +-- InconsistentRecordError  fields that are each valid contradict each other
      |    +-- MissingFactError      a fact the operation needs is unknown
      +-- InvalidRecordError         several problems in one record: .problems
@@ -27,6 +28,7 @@ import math
 __all__ = [
     "DuplicateKeyError",
     "InconsistentRecordError",
+    "InvalidJsonError",
     "InvalidRecordError",
     "InvalidValueError",
     "MissingFactError",
@@ -133,6 +135,12 @@ class DuplicateKeyError(InvalidValueError):
     """A JSON object repeats a key (SPEC §0 *v2*): ``field`` is the path, ``value`` the key."""
 
     code = "duplicate_key"
+
+
+class InvalidJsonError(InvalidValueError):
+    """Text given as JSON is not JSON (SPEC §9): ``field`` names the record, ``value`` the text."""
+
+    code = "invalid_json"
 
 
 class InconsistentRecordError(InvalidValueError):

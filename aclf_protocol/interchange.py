@@ -6,25 +6,38 @@ path before raising (§9): one problem raises that :class:`InvalidValueError`, s
 
 Writing follows §9: ISO 8601 dates, decimals as strings, enums as their lower-case values,
 lab values as JSON numbers (as strings only where a float could not carry the exact value).
+
+JSON *text* is read by :func:`loads`, the one JSON reader of the library and its CLI: a key
+repeated in one object is refused with its path, never silently replaced by the last value
+(§0 *v2*); every ``from_dict`` accepts such text too.
+
+>>> loads('{"labs": {"inr": 2.6, "inr": 1.0}}')
+Traceback (most recent call last):
+    ...
+aclf_protocol.errors.DuplicateKeyError: labs.inr: a key must appear once in a JSON object ... 'inr'
 """
 
 from __future__ import annotations
 
 import enum
 import functools
+import json
 import math
 import re
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeGuard, TypeVar
 
 import attrs
 
+from aclf_protocol._exact import EXACT
 from aclf_protocol._validators import is_check
 from aclf_protocol.errors import (
+    DuplicateKeyError,
+    InvalidJsonError,
     InvalidRecordError,
     InvalidValueError,
     ProtocolError,
@@ -32,6 +45,9 @@ from aclf_protocol.errors import (
 )
 
 __all__ = [
+    "INTEGER_NUMERAL",
+    "NUMERAL",
+    "NUMERAL_RULE",
     "Reading",
     "Readings",
     "RecordReader",
@@ -41,6 +57,7 @@ __all__ = [
     "decimal_to_json",
     "iter_records",
     "lenient_decimal",
+    "loads",
     "parse_bool",
     "parse_date",
     "parse_decimal",
@@ -56,6 +73,17 @@ E = TypeVar("E", bound=enum.Enum)
 
 # §0 / STYLE §8: date.fromisoformat alone also takes 20211004 and 2021-W40-1.
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: §9 *v2*: a numeric string is written as JSON writes a number, in ASCII digits: an optional
+#: minus, no leading zero, an optional fraction and exponent. ``Decimal()`` would also take
+#: ``"6_2.5"``, ``" 62.5 "``, ``"+5"``, ``".5"``, ``"5."``, ``"NaN"`` and other scripts' digits.
+NUMERAL = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+#: A whole number as a string: a JSON integer numeral (no fraction, no exponent).
+INTEGER_NUMERAL = r"-?(?:0|[1-9][0-9]*)"
+_NUMERAL = re.compile(NUMERAL)
+_INTEGER_NUMERAL = re.compile(INTEGER_NUMERAL)
+#: The rule a numeric string that is no JSON numeral breaks (§9 *v2*).
+NUMERAL_RULE = "must be a number, or a numeric string as JSON writes one in ASCII digits (§9)"
+_INTEGER_RULE = "must be a whole number; as a string, a JSON integer in ASCII digits (§9)"
 #: Digits a whole number read from text may have: far above any count we hold (10^18 cells).
 _INT_DIGITS = 100
 
@@ -98,6 +126,119 @@ def raise_problems(problems: list[InvalidValueError]) -> None:
         raise InvalidRecordError(tuple(problems))
 
 
+# --- JSON text (§0 v2) --------------------------------------------------------------------
+
+_REPEATED_RULE = "a key must appear once in a JSON object (§0)"
+_CONSTANT_RULE = "must be a finite number; NaN and Infinity are not JSON (§9)"
+
+
+class _Repeated(dict[str, Any]):
+    """A JSON object that repeated a key: the keys repeated, named with their path later."""
+
+    __slots__ = ("pairs", "repeated")
+    #: Every (key, value) as the text gave them, repeats too: problems inside any of them count.
+    pairs: list[tuple[str, Any]]
+    repeated: tuple[str, ...]
+
+
+class _Constant:
+    """Where the text had ``NaN``, ``Infinity`` or ``-Infinity``, refused with its path later."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def loads(text: str | bytes | bytearray, *, what: str = "json") -> object:
+    """The value of JSON *text*, numbers exact (``Decimal``), every repeated key refused (§0).
+
+    JSON parsers keep the last of a repeated key silently: ``{"weight_kg": "62.5",
+    "weight_kg": "350"}`` would plan 5.6 times the dose. Each repeated key is a
+    :class:`~aclf_protocol.errors.DuplicateKeyError` naming its path (``labs.inr``,
+    ``[3].history.hiv`` in an array, ``events[1].causality``) and the key; ``NaN`` and
+    ``Infinity`` (which Python's parser takes) are refused at their path too. Text that is
+    not JSON at all is an :class:`~aclf_protocol.errors.InvalidJsonError` naming *what*.
+
+    >>> loads('{"weight_kg": "62.5"}')
+    {'weight_kg': '62.5'}
+    >>> loads('[{"id": 1}, {"history": {"hiv": true, "hiv": false}}]')
+    Traceback (most recent call last):
+        ...
+    aclf_protocol.errors.DuplicateKeyError: [1].history.hiv: a key must appear once ... 'hiv'
+    >>> loads('{"inr": 2.6')
+    Traceback (most recent call last):
+        ...
+    aclf_protocol.errors.InvalidJsonError: json: not valid JSON: Expecting ',' delimiter: ...
+    """
+    odd: list[bool] = []  # whether anything is to be named with its path after parsing
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        record = dict(items)
+        if len(record) == len(items):
+            return record
+        repeated = _Repeated(record)
+        keys = [key for key, _ in items]
+        repeated.pairs = items
+        repeated.repeated = tuple(k for k in record if keys.count(k) > 1)
+        odd.append(True)
+        return repeated
+
+    def constant(name: str) -> _Constant:
+        odd.append(True)
+        return _Constant(name)
+
+    try:
+        value = json.loads(
+            text, object_pairs_hook=pairs, parse_float=Decimal, parse_constant=constant
+        )
+    except json.JSONDecodeError as err:
+        raise InvalidJsonError(what, _opening(text), f"not valid JSON: {err}") from None
+    except RecursionError:  # [[[[... nested deeper than Python's parser goes
+        raise InvalidJsonError(what, _opening(text), "not valid JSON: nested too deeply") from None
+    except ValueError as err:  # bad UTF-8, an integer of more than 4,300 digits
+        raise InvalidJsonError(what, _opening(text), f"not valid JSON: {err}") from None
+    if odd:
+        raise_problems(_odd_values(value, what))
+    return value
+
+
+#: How much of a text that is not JSON an error keeps (a file may be gigabytes).
+_OPENING = 200
+
+
+def _opening(text: str | bytes | bytearray) -> str | bytes | bytearray:
+    """The first characters of *text*, with ``...`` if there were more."""
+    if len(text) <= _OPENING:
+        return text
+    if isinstance(text, str):
+        return f"{text[:_OPENING]}..."
+    return bytes(text[:_OPENING]) + b"..."
+
+
+def _odd_values(value: object, what: str) -> list[InvalidValueError]:
+    """The repeated keys and non-finite numbers in a parsed value, in document order."""
+    problems: list[InvalidValueError] = []
+    stack: list[tuple[str, object]] = [("", value)]  # a loop, not recursion: any depth
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, _Constant):
+            problems.append(InvalidValueError(path or what, item.name, _CONSTANT_RULE))
+        elif isinstance(item, dict):
+            prefix = f"{path}." if path else ""
+            pairs = list(item.items())
+            if isinstance(item, _Repeated):
+                pairs = item.pairs
+                problems.extend(
+                    DuplicateKeyError(f"{prefix}{key}", key, _REPEATED_RULE)
+                    for key in item.repeated
+                )
+            stack.extend((f"{prefix}{key}", v) for key, v in reversed(pairs))
+        elif isinstance(item, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(item))))
+    return problems
+
+
 def parse_date(value: object, field: str) -> date:
     """An ISO 8601 calendar date ``YYYY-MM-DD`` (or a ``date``) as a ``date``.
 
@@ -124,7 +265,11 @@ def lenient_decimal(value: object) -> object:
 
     Used as an attrs converter: the field's validator then rejects what is not a finite
     ``Decimal`` with the field's name. A float goes through its shortest ``repr`` (§0), so
-    ``62.3`` becomes ``Decimal("62.3")``, not ``62.2999999999999971578…``.
+    ``62.3`` becomes ``Decimal("62.3")``, not ``62.2999999999999971578…``. A string is a
+    number only when it is a JSON numeral in ASCII digits (:data:`NUMERAL`, §9 *v2*).
+
+    >>> lenient_decimal("6.25e1"), lenient_decimal("6_2.5"), lenient_decimal(" 62.5")
+    (Decimal('62.5'), '6_2.5', ' 62.5')
     """
     if isinstance(value, float):  # first: the common JSON number (a float, not a union test)
         return Decimal(repr(value))
@@ -132,11 +277,8 @@ def lenient_decimal(value: object) -> object:
         return value  # a Decimal as it is; a bool is no number (§9)
     if isinstance(value, int):
         return Decimal(value)
-    if isinstance(value, str):
-        try:
-            return Decimal(value.strip())
-        except InvalidOperation:
-            return value
+    if isinstance(value, str) and _NUMERAL.fullmatch(value):
+        return Decimal(value)  # a JSON numeral: never NaN, and exact whatever the context
     return value
 
 
@@ -148,15 +290,20 @@ def as_given(value: object, _field: str) -> object:
 def parse_decimal(value: object, field: str) -> Decimal:
     """A finite ``Decimal`` from a JSON number or numeric string (§9); never NaN or infinity.
 
-    >>> parse_decimal(62.3, "weight_kg")
-    Decimal('62.3')
+    A numeric string is a numeral as JSON writes a number, in ASCII digits (§9 *v2*):
+    ``"6_2.5"``, ``" 62.5 "``, ``"+5"``, ``".5"`` or fullwidth digits are refused.
+
+    >>> parse_decimal(62.3, "weight_kg"), parse_decimal("6.25e1", "weight_kg")
+    (Decimal('62.3'), Decimal('62.5'))
     >>> parse_decimal("NaN", "weight_kg")
     Traceback (most recent call last):
         ...
-    aclf_protocol.errors.InvalidValueError: weight_kg: must be a finite number ... got 'NaN'
+    aclf_protocol.errors.InvalidValueError: weight_kg: must be a number, or a numeric ... got 'NaN'
     """
     converted = lenient_decimal(value)
     if not isinstance(converted, Decimal) or not converted.is_finite():
+        if isinstance(value, str):
+            raise InvalidValueError(field, value, NUMERAL_RULE)
         raise InvalidValueError(field, value, "must be a finite number or numeric string (§9)")
     return converted
 
@@ -168,8 +315,18 @@ def parse_int(value: object, field: str) -> int:
     rule = "must be a whole number (§9)"
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return int(value)
-    number = lenient_decimal(value) if isinstance(value, str) else value
-    if isinstance(number, Decimal) and number.is_finite() and number == number.to_integral():
+    if isinstance(value, str):
+        if not _INTEGER_NUMERAL.fullmatch(value):
+            raise InvalidValueError(field, value, _INTEGER_RULE)
+        if len(value.lstrip("-")) > _INT_DIGITS:  # int() of 5,000 digits raises ValueError
+            raise InvalidValueError(field, value, f"must be a whole number < 10^{_INT_DIGITS} (§9)")
+        return int(value)
+    number = value
+    if (
+        isinstance(number, Decimal)
+        and number.is_finite()
+        and number == number.to_integral_value(context=EXACT)
+    ):
         if number.adjusted() >= _INT_DIGITS:  # int("1e999999999") would never return
             raise InvalidValueError(field, value, f"must be a whole number < 10^{_INT_DIGITS} (§9)")
         return int(number)
@@ -217,7 +374,7 @@ def decimal_to_json(value: Decimal) -> int | float | str:
     >>> decimal_to_json(Decimal("0.1234567890123456789"))
     '0.1234567890123456789'
     """
-    if value == value.to_integral_value():
+    if value == value.to_integral_value(context=EXACT):  # §0: not the caller's context
         return int(value)
     as_float = float(value)
     if Decimal(repr(as_float)) == value:
@@ -297,6 +454,9 @@ class RecordReader:
     """
 
     def __init__(self, record: object, *, what: str) -> None:
+        """Read *record*: a JSON object, or JSON text holding one (read by :func:`loads`)."""
+        if isinstance(record, str | bytes | bytearray):
+            record = loads(record, what=what)
         self.problems: list[InvalidValueError] = []
         #: Keys in the order they were read (a dict: ordered, and quick to update).
         self._seen: dict[str, object] = {}
@@ -368,6 +528,9 @@ class RecordReader:
         self._seen[key] = None
         raw = self.record.get(key)
         if raw is None:
+            return None
+        if isinstance(raw, str | bytes | bytearray):  # JSON text is read at the top only
+            self.problems.append(InvalidValueError(key, raw, _OBJECT_RULE))
             return None
         try:
             return from_dict(raw)

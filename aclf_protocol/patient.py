@@ -17,12 +17,13 @@ import enum
 import types
 from collections.abc import Callable
 from datetime import date
-from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
+from decimal import Decimal
 from typing import Any, TypeAlias
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from aclf_protocol._exact import EXACT
 from aclf_protocol._validators import (
     BOUNDS,
     Bounds,
@@ -32,13 +33,14 @@ from aclf_protocol._validators import (
     bounded_int,
     check,
     decimal_between,
+    identifier,
     instance_of,
     is_calendar_date,
-    non_empty_str,
     require_date,
 )
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import (
+    NUMERAL_RULE,
     Readings,
     RecordReader,
     as_given,
@@ -70,9 +72,6 @@ __all__ = [
 ]
 
 _ZERO = Decimal(0)
-#: Exact decimal arithmetic, independent of the caller's decimal context (no global state);
-#: the widest exponents, so 1e9999999 µmol/L reaches the range check, not decimal.Overflow.
-_EXACT = Context(prec=28, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 #: §7.1: SI key -> (conventional key, SI units per conventional unit).
 SI_FACTORS: dict[str, tuple[str, Decimal]] = {
@@ -219,7 +218,7 @@ class Labs:
                 )
             else:
                 # §7.1: exact decimal division; 132.6 / 88.4 is 1.5, not 1.4999999999999998.
-                values[key] = _EXACT.divide(si_value, factor)
+                values[key] = EXACT.divide(si_value, factor)
                 translate[key] = _from_si(si_key, r.record[si_key], key)
         return r.build_model(cls, values, translate=translate)
 
@@ -347,8 +346,15 @@ def to_weight_kg(value: object, field: str = "weight_kg") -> Decimal:
     Traceback (most recent call last):
         ...
     aclf_protocol.errors.InvalidValueError: weight_kg: must be > 0 and <= 350 kg (§3.2); got 351
+    >>> to_weight_kg(" 62.5")
+    Traceback (most recent call last):
+        ...
+    aclf_protocol.errors.InvalidValueError: weight_kg: must be a number, or a numeric string ...
     """
-    return _WEIGHT.require(lenient_decimal(value), field, shown=value)  # type: ignore[return-value]
+    number = lenient_decimal(value)
+    if isinstance(value, str) and number is value:  # §9 v2: no JSON numeral
+        raise InvalidValueError(field, value, NUMERAL_RULE)
+    return _WEIGHT.require(number, field, shown=value)  # type: ignore[return-value]
 
 
 #: The attrs metadata of a baseline weight field: its bounds (§3.2) and unit, read by the
@@ -383,7 +389,7 @@ class Patient:
     ``weight_kg`` is the baseline weight that doses are computed from (§3.1).
     """
 
-    patient_id: str = attrs.field(validator=non_empty_str)
+    patient_id: str = attrs.field(validator=identifier)
     birth_date: date = attrs.field(validator=a_date)
     sex: Sex = attrs.field(validator=instance_of(Sex, "must be 'male' or 'female' (§9)"))
     weight_kg: Decimal = attrs.field(converter=to_weight_kg, metadata=WEIGHT_METADATA)
@@ -468,7 +474,7 @@ _CONSENT_READINGS = Readings(
 )
 _PATIENT_READINGS = Readings(
     {
-        "patient_id": "must be a non-empty string (§9)",
+        "patient_id": identifier.rule,
         "birth_date": parse_date,
         "sex": lambda v, k: parse_enum(Sex, v, k),
     }

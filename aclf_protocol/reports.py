@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from aclf_protocol._exact import exact
 from aclf_protocol.dosing import containers_needed, volume_to_draw_ml
 from aclf_protocol.eligibility import EligibilityResult
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
@@ -30,6 +31,7 @@ __all__ = [
 _DERIVED_PLAN_KEYS = ("safety_window_end", "follow_up_visits")
 
 
+@exact
 def plan_record(
     plan: InfusionPlan,
     *,
@@ -123,6 +125,7 @@ def plan_from_record(record: object, *, protocol: Protocol = NCT04822922) -> Inf
     return plan
 
 
+@exact
 def plan_lines(record: dict[str, Any]) -> list[str]:
     """A plan record (from :func:`plan_record`) as a calendar for the pharmacy."""
     lines = [
@@ -164,6 +167,7 @@ def plan_lines(record: dict[str, Any]) -> list[str]:
     return lines
 
 
+@exact
 def screening_lines(result: EligibilityResult, *, every_criterion: bool = True) -> list[str]:
     """A screening result: status, then each criterion's reason (or only the deciding ones)."""
     lines = [f"{result.patient_id}: {result.status.value.upper()} (screened {result.on})"]
@@ -178,6 +182,7 @@ def screening_lines(result: EligibilityResult, *, every_criterion: bool = True) 
     return lines
 
 
+@exact
 def safety_lines(result: StopRuleEvaluation) -> list[str]:
     """Cancelled and held infusions and reporting obligations, one line each (§6.3, §6.5)."""
     lines = [
@@ -196,6 +201,7 @@ def safety_lines(result: StopRuleEvaluation) -> list[str]:
     return lines
 
 
+@exact
 def stop_lines(result: StopRuleEvaluation, *, patients: bool = True) -> list[str]:
     """A stop-rule evaluation: decision, triggers, patients, cancellations, obligations."""
     lines = [f"study decision as of {result.on}: {result.decision.value.upper()}"]

@@ -33,6 +33,7 @@ from aclf_protocol._validators import (
     a_date,
     bounded_int,
     check,
+    identifier,
     member_of,
     non_empty_str,
     require_instance,
@@ -152,8 +153,8 @@ class SafetyEvent:
     aclf_protocol.errors.InconsistentRecordError: awareness_date: must not precede ...
     """
 
-    event_id: str = attrs.field(validator=non_empty_str)
-    patient_id: str = attrs.field(validator=non_empty_str)
+    event_id: str = attrs.field(validator=identifier)
+    patient_id: str = attrs.field(validator=identifier)
     term: str = attrs.field(validator=non_empty_str)
     onset_date: date = attrs.field(validator=a_date)
     awareness_date: date = attrs.field(validator=a_date)
@@ -262,8 +263,8 @@ class SafetyEvent:
         """
         r = RecordReader(record, what="event")
         values = {
-            "event_id": r.get("event_id", parse_str, required=True),
-            "patient_id": r.get("patient_id", parse_str, required=True),
+            "event_id": r.get("event_id", identifier.require, required=True),
+            "patient_id": r.get("patient_id", identifier.require, required=True),
             "term": r.get("term", parse_str, required=True),
             "onset_date": r.get("onset_date", parse_date, required=True),
             "awareness_date": r.get("awareness_date", parse_date, required=True),

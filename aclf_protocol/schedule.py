@@ -33,6 +33,7 @@ from aclf_protocol._validators import (
     bounded_decimal,
     bounded_int,
     check,
+    identifier,
     non_empty_str,
     require_date,
     require_instance,
@@ -281,7 +282,7 @@ class InfusionPlan:
     ``stopped_on`` is the date the intervention was stopped (§4.5, §6), if it was.
     """
 
-    patient_id: str = attrs.field(validator=non_empty_str)
+    patient_id: str = attrs.field(validator=identifier)
     arm_id: str = attrs.field(validator=non_empty_str)
     start: date = attrs.field(validator=a_date)
     weight_kg: Decimal = attrs.field(converter=to_weight_kg, metadata=WEIGHT_METADATA)
@@ -319,7 +320,7 @@ class InfusionPlan:
         """Read a plan record (§9). ``total_cells``, if given, must match the infusions."""
         r = RecordReader(record, what="plan")
         values = {
-            "patient_id": r.get("patient_id", parse_str, required=True),
+            "patient_id": r.get("patient_id", identifier.require, required=True),
             "arm_id": r.get("arm_id", parse_str, required=True),
             "start": r.get("start", parse_date, required=True),
             "weight_kg": r.get("weight_kg", as_given, required=True, as_read=True),
@@ -365,6 +366,7 @@ def _check_plan(plan: InfusionPlan) -> None:
         raise InconsistentRecordError("infusions", infusions, "dates must strictly increase (§4.1)")
 
 
+@exact
 def plan_infusions(
     patient: Patient, arm: Arm | str, start: date, *, protocol: Protocol = NCT04822922
 ) -> InfusionPlan:
@@ -391,6 +393,7 @@ def plan_infusions(
     )
 
 
+@exact
 def build_plan(
     *,
     patient_id: str,

@@ -48,8 +48,8 @@ from typing import Any
 
 import attrs
 
-from aclf_protocol._validators import BOUNDS, Bounds
-from aclf_protocol.interchange import decimal_to_json
+from aclf_protocol._validators import BOUNDS, Bounds, identifier
+from aclf_protocol.interchange import INTEGER_NUMERAL, NUMERAL, decimal_to_json
 from aclf_protocol.patient import SI_FACTORS, Consent, History, Labs, Never, Patient, Signer
 from aclf_protocol.safety import MAX_GRADE, EventOutcome, SafetyEvent, Seriousness
 from aclf_protocol.schedule import LOT_PATTERN, Infusion, InfusionPlan
@@ -77,16 +77,31 @@ _DATE: dict[str, Any] = {
     "maxLength": 10,
 }
 _DATE_REF = "#/$defs/date"
+#: The end of a pattern: ``(?!\n)`` after ``$`` since in Python, which validators use, ``$``
+#: also matches before a final line break (ECMA 262's ``$`` does not).
+_END = "$(?!\\n)"
 #: A string with at least one non-blank character, as ``non_empty_str`` demands.
 _NON_EMPTY = {"type": "string", "pattern": r"\S"}
+#: What a pattern can say of ``identifier`` (§0 *v2*): no control character (C0, DEL, C1,
+#: with ``\n``, ``\t`` and U+0085), no line or paragraph separator, no space at either end.
+#: The library refuses more (every character ``str.isprintable`` refuses, U+200B say).
+_NO_CONTROL = "\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029"
+_IDENTIFIER = {
+    "type": "string",
+    "pattern": f"^[^\\s{_NO_CONTROL}]([^{_NO_CONTROL}]*[^\\s{_NO_CONTROL}])?{_END}",
+}
 
 
 def _number_pattern(*, signed: bool, integer: bool) -> str:
-    """Plain decimal notation: digits, an optional fraction, an optional exponent."""
-    sign = "[+-]?" if signed else "[+]?"
-    if integer:
-        return f"^{sign}[0-9]+$"
-    return f"^{sign}([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+    """A numeral as JSON writes a number, the one the library reads (§9 *v2*).
+
+    The same grammar as ``interchange.NUMERAL`` (``INTEGER_NUMERAL`` for a whole number),
+    without the minus where the bounds allow no negative value.
+    """
+    numeral = INTEGER_NUMERAL if integer else NUMERAL
+    if not signed:
+        numeral = numeral.removeprefix("-?")
+    return f"^{numeral}{_END}"
 
 
 #: The models whose numeric fields carry bounds in their attrs metadata.
@@ -149,9 +164,10 @@ def _enum(kind: type[enum.Enum]) -> dict[str, Any]:
     return {"enum": [member.value for member in kind]}
 
 
-#: Schemas of the scalar field types the models use.
+#: Schemas of the scalar field types the models use (and of a check stricter than its type).
 _SCALARS: dict[object, dict[str, Any]] = {
     str: _NON_EMPTY,
+    identifier: _IDENTIFIER,
     bool: {"type": "boolean"},
     date: {"$ref": _DATE_REF},
     frozenset({date, Never}): {"anyOf": [{"$ref": _DATE_REF}, {"const": Never.NEVER.value}]},
@@ -172,6 +188,8 @@ def _field_schema(cls: type, name: str, hint: object) -> dict[str, Any]:
         return {"type": "array", "items": _enum(typing.get_args(kind)[0])}
     if origin is tuple:  # a non-empty sequence of nested records
         return {"type": "array", "items": _ref(typing.get_args(kind)[0]), "minItems": 1}
+    if kind is str and attrs.fields_dict(cls)[name].validator is identifier:
+        kind = identifier  # text with a rule of its own (§0 v2)
     if kind in _SCALARS:
         return dict(_SCALARS[kind])
     if kind in {Decimal, int}:

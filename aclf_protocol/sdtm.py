@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TypeVar
 
+from aclf_protocol._exact import exact
 from aclf_protocol._validators import require_instance
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import at, date_to_json, records_of
@@ -125,6 +126,7 @@ def _given(plan: InfusionPlan) -> list[tuple[date, Infusion]]:
     return sorted(given, key=lambda pair: (pair[0], pair[1].number))
 
 
+@exact
 def dm_rows(
     patients: Iterable[Patient],
     plans: Iterable[InfusionPlan],
@@ -222,6 +224,7 @@ def _dm_row(
     }
 
 
+@exact
 def ex_rows(plans: Iterable[InfusionPlan], *, protocol: Protocol = NCT04822922) -> list[SdtmRow]:
     """One EX (exposure) row per infusion given, by USUBJID then EXSEQ (§9).
 
@@ -303,6 +306,7 @@ def _current_versions(events: object) -> list[tuple[str, SafetyEvent]]:
     return [(where, event) for _, _, where, event in latest.values()]
 
 
+@exact
 def ae_rows(
     events: Iterable[SafetyEvent],
     plans: Iterable[InfusionPlan],

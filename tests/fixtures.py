@@ -113,3 +113,25 @@ def eligible_screening(
 def unchecked(value: object) -> Any:
     """*value*, hidden from the type checker: a caller's mistake the library must refuse."""
     return value
+
+
+# Identifiers (§0 v2 "Text"; helper "input")
+
+#: Ids that break text output or pass for another id (§0 v2 "Text"): each refused.
+BAD_IDS = [
+    "",
+    " ",
+    "a\nb",
+    "a\tb",
+    "\x00",
+    "a\rb",
+    "a\x85b",
+    "a\u2028b",
+    "a\u2029b",
+    "RJ-001 ",
+    " RJ-001",
+    "RJ\u200b001",
+    "RJ\u00a0001",
+    "\x1b[31mRJ",
+    "RJ\x7f",
+]

@@ -877,3 +877,17 @@ def enrolment_attempts(
     )
     screened_under = draw(_mostly(protocol, _SIBLING[most]))
     return patient, screened_on, screened_under, plan, protocol
+
+
+# JSON text with repeated keys (§0 v2; helper "input")
+
+#: JSON values: scalars, arrays and objects nested a few levels, with plain keys (no "." or
+#: "[", so a path like ``a[0].b`` names one place).
+plain_key_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text("abcxyz_", min_size=1, max_size=3), inner, max_size=3)
+    ),
+    max_leaves=12,
+)

@@ -278,6 +278,25 @@ BAD_INPUT = [
         STDIN_ELIGIBLE.replace('"inr": 2.6', '"inr": Infinity'),
     ),
     Run(
+        "a repeated key is refused by its path, not read as its last value (§0)",
+        ("screen", "-", *ON),
+        STDIN_ELIGIBLE[:-1] + ', "weight_kg": "350"}',
+    ),
+    Run(
+        "a repeated key in an array item: <stdin>[1]: history.hiv",
+        ("screen", "-", *ON),
+        "["
+        + STDIN_ELIGIBLE
+        + ", "
+        + STDIN_ELIGIBLE.replace('"hiv": false', '"hiv": true, "hiv": false')
+        + "]",
+    ),
+    Run(
+        "a repeated key in JSON lines: <stdin>:2: causality",
+        ("stop-check", "--plans", "plans.json", "--events", "-", "--on", "2021-10-11"),
+        "\n".join(json.dumps(e) for e in demo_events()[:2])[:-1] + ', "causality": "unrelated"}\n',
+    ),
+    Run(
         "a JSON array on stdin: <stdin>[i]",
         ("screen", "-", *ON),
         json.dumps([ELIGIBLE, {"patient_id": 5}]),
@@ -325,7 +344,7 @@ BAD_INPUT = [
 ]
 
 #: How many stderr lines each BAD_INPUT run prints (one per problem).
-BAD_INPUT_LINES = [1, 2, 2, 3, 1, 1, 1, 1, 4, 3, 3, 2, 1, 1, 1, 1, 1, 4]
+BAD_INPUT_LINES = [1, 2, 2, 3, 1, 1, 1, 1, 1, 1, 1, 4, 3, 3, 2, 1, 1, 1, 1, 1, 4]
 
 
 class TestBadInput:

@@ -28,6 +28,7 @@ from aclf_protocol.dosing import (
     total_planned_cells,
     volume_to_draw_ml,
 )
+from aclf_protocol.interchange import NUMERAL_RULE
 from tests.fixtures import assert_golden, error_table, invalid
 from tests.strategies import arm_ids, weights_kg
 
@@ -461,3 +462,40 @@ class TestErrorWording:
             for v in BAD_VIABILITIES
         ]
         assert_golden("errors/dosing.txt", error_table(cases))
+
+
+#: Strings Decimal() would take but JSON does not write (§9 v2): never a weight or a figure.
+ODD_NUMERALS = [
+    "6_2.5",
+    " 62.5 ",
+    "\uff16\uff12.\uff15",
+    "\u0666\u0662.\u0665",
+    "+62",
+    "62.",
+    "NaN",
+]
+
+
+class TestNumeralStrings:
+    """§9 v2: a number given as a string is an ASCII JSON numeral, or it is refused."""
+
+    def test_json_numerals_are_read(self) -> None:
+        """ "62.5" and "6.25e1" are the weight 62.5 kg."""
+        texts: list[Any] = ["62.5", "6.25e1", "92.5"]  # what an EDC may send, typed or not
+        assert cells_per_infusion("high", texts[0]) == cells_per_infusion("high", texts[1])
+        assert check_release(75_000_000, 75_000_000, texts[2]).released
+
+    @pytest.mark.parametrize("text", ODD_NUMERALS)
+    def test_odd_weights_are_refused(self, text: Any) -> None:
+        """The weight is refused naming weight_kg, the text and the §9 rule."""
+        for call in (partial(cells_per_infusion, "low", text), partial(dosing_weight_kg, text)):
+            err = invalid(call)
+            assert (err.field, err.value, err.rule) == ("weight_kg", text, NUMERAL_RULE)
+
+    @pytest.mark.parametrize("text", ODD_NUMERALS)
+    def test_odd_concentrations_and_viabilities_are_refused(self, text: Any) -> None:
+        """A concentration or viability string is held to the same grammar."""
+        err = invalid(lambda: volume_to_draw_ml(1000, text.replace("62", "1000")))
+        assert (err.field, err.rule) == ("concentration_cells_per_ml", NUMERAL_RULE)
+        err = invalid(lambda: check_release(10, 10, text))
+        assert (err.field, err.rule) == ("viability_percent", NUMERAL_RULE)

@@ -7,7 +7,14 @@ golden file ``tests/golden/errors/messages.txt``, one case a line.
 
 from __future__ import annotations
 
+import inspect
+import json
 import pickle
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
 
 from aclf_protocol import (
     InconsistentRecordError,
@@ -15,7 +22,9 @@ from aclf_protocol import (
     InvalidValueError,
     ProtocolError,
     UnknownKeyError,
+    errors,
 )
+from aclf_protocol.errors import DuplicateKeyError, InvalidJsonError, MissingFactError
 from tests.fixtures import assert_golden
 
 #: (case, error) whose ``str`` the golden file holds, in this order.
@@ -115,3 +124,119 @@ class TestManyProblems:
         err = ProtocolError("x")
         assert err.problems == ()
         assert isinstance(err, ValueError)
+
+
+#: Each error class and its stable machine code (§0 v2): callers switch on these.
+CODES: list[tuple[type[ProtocolError], str]] = [
+    (ProtocolError, "protocol_error"),
+    (InvalidValueError, "invalid_value"),
+    (UnknownKeyError, "unknown_key"),
+    (DuplicateKeyError, "duplicate_key"),
+    (InvalidJsonError, "invalid_json"),
+    (InconsistentRecordError, "inconsistent_record"),
+    (MissingFactError, "missing_fact"),
+    (InvalidRecordError, "invalid_record"),
+]
+
+
+class _Opaque:
+    def __repr__(self) -> str:
+        return "<opaque>"
+
+
+#: Values an error may hold that JSON cannot, and what ``to_dict`` gives for each.
+ODD_VALUES: list[tuple[object, object]] = [
+    (date(2021, 10, 4), "datetime.date(2021, 10, 4)"),
+    (Decimal("62.5"), "Decimal('62.5')"),
+    (Decimal("NaN"), "Decimal('NaN')"),
+    (float("nan"), "nan"),
+    (float("inf"), "inf"),
+    (10**5000, "<int too large to print>"),
+    (_Opaque(), "<opaque>"),
+    (b"\xff", "b'\\xff'"),
+    ({"a": 1}, "{'a': 1}"),
+    ((1, "a", None, True), [1, "a", None, True]),
+    ([1, date(2021, 1, 1)], "[1, datetime.date(2021, 1, 1)]"),
+    ("x" * 300, "x" * 300),
+]
+
+
+class TestMachineForm:
+    """§0 v2: every ProtocolError has a stable ``code`` and a JSON-compatible ``to_dict()``."""
+
+    @pytest.mark.parametrize(("kind", "code"), CODES, ids=[c for _, c in CODES])
+    def test_each_class_has_its_code(self, kind: type[ProtocolError], code: str) -> None:
+        """The class attribute and the machine form carry the same snake_case code."""
+        assert kind.code == code
+        assert re.fullmatch(r"[a-z]+(_[a-z]+)*", code)
+        err = kind(()) if kind is InvalidRecordError else kind("f", 1, "r")
+        if kind is ProtocolError:
+            err = ProtocolError("x")
+        assert err.to_dict()["code"] == code
+
+    def test_every_error_class_is_listed_with_a_code_of_its_own(self) -> None:
+        """No class of ``aclf_protocol.errors`` is missing from the table; no code is shared."""
+        classes = {
+            obj
+            for name in errors.__all__
+            if inspect.isclass(obj := getattr(errors, name)) and issubclass(obj, ProtocolError)
+        }
+        assert classes == {kind for kind, _ in CODES}
+        assert len({code for _, code in CODES}) == len(CODES)
+
+    def test_a_single_problem(self) -> None:
+        """``{"code", "path", "value", "rule"}``, in that order."""
+        err = DuplicateKeyError("labs.inr", "inr", "a key must appear once (§0)")
+        assert err.to_dict() == {
+            "code": "duplicate_key",
+            "path": "labs.inr",
+            "value": "inr",
+            "rule": "a key must appear once (§0)",
+        }
+        assert list(err.to_dict()) == ["code", "path", "value", "rule"]
+
+    def test_a_record_lists_its_problems(self) -> None:
+        """InvalidRecordError: ``{"code": "invalid_record", "problems": [...]}``, each coded."""
+        err = InvalidRecordError(
+            (InvalidValueError("a", 1, "r"), UnknownKeyError("b", date(2021, 1, 1), "s"))
+        )
+        assert err.to_dict() == {
+            "code": "invalid_record",
+            "problems": [
+                {"code": "invalid_value", "path": "a", "value": 1, "rule": "r"},
+                {
+                    "code": "unknown_key",
+                    "path": "b",
+                    "value": "datetime.date(2021, 1, 1)",
+                    "rule": "s",
+                },
+            ],
+        }
+
+    def test_a_bare_protocol_error_lists_no_problem(self) -> None:
+        """The root class stands for no single problem."""
+        assert ProtocolError("x").to_dict() == {"code": "protocol_error", "problems": []}
+
+    @pytest.mark.parametrize(
+        ("value", "shown"), ODD_VALUES, ids=[type(v).__name__ for v, _ in ODD_VALUES]
+    )
+    def test_odd_values_become_json(self, value: object, shown: object) -> None:
+        """A date, a Decimal, NaN, a huge int, an object: their repr; the form is strict JSON."""
+        form = InvalidValueError("f", value, "r").to_dict()
+        assert form["value"] == shown
+        text = json.dumps(form, allow_nan=False)
+        assert json.loads(text) == form
+
+    def test_a_real_refusal(self) -> None:
+        """A record the library refuses gives the machine form of each of its problems."""
+        from aclf_protocol import Patient
+
+        with pytest.raises(ProtocolError) as caught:
+            Patient.from_dict('{"patient_id": "a\\nb", "patient_id": "P", "sex": "x"}')
+        form = json.loads(json.dumps(caught.value.to_dict(), allow_nan=False))
+        assert form == {
+            "code": "duplicate_key",
+            "path": "patient_id",
+            "value": "patient_id",
+            "rule": "a key must appear once in a JSON object (§0)",
+        }

@@ -8,6 +8,7 @@ refusal texts are the product (the CLI prints them): they are kept in the golden
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,6 +16,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aclf_protocol import (
     InconsistentRecordError,
@@ -25,13 +28,16 @@ from aclf_protocol import (
     UnknownKeyError,
 )
 from aclf_protocol._validators import int_between
+from aclf_protocol.errors import DuplicateKeyError, InvalidJsonError
 from aclf_protocol.interchange import (
+    NUMERAL_RULE,
     Readings,
     RecordReader,
     at,
     date_to_json,
     decimal_to_json,
     lenient_decimal,
+    loads,
     parse_bool,
     parse_date,
     parse_decimal,
@@ -42,6 +48,7 @@ from aclf_protocol.interchange import (
     records_of,
 )
 from tests.fixtures import assert_golden
+from tests.strategies import plain_key_json
 
 MOMENT = datetime(2021, 1, 1)  # noqa: DTZ001
 
@@ -65,7 +72,11 @@ REFUSALS: list[tuple[str, Callable[[], object]]] = [
     ("whole True", lambda: parse_int(True, "n")),
     ("whole infinity", lambda: parse_int(float("inf"), "n")),
     ("whole text", lambda: parse_int("x", "n")),
-    ("whole 10^100", lambda: parse_int("1e100", "n")),
+    ("whole 10^100", lambda: parse_int(Decimal("1e100"), "n")),
+    ("whole 10^100 as text", lambda: parse_int("1" + "0" * 100, "n")),
+    ("whole 3.0 as text", lambda: parse_int("3.0", "n")),
+    ("decimal with blanks", lambda: parse_decimal(" 62.5 ", "w")),
+    ("decimal with _", lambda: parse_decimal("6_2.5", "w")),
     ("bool 0", lambda: parse_bool(0, "b")),
     ("string blank", lambda: parse_str(" ", "s")),
     ("enum F", lambda: parse_enum(Sex, "F", "sex")),
@@ -80,6 +91,157 @@ def test_refusal_texts() -> None:
     """§0, §9: each refusal names the field, the value and the rule, one line each."""
     lines = [f"{case}: {refused(call)}" for case, call in REFUSALS]
     assert_golden("interchange/refusals.txt", "\n".join(lines) + "\n")
+
+
+def repeat_key_at(value: object, target: str, path: str = "") -> str:
+    """JSON text of *value* in which the object at path *target* repeats its first key."""
+    if isinstance(value, dict):
+        prefix = f"{path}." if path else ""
+        items = [
+            f"{json.dumps(k)}: {repeat_key_at(v, target, f'{prefix}{k}')}" for k, v in value.items()
+        ]
+        if path == target:
+            first = next(iter(value))
+            items.append(f"{json.dumps(first)}: {json.dumps(value[first])}")
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list):
+        return (
+            "["
+            + ", ".join(repeat_key_at(v, target, f"{path}[{i}]") for i, v in enumerate(value))
+            + "]"
+        )
+    return json.dumps(value)
+
+
+def object_paths(value: object, path: str = "") -> list[str]:
+    """The paths of the non-empty objects in *value* (``""`` for the root)."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        found += [path] if value else []
+        prefix = f"{path}." if path else ""
+        for k, v in value.items():
+            found += object_paths(v, f"{prefix}{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found += object_paths(v, f"{path}[{i}]")
+    return found
+
+
+class TestJsonText:
+    """§0 v2: one JSON reader; a repeated key is refused with its path, never the last wins."""
+
+    def test_plain_text_is_read_with_exact_numbers(self) -> None:
+        """Numbers with a fraction are exact Decimals; text and bytes alike."""
+        assert loads('{"inr": 2.6, "grade": 3, "ok": true}') == {
+            "inr": Decimal("2.6"),
+            "grade": 3,
+            "ok": True,
+        }
+        assert loads(b'[1, {"a": null}]') == [1, {"a": None}]
+
+    @pytest.mark.parametrize(
+        ("text", "path", "key"),
+        [
+            ('{"weight_kg": "62.5", "weight_kg": "350"}', "weight_kg", "weight_kg"),
+            ('{"labs": {"weight_kg": 1, "weight_kg": 2}}', "labs.weight_kg", "weight_kg"),
+            ('[{}, {}, {}, {"history": {"hiv": true, "hiv": false}}]', "[3].history.hiv", "hiv"),
+            (
+                '{"events": [{}, {"causality": "x", "causality": "y"}]}',
+                "events[1].causality",
+                "causality",
+            ),
+            ('{"a": [[{"b": 1, "b": 1}]]}', "a[0][0].b", "b"),
+        ],
+    )
+    def test_a_repeated_key_is_named_by_its_path(self, text: str, path: str, key: str) -> None:
+        """The error is a DuplicateKeyError: its path to the key, the key as its value."""
+        with pytest.raises(DuplicateKeyError) as caught:
+            loads(text)
+        assert (caught.value.field, caught.value.value) == (path, key)
+        assert caught.value.to_dict()["code"] == "duplicate_key"
+
+    def test_every_repeat_is_listed_in_document_order(self) -> None:
+        """Repeats in several objects, even inside a value a repeat replaced, are all named."""
+        with pytest.raises(InvalidRecordError) as caught:
+            loads('{"x": {"b": 1, "b": 2}, "y": 1, "x": {"c": 1, "c": 2}, "z": 1, "z": 1}')
+        assert [p.field for p in caught.value.problems] == ["x", "z", "x.b", "x.c"]
+        assert {type(p) for p in caught.value.problems} == {DuplicateKeyError}
+
+    @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+    def test_nan_and_infinity_are_refused_at_their_path(self, constant: str) -> None:
+        """Python's parser takes NaN and Infinity; they are not JSON and no lab value."""
+        err = refused(lambda: loads(f'{{"labs": {{"inr": {constant}}}}}'))
+        assert (err.field, err.value) == ("labs.inr", constant)
+        assert refused(lambda: loads(constant, what="record")).field == "record"
+
+    @pytest.mark.parametrize(
+        "text",
+        ['{"inr": 2.6', "", "[" * 100_000, "1" * 5000, b"\xff\xfe\xfd", '{"a": 1} {"a": 2}'],
+    )
+    def test_what_is_not_json_is_an_invalid_json_error(self, text: str | bytes) -> None:
+        """Broken, too deep, an integer past Python's digit limit, bad UTF-8: never a traceback."""
+        with pytest.raises(InvalidJsonError) as caught:
+            loads(text, what="patient")
+        assert caught.value.field == "patient"
+        assert caught.value.rule.startswith("not valid JSON")
+        assert caught.value.to_dict()["code"] == "invalid_json"
+
+    @pytest.mark.parametrize(
+        "number", ["\u0666\u0662.5", "\uff16\uff12", "+5", ".5", "5.", "0x10", "06"]
+    )
+    def test_json_numbers_are_ascii(self, number: str) -> None:
+        """§9 v2: a JSON number in other scripts' digits or odd forms is not JSON."""
+        with pytest.raises(InvalidJsonError):
+            loads(f'{{"weight_kg": {number}}}')
+
+    def test_a_long_text_is_not_kept_whole(self) -> None:
+        """The error keeps the opening 200 characters of a text that is not JSON."""
+        err = refused(lambda: loads("[" + "1, " * 10_000))
+        assert isinstance(err.value, str)
+        assert len(err.value) == 203
+        assert err.value.endswith("...")
+
+    def test_deeply_nested_repeat_is_found(self) -> None:
+        """Paths are found without recursion: a repeat 500 arrays deep is named."""
+        text = "[" * 500 + '{"k": 1, "k": 2}' + "]" * 500
+        assert refused(lambda: loads(text)).field == "[0]" * 499 + "[0].k"
+
+    @given(value=plain_key_json, data=st.data())
+    def test_any_repeated_key_at_any_depth_is_refused_with_its_path(
+        self, value: object, data: st.DataObject
+    ) -> None:
+        """Law (§0 v2): text whose object at path P repeats key K raises naming P.K and K."""
+        paths = object_paths(value)
+        if not paths:
+            assert loads(json.dumps(value)) == value
+            return
+        target = data.draw(st.sampled_from(paths))
+        with pytest.raises(DuplicateKeyError) as caught:
+            loads(repeat_key_at(value, target))
+        first = object_keys_at(value, target)
+        assert caught.value.value == first
+        assert caught.value.field == (f"{target}.{first}" if target else first)
+
+
+def object_keys_at(value: object, target: str) -> str:
+    """The first key of the object at path *target* of *value*."""
+    for path, node in walk(value):
+        if path == target and isinstance(node, dict):
+            return str(next(iter(node)))
+    raise AssertionError(target)
+
+
+def walk(value: object, path: str = "") -> list[tuple[str, object]]:
+    """Every (path, node) of *value*."""
+    found: list[tuple[str, object]] = [(path, value)]
+    if isinstance(value, dict):
+        prefix = f"{path}." if path else ""
+        for k, v in value.items():
+            found += walk(v, f"{prefix}{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found += walk(v, f"{path}[{i}]")
+    return found
 
 
 class TestDates:
@@ -102,10 +264,11 @@ class TestNumbers:
     """§0, §9: exact decimals and whole numbers."""
 
     def test_lenient_decimal(self) -> None:
-        """§0: a float via its repr, an int exactly, text stripped; the rest unchanged."""
+        """§0: a float via its repr, an int exactly, a JSON numeral; the rest unchanged."""
         assert lenient_decimal(0.1) == Decimal("0.1")
         assert lenient_decimal(7) == Decimal(7)
-        assert lenient_decimal(" 2.5 ") == Decimal("2.5")
+        assert lenient_decimal("-2.5e1") == Decimal(-25)
+        assert lenient_decimal(" 2.5 ") == " 2.5 "  # §9 v2: no blanks around a numeral
         same = Decimal("1.10")
         assert lenient_decimal(same) is same
         assert lenient_decimal(True) is True
@@ -115,17 +278,33 @@ class TestNumbers:
     def test_decimals(self) -> None:
         """§9: a finite number or numeric string, kept exactly; NaN and words are refused."""
         assert str(parse_decimal("62.30", "w")) == "62.30"
-        for bad in ("NaN", True, "abc"):
+        for bad in (True, float("inf"), [1]):
             err = refused(lambda bad=bad: parse_decimal(bad, "w"))
             assert (err.field, err.value) == ("w", bad)
             assert err.rule == "must be a finite number or numeric string (§9)"
+        for text in ("NaN", "abc"):
+            err = refused(lambda text=text: parse_decimal(text, "w"))
+            assert (err.field, err.value, err.rule) == ("w", text, NUMERAL_RULE)
 
     def test_whole_numbers(self) -> None:
-        """§9: 3, 3.0, "3.0" are 3; 3.5, True and infinity are not whole numbers."""
-        assert [parse_int(v, "n") for v in (3, 3.0, "3.0", "1e99")] == [3, 3, 3, 10**99]
-        for bad in (3.5, True, float("inf"), "x"):
+        """§9: 3, 3.0, "3" are 3; 3.5, True and infinity are not whole numbers."""
+        assert [parse_int(v, "n") for v in (3, 3.0, "3", "-0", "9" * 99)] == [
+            3,
+            3,
+            3,
+            0,
+            10**99 - 1,
+        ]
+        for bad in (3.5, True, float("inf")):
             err = refused(lambda bad=bad: parse_int(bad, "n"))
             assert (err.field, err.value, err.rule) == ("n", bad, "must be a whole number (§9)")
+
+    @pytest.mark.parametrize("text", ["x", "3.0", "1e2", "+3", "03", " 3", "3_0", "\uff13"])
+    def test_whole_number_text_is_a_json_integer(self, text: str) -> None:
+        """§9 v2: a whole number as a string is a JSON integer numeral in ASCII digits."""
+        err = refused(lambda: parse_int(text, "n"))
+        assert (err.field, err.value) == ("n", text)
+        assert "a JSON integer in ASCII digits" in err.rule
 
     def test_whole_numbers_from_decimals_and_text(self) -> None:
         """§9: a Decimal 3.0 and the text "3" are 3; a fraction, 10^999999999 and None are not."""
@@ -134,9 +313,11 @@ class TestNumbers:
             assert refused(lambda bad=bad: parse_int(bad, "n")).field == "n"
 
     def test_whole_number_digit_limit(self) -> None:
-        """§9: 10^99 is read; 10^100 is refused before int() could hang."""
-        err = refused(lambda: parse_int("1e100", "n"))
-        assert (err.value, err.rule) == ("1e100", "must be a whole number < 10^100 (§9)")
+        """§9: 10^100 - 1 is read; 10^100 is refused before int() could fail or hang."""
+        assert parse_int(Decimal("1e99"), "n") == 10**99
+        for big in (Decimal("1e100"), "1" + "0" * 100, "9" * 5000):
+            err = refused(lambda big=big: parse_int(big, "n"))
+            assert (err.value, err.rule) == (big, "must be a whole number < 10^100 (§9)")
 
     def test_writers(self) -> None:
         """§9: integral decimals as ints, exact floats as floats, the rest as strings."""
@@ -328,7 +509,7 @@ class TestModelBuilding:
         with pytest.raises(InvalidRecordError) as caught:
             read_dose({"count": 10, "level": "x", "extra": 1})
         assert fields_rules(caught.value) == [
-            ("level", "must be a whole number (§9)"),
+            ("level", "must be a whole number; as a string, a JSON integer in ASCII digits (§9)"),
             ("count", "1-9"),
             ("extra", "is not a known key (§9)"),
         ]
@@ -344,7 +525,7 @@ class TestModelBuilding:
         r = RecordReader({"a": "x", "c": None}, what="t")
         assert r.take(readings, frozenset({"b", "c"})) == {}
         assert fields_rules(InvalidRecordError(tuple(r.problems))) == [
-            ("a", "must be a whole number (§9)"),
+            ("a", "must be a whole number; as a string, a JSON integer in ASCII digits (§9)"),
             ("b", "is required (§9)"),
             ("c", "is required (§9)"),
         ]
@@ -397,7 +578,7 @@ class TestModelBuilding:
         with pytest.raises(InvalidRecordError) as caught:
             read_dose({"level": "x", "count": 10.0}, as_read=True)
         assert fields_rules(caught.value) == [
-            ("level", "must be a whole number (§9)"),
+            ("level", "must be a whole number; as a string, a JSON integer in ASCII digits (§9)"),
             ("count", "1-9"),
         ]
         assert caught.value.problems[1].value == 10.0

@@ -26,7 +26,9 @@ from aclf_protocol import (
     UnknownKeyError,
 )
 from aclf_protocol._validators import instance_of
+from aclf_protocol.errors import DuplicateKeyError, InvalidJsonError
 from aclf_protocol.examples import patient_records
+from aclf_protocol.interchange import NUMERAL_RULE
 from aclf_protocol.patient import (
     SI_FACTORS,
     Never,
@@ -38,7 +40,7 @@ from aclf_protocol.patient import (
     age_years,
     to_weight_kg,
 )
-from tests.fixtures import SPEC_RECORD, assert_golden
+from tests.fixtures import BAD_IDS, SPEC_RECORD, assert_golden
 from tests.strategies import consents, histories, labs, patients
 
 
@@ -558,11 +560,24 @@ class TestSIConversion:
         """§9: an SI value that is no number is a reading problem under the SI key."""
         err = refused(lambda: Labs.from_dict({"albumin_g_l": "lots"}))
         assert (err.field, err.value) == ("albumin_g_l", "lots")
-        assert err.rule == "must be a finite number or numeric string (§9)"
+        assert err.rule == NUMERAL_RULE
 
 
 class TestWeightText:
     """§0, §3.2: a weight is an exact Decimal in (0, 350] kg, named as given when refused."""
+
+    @pytest.mark.parametrize(
+        "text", ["6_2.5", " 62.5 ", "\uff16\uff12.\uff15", "\u0666\u0662.\u0665", "Infinity", "+5"]
+    )
+    def test_only_ascii_json_numerals(self, text: str) -> None:
+        """§9 v2: an odd numeral is refused by to_weight_kg, Patient and Patient.from_dict."""
+        err = refused(lambda: to_weight_kg(text))
+        assert (err.field, err.value, err.rule) == ("weight_kg", text, NUMERAL_RULE)
+        err = refused(lambda: Patient.from_dict({**SPEC_RECORD, "weight_kg": text}))
+        assert (err.field, err.value, err.rule) == ("weight_kg", text, NUMERAL_RULE)
+        base = Patient.from_dict(SPEC_RECORD)
+        err = refused(lambda: attrs.evolve(base, weight_kg=text))
+        assert (err.field, err.value) == ("weight_kg", text)
 
     def test_weight_range_ends(self) -> None:
         """§3.2: 0.001 kg and 350 kg are weights; 350.001 kg is not, named as given."""
@@ -772,3 +787,59 @@ class TestUnknownKeys:
 def junk(value: object) -> Any:
     """*value* typed as anything: the argument a caller should not have passed."""
     return value
+
+
+class TestJsonText:
+    """§0 v2, §9: ``from_dict`` reads JSON text too, and a repeated key is refused."""
+
+    def test_text_reads_like_the_parsed_record(self) -> None:
+        """Text and bytes give the patient the dict gives."""
+        text = json.dumps(SPEC_RECORD)
+        assert Patient.from_dict(text) == Patient.from_dict(SPEC_RECORD)
+        assert Patient.from_dict(text.encode()) == Patient.from_dict(SPEC_RECORD)
+        assert Labs.from_dict('{"inr": 2.6}').inr == Decimal("2.6")
+        assert History.from_dict('{"hiv": false}').hiv is False
+        assert Consent.from_dict('{"signed_by": "patient"}').signed_by is Signer.PATIENT
+
+    def test_a_second_weight_is_refused_not_five_times_the_dose(self) -> None:
+        """{"weight_kg": "62.5", "weight_kg": "350"}: json.loads keeps 350 kg (5.6x the dose)."""
+        text = json.dumps(SPEC_RECORD)[:-1] + ', "weight_kg": "350"}'
+        assert json.loads(text)["weight_kg"] == "350"  # what a plain parser silently does
+        with pytest.raises(DuplicateKeyError) as caught:
+            Patient.from_dict(text)
+        assert (caught.value.field, caught.value.value) == ("weight_kg", "weight_kg")
+
+    def test_hiv_true_then_false_is_refused_not_eligible(self) -> None:
+        """ "hiv": true, "hiv": false would screen ELIGIBLE; it is refused at history.hiv."""
+        text = json.dumps(SPEC_RECORD).replace('"hiv": false', '"hiv": true, "hiv": false')
+        assert json.loads(text)["history"]["hiv"] is False
+        with pytest.raises(DuplicateKeyError) as caught:
+            Patient.from_dict(text)
+        assert caught.value.field == "history.hiv"
+        assert caught.value.to_dict()["code"] == "duplicate_key"
+
+    def test_text_inside_a_record_is_not_read_as_a_record(self) -> None:
+        """Only the whole record may be text: "labs" holding JSON text is not an object."""
+        record = {**SPEC_RECORD, "labs": json.dumps(SPEC_RECORD["labs"])}
+        err = refused(lambda: Patient.from_dict(record))
+        assert err.field == "labs"
+        assert "JSON object" in err.rule
+
+    def test_text_that_is_not_json(self) -> None:
+        """Broken text is an InvalidJsonError naming the record."""
+        err = refused(lambda: Patient.from_dict('{"patient_id": "P1"'))
+        assert isinstance(err, InvalidJsonError)
+        assert err.field == "patient"
+
+
+class TestPatientId:
+    """§0 v2 "Text": a patient_id with a line break or control character is refused."""
+
+    @pytest.mark.parametrize("bad", BAD_IDS)
+    def test_refused_from_a_record_and_in_the_model(self, bad: str) -> None:
+        """From a record and from the constructor, naming patient_id and the id as given."""
+        err = refused(lambda: Patient.from_dict({**SPEC_RECORD, "patient_id": bad}))
+        assert (err.field, err.value) == ("patient_id", bad)
+        assert "control characters" in err.rule
+        base = Patient.from_dict(SPEC_RECORD)
+        assert refused(lambda: attrs.evolve(base, patient_id=bad)).field == "patient_id"

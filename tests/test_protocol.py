@@ -263,6 +263,13 @@ class TestArmRecords:
         err = invalid(lambda: Arm.from_dict({"arm_id": "x", "label": "X", "dose_per_kg": dose}))
         assert (err.field, err.value) == ("dose_per_kg", dose)
 
+    def test_json_text(self) -> None:
+        """§0 v2: an arm record may come as JSON text; a repeated dose is refused by name."""
+        assert Arm.from_dict(json.dumps(NCT04822922.arms[0].to_dict())) == NCT04822922.arms[0]
+        text = '{"arm_id": "x", "label": "X", "dose_per_kg": 1, "dose_per_kg": 1000000}'
+        err = invalid(lambda: Arm.from_dict(text))
+        assert (err.to_dict()["code"], err.field) == ("duplicate_key", "dose_per_kg")
+
     def test_unknown_key(self) -> None:
         """§9: a key the schema does not know is refused by name."""
         record = {"arm_id": "x", "label": "X", "dose_per_kg": 1, "route": "iv"}

@@ -129,7 +129,9 @@ MALFORMED: list[tuple[tuple[str, ...], object, str | None]] = [
     (("patient_id",), " \t", "patient_id"),
     (("labs", "inr"), {"value": 2.6}, "labs.inr"),
     (("labs", "inr"), float("nan"), "labs.inr"),
-    (("labs", "inr"), "2.6 ", None),  # blanks around a number are tolerated (not malformed)
+    (("labs", "inr"), "2.6 ", "labs.inr"),  # §9 v2: no blanks around a numeral
+    (("labs", "inr"), "2,6", "labs.inr"),
+    (("weight_kg",), "6_2.5", "weight_kg"),
     (("labs", "he_grade"), "1e999999999", "labs.he_grade"),  # int() of it would never end
     (("labs", "he_grade"), "4e5000", "labs.he_grade"),  # its repr would exceed int digits
     (("labs", "he_grade"), "2.5", "labs.he_grade"),

@@ -27,13 +27,14 @@ from aclf_protocol import (
     UnknownKeyError,
 )
 from aclf_protocol._validators import member_of
+from aclf_protocol.errors import DuplicateKeyError
 from aclf_protocol.safety import (
     EventOutcome,
     Expectedness,
     overdue_obligations,
     reporting_obligations,
 )
-from tests.fixtures import assert_golden, d, error_table, invalid, refusal
+from tests.fixtures import BAD_IDS, assert_golden, d, error_table, invalid, refusal
 from tests.strategies import RELATED, UNRELATED, safety_events
 
 #: The event record of SPEC §9, verbatim.
@@ -711,3 +712,34 @@ class TestErrorWording:
             ("overdue a dict", partial(overdue_obligations, bad, on=on)),
         ]
         assert_golden("errors/safety.txt", error_table(cases))
+
+
+class TestJsonText:
+    """§0 v2, §9: an event record may come as JSON text; a repeated key is refused."""
+
+    def test_text_reads_like_the_parsed_record(self) -> None:
+        """The §9 event as text is the event."""
+        assert SafetyEvent.from_dict(json.dumps(EVENT_RECORD)) == SafetyEvent.from_dict(
+            EVENT_RECORD
+        )
+
+    def test_a_second_causality_is_refused_not_hiding_r1(self) -> None:
+        """A second "causality" (unrelated) would hide an R1 event; it is refused by its path."""
+        text = json.dumps(EVENT_RECORD)[:-1] + ', "causality": "unrelated"}'
+        assert json.loads(text)["causality"] == "unrelated"  # what a plain parser keeps
+        err = refusal(lambda: SafetyEvent.from_dict(text))
+        assert isinstance(err, DuplicateKeyError)
+        assert (err.field, err.value) == ("causality", "causality")
+
+
+class TestIdentifiers:
+    """§0 v2 "Text": event_id and patient_id are printable text, no line breaks."""
+
+    @pytest.mark.parametrize("bad", BAD_IDS)
+    @pytest.mark.parametrize("key", ["event_id", "patient_id"])
+    def test_refused_from_a_record_and_in_the_model(self, key: str, bad: str) -> None:
+        """An id such as "a\\nb" is refused naming its key and the id as given."""
+        err = invalid(lambda: SafetyEvent.from_dict({**EVENT_RECORD, key: bad}))
+        assert (err.field, err.value) == (key, bad)
+        assert "line breaks" in err.rule
+        assert invalid(lambda: event(**{key: bad})).field == key

@@ -43,7 +43,7 @@ from aclf_protocol.schedule import (
     safety_window_end,
     study_day,
 )
-from tests.fixtures import assert_golden, d, error_table, invalid, refusal
+from tests.fixtures import BAD_IDS, assert_golden, d, error_table, invalid, refusal
 from tests.strategies import (
     arm_ids,
     cells_around,
@@ -558,6 +558,25 @@ class TestInfusionRecords:
         assert attrs.evolve(FIRST, given_date=START).is_given
 
 
+class TestJsonText:
+    """§0 v2, §9: plan and infusion records may come as JSON text; repeats are refused."""
+
+    def test_text_reads_like_the_parsed_record(self) -> None:
+        """A plan and an infusion read from text equal those read from the dicts."""
+        plan = plan_infusions(RJ, "high", START)
+        assert InfusionPlan.from_dict(json.dumps(plan.to_dict())) == plan
+        assert Infusion.from_dict(json.dumps(FIRST.to_dict())) == FIRST
+
+    def test_a_repeated_key_in_an_infusion_is_named_by_its_path(self) -> None:
+        """A second "cells" in infusion 2 of a plan is refused at infusions[1].cells."""
+        text = json.dumps(plan_infusions(RJ, "high", START).to_dict())
+        head, cells, tail = text.partition('"cells": 75000000')
+        second = tail.index('"cells": 75000000')
+        text = head + cells + tail[:second] + '"cells": 1, ' + tail[second:]
+        err = invalid(lambda: InfusionPlan.from_dict(text))
+        assert (err.to_dict()["code"], err.field) == ("duplicate_key", "infusions[1].cells")
+
+
 class TestProtocolVariants:
     """§1: a variant protocol changes the schedule without code changes."""
 
@@ -1065,3 +1084,15 @@ class TestErrorWording:
             ),
         ]
         assert_golden("errors/schedule.txt", error_table(cases))
+
+
+class TestPlanPatientId:
+    """§0 v2 "Text": a plan's patient_id is printable text, no line breaks."""
+
+    @pytest.mark.parametrize("bad", BAD_IDS)
+    def test_refused_from_a_record_and_in_the_model(self, bad: str) -> None:
+        """Refused by from_dict and by the model, naming patient_id."""
+        record = {**PLAN.to_dict(), "patient_id": bad}
+        err = invalid(lambda: InfusionPlan.from_dict(record))
+        assert (err.field, err.value) == ("patient_id", bad)
+        assert invalid(lambda: attrs.evolve(PLAN, patient_id=bad)).field == "patient_id"

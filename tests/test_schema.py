@@ -7,6 +7,7 @@ The oracle for "valid" is the library itself (``from_dict``); the schemas are ch
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from aclf_protocol.schema import (
     safety_event_schema,
     schema_texts,
 )
-from tests.fixtures import SPEC_RECORD
+from tests.fixtures import BAD_IDS, SPEC_RECORD
 from tests.strategies import (
     mutations,
     patients,
@@ -71,6 +72,35 @@ def _validator(schema: dict[str, Any]) -> Draft202012Validator:
 PATIENT = _validator(patient_schema())
 EVENT = _validator(safety_event_schema())
 PLAN = _validator(infusion_plan_schema())
+
+
+#: (numeric string, whether it is a JSON numeral) for a weight in range (§9 v2).
+NUMERAL_TABLE: list[tuple[str, bool]] = [
+    ("62.5", True),
+    ("62", True),
+    ("62.50", True),
+    ("6.25e1", True),
+    ("6.25E+1", True),
+    ("625e-1", True),
+    ("0.5", True),
+    ("6_2.5", False),
+    (" 62.5 ", False),
+    ("62.5 ", False),
+    ("62.5\n", False),
+    ("\uff16\uff12.\uff15", False),  # fullwidth 62.5
+    ("\u0666\u0662.\u0665", False),  # Arabic-Indic 62.5
+    ("\u0968\u0968", False),  # Devanagari 22
+    ("NaN", False),
+    ("Infinity", False),
+    ("+5", False),
+    (".5", False),
+    ("5.", False),
+    ("0x10", False),
+    ("062.5", False),
+    ("62,5", False),
+    ("6.25e", False),
+    ("", False),
+]
 
 
 def errors_at(validator: Draft202012Validator, record: object) -> list[str]:
@@ -196,10 +226,37 @@ class TestPatientExamples:
         assert Patient.from_dict(record).labs.inr is None
 
     def test_numeric_strings_are_plain_decimals(self) -> None:
-        """§9: "62.5" and "6.25E+1" pass; the library's leniency (" 62.5") is not the contract."""
+        """§9: "62.5" and "6.25E+1" pass; " 62.5" fails the schema and the library (v2)."""
         assert errors_at(PATIENT, {**SPEC_RECORD, "weight_kg": "6.25E+1"}) == []
         assert errors_at(PATIENT, {**SPEC_RECORD, "weight_kg": " 62.5"}) == ["$.weight_kg"]
-        assert Patient.from_dict({**SPEC_RECORD, "weight_kg": " 62.5"}).weight_kg == 62.5
+        with pytest.raises(InvalidValueError, match="weight_kg"):
+            Patient.from_dict({**SPEC_RECORD, "weight_kg": " 62.5"})
+
+    @pytest.mark.parametrize(("text", "numeral"), NUMERAL_TABLE)
+    def test_the_schema_and_the_library_agree_on_numeric_strings(
+        self, text: str, numeral: bool
+    ) -> None:
+        """§9 v2: a weight string passes the schema exactly when the library reads it."""
+        record = {**SPEC_RECORD, "weight_kg": text}
+        assert (errors_at(PATIENT, record) == []) is numeral
+        if numeral:
+            assert Patient.from_dict(record).weight_kg == Decimal(text)
+        else:
+            with pytest.raises(InvalidValueError) as caught:
+                Patient.from_dict(record)
+            assert (caught.value.field, caught.value.value) == ("weight_kg", text)
+        weight_pattern = patient_schema()["properties"]["weight_kg"]["pattern"]
+        assert (re.search(weight_pattern, text) is not None) is numeral
+
+    @pytest.mark.parametrize("bad", BAD_IDS)
+    def test_ids_the_schema_refuses_the_library_refuses(self, bad: str) -> None:
+        """§0 v2: the schema refuses ids with control characters, line breaks or edge blanks;
+        the library refuses those and every other unprintable character (U+200B, U+00A0)."""
+        record = {**SPEC_RECORD, "patient_id": bad}
+        with pytest.raises(InvalidValueError):
+            Patient.from_dict(record)
+        unprintable_only = bad in {"RJ\u200b001", "RJ\u00a0001"}
+        assert (errors_at(PATIENT, record) == ["$.patient_id"]) is not unprintable_only
 
     def test_a_numeric_strings_value_is_left_to_the_library(self) -> None:
         """JSON Schema cannot bound the value of a string: "0" kg passes it, not the library."""

@@ -30,6 +30,7 @@ from aclf_protocol._validators import (
     bounded_int,
     bounds_of,
     decimal_between,
+    identifier,
     instance_of,
     int_between,
     is_calendar_date,
@@ -40,6 +41,7 @@ from aclf_protocol._validators import (
     require_instance,
     require_on,
 )
+from tests.fixtures import BAD_IDS
 
 MOMENT = datetime(2021, 10, 1, 12, 0)  # noqa: DTZ001
 
@@ -78,6 +80,23 @@ def assert_refusal(check: Check, value: object, rule: str) -> None:
     """*value* is refused naming the field ``dose``, the value itself and *rule*."""
     err = refused(check, value)
     assert (type(err), err.field, err.value, err.rule) == (InvalidValueError, "dose", value, rule)
+
+
+class TestIdentifier:
+    """§0 v2 "Text": an id is non-empty printable text, no line breaks, no blank at the ends."""
+
+    @pytest.mark.parametrize("value", ["RJ-001", "a", "SAE 12/3", "患者-7", "Ø-1"])
+    def test_printable_text_is_an_id(self, value: str) -> None:
+        """Inner spaces and any script's printable letters are fine."""
+        assert accepted(identifier, value)
+
+    @pytest.mark.parametrize("value", [*BAD_IDS, 7, None, b"RJ-001"])
+    def test_control_characters_line_breaks_and_edge_blanks_are_refused(
+        self, value: object
+    ) -> None:
+        """Refused naming the field, the value as given and the §0 rule (D-ID-TEXT)."""
+        assert_refusal(identifier, value, identifier.rule)
+        assert "(§0)" in identifier.rule
 
 
 class TestIntBetween:
