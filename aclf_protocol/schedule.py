@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import enum
 import itertools
-import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
@@ -32,9 +31,9 @@ from aclf_protocol._validators import (
     an_optional_date,
     bounded_decimal,
     bounded_int,
-    check,
     identifier,
     non_empty_str,
+    optional,
     require_date,
     require_instance,
 )
@@ -65,7 +64,6 @@ from aclf_protocol.patient import (
 from aclf_protocol.protocol import NCT04822922, Arm, DayWindow, Protocol
 
 __all__ = [
-    "LOT_PATTERN",
     "AdherenceReport",
     "AdministrationDeviation",
     "AdministrationReport",
@@ -91,16 +89,6 @@ __all__ = [
 _PLAN_RULE = "must be an InfusionPlan (§4)"
 _CALENDAR_RULE = "gives a date outside the calendar (years 1-9999) (§0)"
 
-#: §4.6: a product lot is text with a non-blank character and no control character or line
-#: break (Unicode Cc, U+2028, U+2029). The JSON Schema of a plan uses this very pattern, so
-#: it avoids ``$`` (Python's matches before a final line break) and means the same in ECMA.
-#: (To merge: the shared identifier check of ``_validators``, §0 v2, once it exists.)
-LOT_PATTERN = r"^(?![\s\S]*[\x00-\x1f\x7f-\x9f\u2028\u2029])[\s\S]*\S"
-_LOT = re.compile(LOT_PATTERN)
-_A_LOT = check(
-    lambda v: v is None or (isinstance(v, str) and _LOT.match(v) is not None),
-    "must be text, not blank, without control characters or line breaks (§4.6)",
-)
 _GIVEN_ONLY = "only a given infusion records what was given (§4.6)"
 _MAX_CELLS = 10**15
 
@@ -201,7 +189,7 @@ class Infusion:
     cells_given: int | None = bounded_int(
         1, _MAX_CELLS, "whole cells > 0, never a fraction (§0, §4.6)", default=None
     )
-    lot: str | None = attrs.field(default=None, validator=_A_LOT)
+    lot: str | None = attrs.field(default=None, validator=optional(identifier))
     viability_percent: Decimal | None = bounded_decimal(
         Decimal(0),
         Decimal(100),

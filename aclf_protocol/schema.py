@@ -52,7 +52,7 @@ from aclf_protocol._validators import BOUNDS, Bounds, identifier
 from aclf_protocol.interchange import INTEGER_NUMERAL, NUMERAL, decimal_to_json
 from aclf_protocol.patient import SI_FACTORS, Consent, History, Labs, Never, Patient, Signer
 from aclf_protocol.safety import MAX_GRADE, EventOutcome, SafetyEvent, Seriousness
-from aclf_protocol.schedule import LOT_PATTERN, Infusion, InfusionPlan
+from aclf_protocol.schedule import Infusion, InfusionPlan
 
 __all__ = [
     "DIALECT",
@@ -378,8 +378,8 @@ def infusion_plan_schema() -> dict[str, Any]:
         "stop rule (§4.5); what was given (cells_given, lot, viability_percent) only on a given "
         "infusion (§4.6).",
     )
-    # §4.6: the lot's rule is the library's own pattern (no control character, not blank).
-    infusion["properties"]["lot"] = _nullable({"type": "string", "pattern": LOT_PATTERN})
+    # §4.6: a lot is an identifier, like the ids (§0 v2).
+    infusion["properties"]["lot"] = _nullable(_IDENTIFIER)
     defs = {"infusion": infusion}
     return _document("infusion-plan", "Infusion plan record (aclf_protocol, SPEC §9)", root, defs)
 
