@@ -491,7 +491,7 @@ def _i2_aclf(patient: Patient, _age: int, s: _Screening) -> Verdict:
 #: INELIGIBLE for a missing signature (counted as consent pending, :class:`ScreeningSummary`).
 _I3_PENDING = _fixed(
     None,
-    "informed consent not yet obtained (consent.signed_by: null): consent pending",
+    "informed consent not yet obtained (consent.signed_by: null)",
     ("consent.signed_by",),
 )
 _I3_DECLINED = _fixed(False, "informed consent declined (consent.signed_by: declined)")
