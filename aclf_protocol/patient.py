@@ -316,7 +316,7 @@ class Labs:
 
 def _one_unit(key: str) -> str:
     """The rule of §9: one analyte in one unit."""
-    return f"give {key.split('_')[0]} in one unit only, not also as {key} (§9)"
+    return f"give {key.split('_', 1)[0]} in one unit only, not also as {key} (§9)"
 
 
 #: The fields ``Labs.to_dict`` writes, in order: the conventional ones, each replaced by its

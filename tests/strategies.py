@@ -528,16 +528,23 @@ def _fact_values(patient: Patient, path: str) -> st.SearchStrategy[Any]:
         return weights_kg
     if key in HISTORY_DATES:
         return st.just(Never.NEVER) | study_dates
-    consent = patient.consent
+    if group == "consent":
+        return _consent_values(patient.consent, key)
+    if key in {"pregnant", "lactating"} and patient.sex is Sex.MALE:
+        return st.just(False)
+    return st.booleans()  # chronic_liver_disease and history flags
+
+
+def _consent_values(consent: Consent, key: str) -> st.SearchStrategy[Any]:
+    """Values an unknown consent fact may take: a family signature and
+    ``adult_family_available: false`` exclude each other (§5 I3)."""
     if key == "signed_by":
         if consent.adult_family_available is False:
             return st.sampled_from([s for s in Signer if s is not Signer.FAMILY])
         return st.sampled_from(Signer)
     if key == "adult_family_available" and consent.signed_by is Signer.FAMILY:
         return st.just(True)
-    if key in {"pregnant", "lactating"} and patient.sex is Sex.MALE:
-        return st.just(False)
-    return st.booleans()  # chronic_liver_disease, history and consent flags
+    return st.booleans()
 
 
 def unknown_paths(patient: Patient) -> tuple[str, ...]:

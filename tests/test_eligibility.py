@@ -1526,7 +1526,9 @@ class TestEligibilityLaws:
             for r in results
             if r.status is EligibilityStatus.INCOMPLETE
             and r.criteria["I3"].missing == ("consent.signed_by",)
-            and all(c.outcome is not UNKNOWN for cid, c in r.criteria.items() if cid not in {"I3", "E7"})
+            and all(
+                c.outcome is not UNKNOWN for cid, c in r.criteria.items() if cid not in {"I3", "E7"}
+            )
         ]
         assert summary.consent_pending == len(pending) == sum(r.consent_pending for r in results)
         assert summary.consent_pending <= summary.incomplete
