@@ -1041,6 +1041,17 @@ class TestNoOneToConsentCriterion:
                 ABSENT,
                 (),
             ),
+            # §5 v2: a refusal says nothing about capacity or family; E7 reads them as they are.
+            (
+                {"signed_by": "declined", "has_capacity": False, "adult_family_available": False},
+                PRESENT,
+                (),
+            ),
+            (
+                {"signed_by": "declined", "has_capacity": None, "adult_family_available": True},
+                ABSENT,
+                (),
+            ),
             # D-SCR-E7: a family signature shows a direct adult family member exists.
             (
                 {"signed_by": "family", "has_capacity": False, "adult_family_available": None},
