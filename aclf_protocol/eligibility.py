@@ -224,10 +224,20 @@ class EligibilityResult:
         return _union(v.could_decide(patient, screening) for v in self.verdicts)
 
     @property
+    def consent_pending(self) -> bool:
+        """Whether the patient waits only for consent (§5 I3 *v2*, pre-screening): INCOMPLETE,
+        consent not yet obtained (``consent.signed_by`` null), and every criterion but I3 and
+        E7 (who can consent) decided in the patient's favour (D-SCR-CONSENT-PENDING)."""
+        return self.status is EligibilityStatus.INCOMPLETE and _waits_for_consent(
+            self.protocol.criteria, self.verdicts
+        )
+
+    @property
     def reason(self) -> str:
         """The status in one line: what decided it, or what is still open (§5).
 
-        ``"ineligible: I1 not met, E5 present"``, ``"incomplete: I3 unknown"``, or
+        ``"ineligible: I1 not met, E5 present"``, ``"incomplete: I2 unknown"``,
+        ``"incomplete: I3 unknown, E7 unknown (consent pending)"``, or
         ``"eligible: every inclusion met, every exclusion absent"``. Each criterion's own
         sentence is in :attr:`criteria`.
         """
@@ -242,7 +252,8 @@ class EligibilityResult:
             for criterion, outcome in zip(self.protocol.criteria, self.outcomes, strict=True)
             if outcome in wanted
         ]
-        return f"{status.value}: {', '.join(decisive)}"
+        pending = " (consent pending)" if self.consent_pending else ""
+        return f"{status.value}: {', '.join(decisive)}{pending}"
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -263,9 +274,27 @@ class EligibilityResult:
             "on": self.on.isoformat(),
             "protocol": self.protocol.nct_id,
             "status": self.status.value,
+            "consent_pending": self.consent_pending,
             "criteria": {r.criterion_id: r.to_dict() for r in self.results},
             "missing": list(self.missing),
         }
+
+
+#: The criteria that obtaining consent settles (§5 I3, E7): open while consent is pending.
+_CONSENT_CRITERIA = frozenset({"I3", "E7"})
+
+
+def _waits_for_consent(criteria: tuple[Criterion, ...], verdicts: tuple[Verdict, ...]) -> bool:
+    """Of a result that is not INELIGIBLE: consent not yet obtained (I3), and every criterion
+    that consent does not settle already decided (§5 I3 *v2*)."""
+    pending = False
+    for criterion, verdict in zip(criteria, verdicts, strict=True):
+        cid = criterion.criterion_id
+        if cid == "I3":
+            pending = verdict is _I3_PENDING
+        elif verdict.holds is None and cid not in _CONSENT_CRITERIA:
+            return False
+    return pending
 
 
 def _union(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
@@ -459,7 +488,14 @@ def _i2_aclf(patient: Patient, _age: int, s: _Screening) -> Verdict:
     return _I2_OPEN[disease is None, settled]
 
 
-_I3_NOT_SIGNED = _fixed(False, "informed consent not signed (consent.signed_by: null)")
+#: §5 I3 *v2*: consent not yet obtained, an unknown: pre-screening gives INCOMPLETE, never
+#: INELIGIBLE for a missing signature (counted as consent pending, :class:`ScreeningSummary`).
+_I3_PENDING = _fixed(
+    None,
+    "informed consent not yet obtained (consent.signed_by: null)",
+    ("consent.signed_by",),
+)
+_I3_DECLINED = _fixed(False, "informed consent declined (consent.signed_by: declined)")
 _I3_FAMILY = _fixed(True, "informed consent signed by an adult family member")
 _I3_NO_CAPACITY = _fixed(
     False,
@@ -474,17 +510,22 @@ _I3_CAPACITY_UNKNOWN = _fixed(
 )
 _I3_PATIENT = _fixed(True, "informed consent signed by the patient (capacity confirmed)")
 _I3_PATIENT_PRESUMED = _fixed(
-    True, "informed consent signed by the patient (capacity not recorded)"
+    True, "informed consent signed by the patient (capacity not recorded, presumed)"
 )
 
 
 def _i3_consent(patient: Patient, _age: int, s: _Screening) -> Verdict:
-    """I3: signed by the patient (unless known to lack capacity) or an adult family member."""
+    """I3 (§5 *v2*): signed by an adult family member, or by the patient with capacity;
+    declined is NOT_MET; not yet obtained, or capacity unknown, is UNKNOWN (unless the
+    protocol presumes capacity)."""
     consent = patient.consent
-    if consent.signed_by is None:
-        return _I3_NOT_SIGNED
-    if consent.signed_by is Signer.FAMILY:
+    signer = consent.signed_by
+    if signer is None:
+        return _I3_PENDING
+    if signer is Signer.FAMILY:
         return _I3_FAMILY
+    if signer is Signer.DECLINED:
+        return _I3_DECLINED
     if consent.has_capacity is False:
         return _I3_NO_CAPACITY
     if consent.has_capacity is None:
@@ -743,12 +784,13 @@ _E6_MALE = _fixed(False, "male patient: pregnancy and lactation do not apply")
 
 
 def _e6_pregnancy(patient: Patient, _age: int, _s: _Screening) -> Verdict:
-    """E6: pregnant or lactating; for a male patient unknowns count as absent."""
+    """E6: pregnant or lactating; for a male patient unknowns count as absent (a male
+    patient recorded as pregnant or lactating is refused by ``Patient``, §5 *v2*)."""
+    if patient.sex is Sex.MALE:
+        return _E6_MALE
     h = patient.history
     if h.pregnant is True or h.lactating is True:
         return _E6_RECORDED
-    if patient.sex is Sex.MALE:
-        return _E6_MALE
     return _E6.verdicts[h.pregnant, h.lactating]
 
 
@@ -931,10 +973,10 @@ def screen(
     once, when ``screen`` is called.
 
     >>> from aclf_protocol.patient import Patient, Sex
-    >>> people = (Patient(patient_id=f"P-{n}", birth_date=date(1960, 1, 1), sex=Sex.MALE,
-    ...                   weight_kg=70) for n in range(3))
+    >>> people = (Patient(patient_id=f"P-{n}", birth_date=date(1940 + 20 * n, 1, 1),
+    ...                   sex=Sex.MALE) for n in range(3))   # no weight: not needed (§9 v2)
     >>> [(r.patient_id, r.status.value) for r in screen(people, date(2021, 10, 1))]
-    [('P-0', 'ineligible'), ('P-1', 'ineligible'), ('P-2', 'ineligible')]
+    [('P-0', 'ineligible'), ('P-1', 'incomplete'), ('P-2', 'incomplete')]
     """
     plan = _plan(protocol)
     screening = _Screening.of(require_on(on), protocol)
@@ -948,7 +990,11 @@ class ScreeningSummary:
 
     Attributes:
         screened: Patients assessed for eligibility.
-        eligible, ineligible, incomplete: Patients per status.
+        eligible, ineligible, incomplete: Patients per status; the ineligible are the screen
+            failures.
+        consent_pending: Incomplete patients who wait only for consent (pre-screened on
+            clinical facts, ``consent.signed_by`` null: :attr:`EligibilityResult.consent_pending`,
+            §5 I3 *v2*). They are counted in ``incomplete`` too, never as screen failures.
         not_meeting_inclusion: Ineligible patients with at least one inclusion NOT_MET.
         meeting_exclusion: Ineligible patients with at least one exclusion PRESENT.
         failed: ``(criterion id, patients)`` for NOT_MET or PRESENT, first-seen order; a
@@ -962,6 +1008,7 @@ class ScreeningSummary:
     eligible: int
     ineligible: int
     incomplete: int
+    consent_pending: int
     not_meeting_inclusion: int
     meeting_exclusion: int
     failed: tuple[tuple[str, int], ...]
@@ -991,6 +1038,7 @@ class ScreeningSummary:
             "eligible": self.eligible,
             "ineligible": self.ineligible,
             "incomplete": self.incomplete,
+            "consent_pending": self.consent_pending,
             "not_meeting_inclusion": self.not_meeting_inclusion,
             "meeting_exclusion": self.meeting_exclusion,
             "failed": dict(self.failed),
@@ -1006,14 +1054,14 @@ def summarise_screening(results: Iterable[EligibilityResult]) -> ScreeningSummar
     >>> people = [Patient(patient_id="A", birth_date=date(1990, 1, 1), sex=Sex.MALE,
     ...                   weight_kg=70)]
     >>> s = summarise_screening(screen(people, date(2021, 10, 1)))
-    >>> s.screened, s.ineligible, s.failed_by_criterion["I3"]
-    (1, 1, 1)
+    >>> s.screened, s.incomplete, s.ineligible, s.consent_pending  # I2 open too: not only consent
+    (1, 1, 0, 0)
     """
     statuses = dict.fromkeys(EligibilityStatus, 0)
     failed: dict[str, int] = {}
     unknown: dict[str, int] = {}
     missing: dict[str, int] = {}
-    inclusion_failures = exclusion_failures = 0
+    inclusion_failures = exclusion_failures = consent_pending = 0
     for index, result in enumerate(iter_records(results, "results")):
         if not isinstance(result, EligibilityResult):
             raise InvalidValueError(
@@ -1037,6 +1085,7 @@ def summarise_screening(results: Iterable[EligibilityResult]) -> ScreeningSummar
                     failed_inclusion = True
         inclusion_failures += failed_inclusion
         exclusion_failures += failed_exclusion
+        consent_pending += result.consent_pending
         for path in result.missing:
             missing[path] = missing.get(path, 0) + 1
     return ScreeningSummary(
@@ -1044,6 +1093,7 @@ def summarise_screening(results: Iterable[EligibilityResult]) -> ScreeningSummar
         eligible=statuses[EligibilityStatus.ELIGIBLE],
         ineligible=statuses[EligibilityStatus.INELIGIBLE],
         incomplete=statuses[EligibilityStatus.INCOMPLETE],
+        consent_pending=consent_pending,
         not_meeting_inclusion=inclusion_failures,
         meeting_exclusion=exclusion_failures,
         failed=tuple(failed.items()),

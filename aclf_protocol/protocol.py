@@ -231,11 +231,11 @@ class Protocol:
     drug_trial_lookback_months: int = attrs.field(
         default=3, validator=int_between(0, 1200, "months >= 0 (§5 E4)")
     )
-    #: §5 I3: a patient's own signature counts while ``has_capacity`` is unknown (SPEC:
-    #: "only if has_capacity is not false"). False is the stricter reading: I3 then stays
-    #: UNKNOWN until capacity is recorded (D-I3-CAPACITY).
+    #: §5 I3 *v2*: a patient's own signature with ``has_capacity`` unknown leaves I3 UNKNOWN
+    #: (missing consent.has_capacity) by default; a site whose practice presumes capacity sets
+    #: this true, and the signature then counts (D-I3-CAPACITY).
     presume_patient_capacity: bool = attrs.field(
-        default=True, validator=boolean("must be true or false (§5 I3)")
+        default=False, validator=boolean("must be true or false (§5 I3)")
     )
     bleeding_infection_lookback_months: int = attrs.field(
         default=1, validator=int_between(0, 1200, "months >= 0 (§5 E5)")

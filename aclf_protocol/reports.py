@@ -169,8 +169,10 @@ def plan_lines(record: dict[str, Any]) -> list[str]:
 
 @exact
 def screening_lines(result: EligibilityResult, *, every_criterion: bool = True) -> list[str]:
-    """A screening result: status, then each criterion's reason (or only the deciding ones)."""
-    lines = [f"{result.patient_id}: {result.status.value.upper()} (screened {result.on})"]
+    """A screening result: status (and "consent pending", §5 I3 *v2*), then each criterion's
+    reason (or only the deciding ones)."""
+    pending = ", consent pending" if result.consent_pending else ""
+    lines = [f"{result.patient_id}: {result.status.value.upper()}{pending} (screened {result.on})"]
     shown = ("not_met", "present", "unknown")
     lines.extend(
         f"  {criterion.reason}"

@@ -43,7 +43,7 @@ from aclf_protocol.dosing import (
     is_dose_within_tolerance,
     is_viability_acceptable,
 )
-from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
+from aclf_protocol.errors import InconsistentRecordError, InvalidValueError, MissingFactError
 from aclf_protocol.interchange import (
     RecordReader,
     as_given,
@@ -365,13 +365,25 @@ def plan_infusions(
         arm: An ``Arm`` of *protocol* or its id.
         start: Enrolment date = Day 1 = first infusion (§0).
 
+    Raises:
+        MissingFactError: The patient's weight is unknown (§9 *v2*: screening does without
+            it, a dose does not); code ``missing_fact``.
+
     >>> from aclf_protocol.patient import Patient, Sex
     >>> p = Patient(patient_id="P", birth_date=date(1970, 1, 1), sex=Sex.FEMALE, weight_kg=50)
     >>> [(i.study_day, str(i.window_start), str(i.window_end)) for i in
     ...  plan_infusions(p, "low", date(2021, 9, 30)).infusions][1]
     (4, '2021-10-02', '2021-10-04')
+    >>> plan_infusions(attrs.evolve(p, weight_kg=None), "low", date(2021, 9, 30))
+    Traceback (most recent call last):
+        ...
+    aclf_protocol.errors.MissingFactError: weight_kg: is unknown; a dose needs ...
     """
     require_instance(patient, Patient, "patient", "must be a Patient (§10)")
+    if patient.weight_kg is None:
+        raise MissingFactError(
+            "weight_kg", None, "is unknown; a dose needs the baseline weight (§3.1, §9)"
+        )
     return build_plan(
         patient_id=patient.patient_id,
         weight_kg=patient.weight_kg,

@@ -27,8 +27,8 @@ grade): a record valid against the schema is the interchange contract, the libra
 tolerant reader of it.
 
 >>> schema = patient_schema()
->>> schema["required"]
-['patient_id', 'birth_date', 'sex', 'weight_kg']
+>>> schema["required"]   # weight_kg may be unknown while screening (§9 v2)
+['patient_id', 'birth_date', 'sex']
 >>> schema["$defs"]["labs"]["properties"]["inr"]["maximum"]
 20
 >>> schema["$defs"]["labs"]["properties"]["creatinine_umol_l"]["maximum"]   # 30 mg/dL x 88.4
@@ -255,17 +255,14 @@ def _not_both(key: str, other: str) -> dict[str, Any]:
 
 
 def _labs_schema() -> dict[str, Any]:
+    # §7.1: an SI field's bounds are its conventional field's times the factor (patient.py).
     schema = _object(
         Labs,
         nullable=_optional(Patient, "labs"),
-        description="Labs and organ support, conventional units; null = unknown (§7, §9). An "
-        "SI key may replace its conventional key, never accompany it with a value (§7.1).",
+        description="Labs and organ support; null = unknown (§7, §9). An SI key may replace "
+        "its conventional key, never accompany it with a value (§7.1); each lab is written "
+        "back under the key it was recorded in (§9 v2).",
     )
-    for si_key, (key, factor) in SI_FACTORS.items():
-        bounds = FIELD_BOUNDS[Labs, key]
-        # §7.1: the SI value is converted exactly, then held to the conventional bounds.
-        si_bounds = Bounds(bounds.low * factor, bounds.high * factor, bounds.low_inclusive)
-        schema["properties"][si_key] = _nullable(_numeric(si_bounds, integer=False))
     schema["allOf"] = [_not_both(key, si_key) for si_key, (key, _) in SI_FACTORS.items()]
     return schema
 
@@ -274,7 +271,8 @@ def _consent_schema() -> dict[str, Any]:
     schema = _object(
         Consent,
         nullable=_optional(Patient, "consent"),
-        description="Informed consent (§5 I3, E7); signed_by null = not signed.",
+        description="Informed consent (§5 I3 v2, E7); signed_by null = not yet obtained "
+        "(consent pending), declined = refused.",
     )
     # §5 I3: a family signature contradicts adult_family_available: false.
     family = {

@@ -34,7 +34,7 @@ from aclf_protocol._validators import instance_of, is_check
 try:
     import cattrs
 except ImportError:  # pragma: no cover - depends on the environment
-    cattrs = None  # type: ignore[assignment]
+    cattrs = None  # type: ignore[assignment,unused-ignore]
 
 
 #: The record's enums are the library's own: the same values, read the same way.

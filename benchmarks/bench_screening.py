@@ -96,7 +96,7 @@ def make_record(rng: random.Random, number: int) -> Record:
     female = rng.random() < 0.3
     history["pregnant"] = _maybe(rng, False, unknown=0.5) if female else None
     history["lactating"] = _maybe(rng, False, unknown=0.5) if female else None
-    signer = rng.choice(("patient", "patient", "patient", "family", None))
+    signer = rng.choice(("patient", "patient", "patient", "family", "declined", None))
     return {
         "patient_id": f"SYN-{number:06d}",
         "birth_date": birth.isoformat(),
@@ -217,9 +217,12 @@ def baseline_status(rec: Record) -> str:
         i2 = True
     else:
         i2 = None
-    i3 = c["signed_by"] == "family" or (
-        c["signed_by"] == "patient" and c["has_capacity"] is not False
-    )
+    signer, capacity = c["signed_by"], c["has_capacity"]
+    i3: bool | None = None  # §5 I3 v2: not yet obtained, or capacity unknown
+    if signer == "family" or (signer == "patient" and capacity is True):
+        i3 = True
+    elif signer == "declined" or (signer == "patient" and capacity is False):
+        i3 = False
     inclusions = [18 <= age <= 70, i2, i3]
     e4 = [h[k] for k in HISTORY_FLAGS[6:]] + [labs["renal_replacement"], h["tuberculosis"]]
     e4.append(_recent(h["last_drug_trial"], DRUG_SINCE))

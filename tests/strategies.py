@@ -84,13 +84,35 @@ def _maybe(strategy: st.SearchStrategy[T], *, complete: bool) -> st.SearchStrate
     return strategy if complete else st.none() | strategy
 
 
+#: Lab values as an EDC sends them in SI units (§7.1): any JSON number within the SI field's
+#: bounds, shortest float repr or whole, so also values whose conversion has 28 digits.
+SI_LAB_VALUES: dict[str, st.SearchStrategy[Decimal]] = {
+    si_key: st.floats(
+        min_value=float(FIELD_BOUNDS[Labs, si_key].low),
+        max_value=float(FIELD_BOUNDS[Labs, si_key].high),
+        exclude_min=True,
+    ).map(lambda f: Decimal(repr(f)))
+    | st.integers(1, int(FIELD_BOUNDS[Labs, si_key].high)).map(Decimal)
+    for si_key in SI_FACTORS
+}
+
+
 @st.composite
-def labs(draw: st.DrawFn, *, complete: bool = False) -> Labs:
-    """Labs with each value plausible; unknown (``None``) at random unless *complete*."""
+def labs(draw: st.DrawFn, *, complete: bool = False, si: bool = False) -> Labs:
+    """Labs with each value plausible; unknown (``None``) at random unless *complete*.
+
+    With *si*, bilirubin, creatinine and albumin are each recorded in SI units at random
+    (§7.1, §9 *v2*): the conventional field is then their exact conversion.
+    """
     values: dict[str, Any] = {
         key: draw(_maybe(s, complete=complete)) for key, s in LAB_VALUES.items()
     }
     values["ventilation_reason"] = draw(st.sampled_from(VentilationReason))
+    if si:
+        for si_key, (key, _) in SI_FACTORS.items():
+            if draw(st.booleans()):
+                del values[key]
+                values[si_key] = draw(_maybe(SI_LAB_VALUES[si_key], complete=complete))
     return Labs(**values)
 
 
@@ -111,10 +133,14 @@ def histories(draw: st.DrawFn, *, complete: bool = False, clean: bool = False) -
     return History(**values)
 
 
+#: Every consent state (§5 I3 *v2*): not yet obtained (``None``), signed, declined.
+CONSENT_STATES = (None, *Signer)
+
+
 @st.composite
 def consents(draw: st.DrawFn, *, complete: bool = False) -> Consent:
     """A consistent consent record (no family signature with no adult family)."""
-    signed_by = draw(st.sampled_from([None, Signer.PATIENT, Signer.FAMILY]))
+    signed_by = draw(st.sampled_from(CONSENT_STATES))
     has_capacity = draw(_maybe(st.booleans(), complete=complete))
     family = draw(
         st.just(True) if signed_by is Signer.FAMILY else _maybe(st.booleans(), complete=complete)
@@ -123,23 +149,40 @@ def consents(draw: st.DrawFn, *, complete: bool = False) -> Consent:
 
 
 @st.composite
-def patients(draw: st.DrawFn, *, complete: bool = False) -> Patient:
-    """A valid patient; facts unknown at random unless *complete*."""
+def patients(
+    draw: st.DrawFn, *, complete: bool = False, unknown_weight: bool = False, si: bool = False
+) -> Patient:
+    """A valid patient; facts unknown at random unless *complete*.
+
+    The weight is known (a dose needs it, §3.1) unless *unknown_weight* (§9 *v2*: screening
+    does not); with *si*, some labs are recorded in SI units. A male patient's pregnancy and
+    lactation are never true (§5 E6 *v2*: a contradictory record).
+    """
+    sex = draw(st.sampled_from(Sex))
+    history = draw(histories(complete=complete))
+    if sex is Sex.MALE:
+        history = attrs.evolve(  # a recorded true becomes unknown
+            history,
+            pregnant=None if history.pregnant else history.pregnant,
+            lactating=None if history.lactating else history.lactating,
+        )
+    weight = weights_kg if not unknown_weight else st.none() | weights_kg
     return Patient(
         patient_id=draw(st.integers(1, 9999).map(lambda n: f"RJ-{n:04d}")),
         birth_date=draw(birth_dates),
-        sex=draw(st.sampled_from(Sex)),
-        weight_kg=draw(weights_kg),
+        sex=sex,
+        weight_kg=draw(weight),
         chronic_liver_disease=draw(_maybe(st.booleans(), complete=complete)),
-        labs=draw(labs(complete=complete)),
-        history=draw(histories(complete=complete)),
+        labs=draw(labs(complete=complete, si=si)),
+        history=history,
         consent=draw(consents(complete=complete)),
     )
 
 
 def partial_patients() -> st.SearchStrategy[Patient]:
-    """Patients with some clinical facts unknown: what an EDC holds mid-screening."""
-    return patients(complete=False)
+    """Patients with some clinical facts unknown, the weight too at times: what an EDC holds
+    mid-screening (§9 *v2*)."""
+    return patients(complete=False, unknown_weight=True)
 
 
 @st.composite
@@ -430,8 +473,10 @@ def screening_patients(draw: st.DrawFn, *, on: date, complete: bool = False) -> 
     """Patients built to land near the eligibility boundary when screened *on*.
 
     Ages 15-75, half of them with a clean history (every exclusion known absent), labs around
-    the §7.2 thresholds, mostly signed consent and events around the look-back windows, so
-    ELIGIBLE, INELIGIBLE and INCOMPLETE all occur. Unknown facts at random unless *complete*.
+    the §7.2 thresholds, mostly signed consent (else not yet obtained or declined, §5 I3
+    *v2*) and events around the look-back windows, so ELIGIBLE, INELIGIBLE and INCOMPLETE
+    all occur. Unknown facts at random unless *complete*, the weight too (§9 *v2*); a
+    complete record has its consent obtained, signed or declined.
     """
     unknown: tuple[None, ...] = () if complete else (None,)
     age = draw(st.integers(15, 75))
@@ -452,13 +497,13 @@ def screening_patients(draw: st.DrawFn, *, on: date, complete: bool = False) -> 
         k: Never.NEVER if clean else draw(_mostly(Never.NEVER, recent, *unknown))
         for k in HISTORY_DATES
     }
-    signed_by = draw(_mostly(Signer.PATIENT, Signer.FAMILY, None))
+    signed_by = draw(_mostly(Signer.PATIENT, Signer.FAMILY, Signer.DECLINED, *unknown))
     family = True if signed_by is Signer.FAMILY else draw(_mostly(True, False, *unknown))
     return Patient(
         patient_id=draw(st.integers(1, 9999).map(lambda n: f"RJ-{n:04d}")),
         birth_date=birth,
         sex=sex,
-        weight_kg=draw(weights_kg),
+        weight_kg=draw(weights_kg) if complete or draw(_mostly(True, False)) else None,
         chronic_liver_disease=draw(_mostly(True, False, *unknown)),
         labs=draw(near_threshold_labs(complete=complete)),
         history=History(**flags, **dates),
@@ -473,37 +518,49 @@ def screening_patients(draw: st.DrawFn, *, on: date, complete: bool = False) -> 
 def _fact_values(patient: Patient, path: str) -> st.SearchStrategy[Any]:
     """Values an unknown fact at *path* may take once known, keeping the record valid.
 
-    A male patient's pregnancy and lactation can only become False (not applicable, §5 E6);
-    a family signature implies an adult family member (§5 I3). A patient's own signature
-    presumes capacity (§5 I3: it counts unless has_capacity is false), so an unrecorded
-    capacity then becomes True: a later finding of incapacity is new information, not the
-    completion of an unknown (decision D-SCR-I3-CAPACITY).
+    Only what a valid record forbids is left out, with SPEC defaults and no exception for
+    any fact (§5 *v2*): a male patient's pregnancy and lactation can only become False (true
+    is a contradictory record, E6); a family signature and ``adult_family_available: false``
+    exclude each other (I3). Consent not yet obtained may become any state, declined too.
     """
     group, _, key = path.rpartition(".")
     if group == "labs":
         return LAB_VALUES[key]
+    if key == "weight_kg":
+        return weights_kg
     if key in HISTORY_DATES:
         return st.just(Never.NEVER) | study_dates
-    signer = patient.consent.signed_by
-    if (
-        (key == "adult_family_available" and signer is Signer.FAMILY)
-        or (key == "has_capacity" and signer is Signer.PATIENT)
-        or (key in {"pregnant", "lactating"} and patient.sex is Sex.MALE)
-    ):
-        return st.just(key not in {"pregnant", "lactating"})
-    return st.booleans()  # chronic_liver_disease, history and consent flags
+    if group == "consent":
+        return _consent_values(patient.consent, key)
+    if key in {"pregnant", "lactating"} and patient.sex is Sex.MALE:
+        return st.just(False)
+    return st.booleans()  # chronic_liver_disease and history flags
+
+
+def _consent_values(consent: Consent, key: str) -> st.SearchStrategy[Any]:
+    """Values an unknown consent fact may take: a family signature and
+    ``adult_family_available: false`` exclude each other (§5 I3)."""
+    if key == "signed_by":
+        if consent.adult_family_available is False:
+            return st.sampled_from([s for s in Signer if s is not Signer.FAMILY])
+        return st.sampled_from(Signer)
+    if key == "adult_family_available" and consent.signed_by is Signer.FAMILY:
+        return st.just(True)
+    return st.booleans()
 
 
 def unknown_paths(patient: Patient) -> tuple[str, ...]:
     """Record paths of every unknown fact that may become known (§5: never a PaO2/FiO2 beside
-    a given SpO2/FiO2)."""
-    paths = ["chronic_liver_disease"] if patient.chronic_liver_disease is None else []
+    a given SpO2/FiO2; an unknown lab becomes known in conventional units)."""
+    paths = [
+        name for name in ("weight_kg", "chronic_liver_disease") if getattr(patient, name) is None
+    ]
     for group in ("labs", "history", "consent"):
         value = getattr(patient, group)
         paths.extend(
             f"{group}.{field.name}"
             for field in attrs.fields(type(value))
-            if getattr(value, field.name) is None and field.name != "signed_by"
+            if getattr(value, field.name) is None and field.name not in SI_FACTORS
         )
     if patient.labs.spo2_fio2 is not None and "labs.pao2_fio2" in paths:
         paths.remove("labs.pao2_fio2")
@@ -524,21 +581,34 @@ def with_facts(patient: Patient, values: dict[str, Any]) -> Patient:
     return attrs.evolve(patient, **top, **parts)
 
 
+#: Facts whose valid values depend on one another (§5 I3): made known one at a time.
+_LINKED = frozenset({"consent.signed_by", "consent.adult_family_available"})
+
+
+def _made_known(draw: st.DrawFn, patient: Patient, paths: list[str], *, all_: bool) -> Patient:
+    """*patient* with the facts at *paths* made known (each at random unless *all_*)."""
+    chosen: dict[str, Any] = {}
+    linked = patient
+    for path in paths:
+        values = _fact_values(linked if path in _LINKED else patient, path)
+        value = draw(values if all_ else st.none() | values)
+        if value is not None:
+            chosen[path] = value
+            if path in _LINKED:
+                linked = with_facts(linked, {path: value})
+    return with_facts(patient, chosen)
+
+
 @st.composite
 def completions(draw: st.DrawFn, patient: Patient) -> Patient:
     """*patient* with some or all of its unknown facts made known; known facts unchanged."""
-    chosen = {}
-    for path in unknown_paths(patient):
-        value = draw(st.none() | _fact_values(patient, path))
-        if value is not None:
-            chosen[path] = value
-    return with_facts(patient, chosen)
+    return _made_known(draw, patient, list(unknown_paths(patient)), all_=False)
 
 
 @st.composite
 def fillings(draw: st.DrawFn, patient: Patient, paths: tuple[str, ...]) -> Patient:
     """*patient* with every fact at *paths* made known (none left unknown)."""
-    return with_facts(patient, {p: draw(_fact_values(patient, p)) for p in paths})
+    return _made_known(draw, patient, list(paths), all_=True)
 
 
 @st.composite

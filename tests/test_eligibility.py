@@ -38,7 +38,7 @@ from aclf_protocol import (
     eligibility,
 )
 from aclf_protocol.eligibility import EVALUATORS, _months_before, screen, summarise_screening
-from aclf_protocol.patient import Never, age_years
+from aclf_protocol.patient import Never, Signer, age_years
 from aclf_protocol.protocol import Criterion, CriterionKind
 from tests.fixtures import ON, SPEC_RECORD, assert_golden, d, golden_json, refusal
 from tests.strategies import (
@@ -61,8 +61,9 @@ MET, NOT_MET, PRESENT, ABSENT, UNKNOWN = (
     Outcome.ABSENT,
     Outcome.UNKNOWN,
 )
-#: SPEC's D-I3-CAPACITY strict reading: an unrecorded capacity is not presumed.
-STRICT = attrs.evolve(NCT04822922, presume_patient_capacity=False)
+#: A site whose practice presumes capacity (§5 I3 v2, D-I3-CAPACITY): a patient's own
+#: signature then counts while has_capacity is unknown. SPEC's default does not presume it.
+PRESUMING = attrs.evolve(NCT04822922, presume_patient_capacity=True)
 #: Each outcome as the reasons say it ("I2 not met: ...").
 OUTCOME_WORDS = {
     MET: "met",
@@ -139,7 +140,9 @@ REASON_CASES: tuple[tuple[str, str, dict[str, Any], dict[str, Any], date], ...] 
     ),
     ("grade 1 only eligible", "I2", {}, {"eligible_aclf_grades": frozenset({1})}, ON),
     ("RJ-001", "I3", {}, {}, ON),
-    ("not signed", "I3", {"consent": {"signed_by": None}}, {}, ON),
+    ("consent not yet obtained", "I3", {"consent": {"signed_by": None}}, {}, ON),
+    ("no consent section", "I3", {"consent": None}, {}, ON),
+    ("declined", "I3", {"consent": {"signed_by": "declined"}}, {}, ON),
     (
         "family signed",
         "I3",
@@ -161,17 +164,17 @@ REASON_CASES: tuple[tuple[str, str, dict[str, Any], dict[str, Any], date], ...] 
         ON,
     ),
     (
-        "capacity unrecorded, presumed",
+        "capacity unrecorded, presumed by the site",
         "I3",
         {"consent": {"signed_by": "patient", "has_capacity": None, "adult_family_available": True}},
-        {},
+        {"presume_patient_capacity": True},
         ON,
     ),
     (
-        "capacity unrecorded, strict protocol",
+        "capacity unrecorded",
         "I3",
         {"consent": {"signed_by": "patient", "has_capacity": None, "adult_family_available": True}},
-        {"presume_patient_capacity": False},
+        {},
         ON,
     ),
     ("RJ-001", "E1", {}, {}, ON),
@@ -279,7 +282,6 @@ REASON_CASES: tuple[tuple[str, str, dict[str, Any], dict[str, Any], date], ...] 
         d("2021-03-31"),
     ),
     ("RJ-001 (male)", "E6", {}, {}, ON),
-    ("male, lactation recorded", "E6", {"history.lactating": True}, {}, ON),
     (
         "female, neither",
         "E6",
@@ -617,65 +619,134 @@ class TestAclfCriterion:
 
 
 class TestConsentCriterion:
-    """I3: signed by the patient (capacity not false) or an adult family member (§5)."""
+    """I3 (§5 v2): family signature, or the patient's with capacity; declined is NOT_MET; not
+    yet obtained, or capacity unknown, is UNKNOWN."""
 
     @pytest.mark.parametrize(
-        ("consent", "expected"),
+        ("consent", "expected", "paths"),
         [
-            ({"signed_by": None, "has_capacity": True}, NOT_MET),  # null = not signed
-            ({"signed_by": "family", "has_capacity": False}, MET),
-            ({"signed_by": "patient", "has_capacity": True}, MET),
-            ({"signed_by": "patient", "has_capacity": None}, MET),  # not false: counts
-            ({"signed_by": "patient", "has_capacity": False}, NOT_MET),
+            ({"signed_by": None, "has_capacity": True}, UNKNOWN, ("consent.signed_by",)),
+            ({"signed_by": "declined", "has_capacity": True}, NOT_MET, ()),
+            ({"signed_by": "declined", "has_capacity": None}, NOT_MET, ()),
+            ({"signed_by": "family", "has_capacity": False}, MET, ()),
+            ({"signed_by": "family", "has_capacity": None}, MET, ()),
+            ({"signed_by": "patient", "has_capacity": True}, MET, ()),
+            ({"signed_by": "patient", "has_capacity": None}, UNKNOWN, ("consent.has_capacity",)),
+            ({"signed_by": "patient", "has_capacity": False}, NOT_MET, ()),
         ],
     )
-    def test_signatures(self, consent: dict[str, Any], expected: Outcome) -> None:
-        """Who signed and the patient's capacity decide I3; it is never UNKNOWN."""
+    def test_consent_states(
+        self, consent: dict[str, Any], expected: Outcome, paths: tuple[str, ...]
+    ) -> None:
+        """Who signed, or refused, and the patient's capacity decide I3 (SPEC defaults)."""
         patient = rj001(consent={**consent, "adult_family_available": True})
         assert outcome(patient, "I3") is expected
-        assert missing(patient, "I3") == ()
+        assert missing(patient, "I3") == paths
 
-    def test_unrecorded_capacity_is_presumed(self) -> None:
-        """SPEC §5 read literally: a patient signature with has_capacity null counts, so a
-        later finding of incapacity turns I3 from MET to NOT_MET - the one place where a fact
-        becoming known changes a decided outcome (decision D-SCR-I3-CAPACITY)."""
-        presumed = rj001(consent={"signed_by": "patient", "adult_family_available": True})
-        found = rj001(
-            consent={
-                "signed_by": "patient",
-                "has_capacity": False,
-                "adult_family_available": True,
-            }
-        )
-        assert check_eligibility(presumed, ON).status is EligibilityStatus.ELIGIBLE
-        assert check_eligibility(found, ON).status is EligibilityStatus.INELIGIBLE
+    @pytest.mark.parametrize("consent", [None, {}, {"signed_by": None}])
+    def test_not_yet_obtained_is_unknown(self, consent: dict[str, Any] | None) -> None:
+        """§5 I3 v2 defect: no consent section, no signed_by and null all mean consent not yet
+        obtained: UNKNOWN, missing consent.signed_by (version 1 said NOT_MET)."""
+        patient = rj001(consent=consent)
+        assert outcome(patient, "I3") is UNKNOWN
+        assert missing(patient, "I3") == ("consent.signed_by",)
 
-    def test_strict_protocol_waits_for_capacity(self) -> None:
-        """With presume_patient_capacity=False, an unrecorded capacity leaves I3 UNKNOWN and
-        names consent.has_capacity as missing (D-I3-CAPACITY)."""
+    def test_capacity_is_not_presumed_by_default(self) -> None:
+        """SPEC v2 default: a patient signature with capacity unrecorded leaves the patient
+        INCOMPLETE, missing consent.has_capacity (D-I3-CAPACITY)."""
+        assert NCT04822922.presume_patient_capacity is False
         unknown = rj001(consent={"signed_by": "patient", "adult_family_available": True})
-        result = check_eligibility(unknown, ON, protocol=STRICT)
+        result = check_eligibility(unknown, ON)
         assert result.status is EligibilityStatus.INCOMPLETE
-        assert result.criteria["I3"].outcome is UNKNOWN
         assert result.criteria["I3"].missing == ("consent.has_capacity",)
         assert result.missing == ("consent.has_capacity",)
-        confirmed = rj001(consent={"signed_by": "patient", "has_capacity": True})
-        assert check_eligibility(confirmed, ON, protocol=STRICT).status is (
-            EligibilityStatus.ELIGIBLE
-        )
-        family = rj001(consent={"signed_by": "family", "adult_family_available": True})
-        assert check_eligibility(family, ON, protocol=STRICT).criteria["I3"].outcome is MET
-        unsigned = rj001(consent={"signed_by": None, "adult_family_available": True})
-        assert outcome(unsigned, "I3", protocol=STRICT) is NOT_MET
-        incapable = rj001(
+        assert not result.consent_pending  # signed: only its validity is open
+
+    def test_a_presuming_site_counts_the_signature(self) -> None:
+        """presume_patient_capacity=True: the signature counts until incapacity is found, so
+        that finding turns ELIGIBLE into INELIGIBLE (the site's choice, D-I3-CAPACITY)."""
+        presumed = rj001(consent={"signed_by": "patient", "adult_family_available": True})
+        found = rj001(
             consent={"signed_by": "patient", "has_capacity": False, "adult_family_available": True}
         )
-        assert outcome(incapable, "I3", protocol=STRICT) is NOT_MET
+        assert check_eligibility(presumed, ON, protocol=PRESUMING).status is (
+            EligibilityStatus.ELIGIBLE
+        )
+        assert check_eligibility(found, ON, protocol=PRESUMING).status is (
+            EligibilityStatus.INELIGIBLE
+        )
+        pending = rj001(consent={"signed_by": None})
+        assert outcome(pending, "I3", protocol=PRESUMING) is UNKNOWN
 
     def test_family_signature_without_family_is_contradictory(self) -> None:
         """§5: a family signature with adult_family_available false is a ProtocolError."""
         with pytest.raises(ProtocolError, match=r"signed_by"):
             rj001(consent={"signed_by": "family", "adult_family_available": False})
+
+
+class TestPreScreening:
+    """§5 I3 v2: a patient screened on clinical facts before consent is INCOMPLETE, "consent
+    pending", never INELIGIBLE for lack of a signature (D-SCR-CONSENT-PENDING)."""
+
+    def test_pre_screened_patient_is_consent_pending(self) -> None:
+        """RJ-001's clinical facts with no consent yet: INCOMPLETE, consent pending, I3 and
+        E7 open (version 1 said INELIGIBLE: I3 not met)."""
+        result = check_eligibility(rj001(consent=None), ON)
+        assert result.status is EligibilityStatus.INCOMPLETE
+        assert result.consent_pending is True
+        assert result.to_dict()["consent_pending"] is True
+        assert result.missing == (
+            "consent.signed_by",
+            "consent.has_capacity",
+            "consent.adult_family_available",
+        )
+        assert result.reason == "incomplete: I3 unknown, E7 unknown (consent pending)"
+
+    def test_signing_decides(self) -> None:
+        """Once the family signs, the pre-screened patient is ELIGIBLE; once declined,
+        INELIGIBLE, and neither is consent pending."""
+        family = {"signed_by": "family", "adult_family_available": True}
+        signed = check_eligibility(rj001(consent=family), ON)
+        assert (signed.status, signed.consent_pending) == (EligibilityStatus.ELIGIBLE, False)
+        declined = check_eligibility(rj001(consent={"signed_by": "declined"}), ON)
+        assert declined.status is EligibilityStatus.INELIGIBLE
+        assert declined.consent_pending is False
+        assert declined.to_dict()["consent_pending"] is False
+
+    @pytest.mark.parametrize(
+        ("changes", "status"),
+        [
+            ({"labs.inr": None}, EligibilityStatus.INCOMPLETE),  # a clinical fact open too
+            ({"history.hiv": True}, EligibilityStatus.INELIGIBLE),  # a screen failure anyway
+            ({"birth_date": "1940-01-01"}, EligibilityStatus.INELIGIBLE),
+        ],
+    )
+    def test_pending_only_when_consent_alone_is_open(
+        self, changes: dict[str, Any], status: EligibilityStatus
+    ) -> None:
+        """Consent pending needs every criterion but I3 and E7 decided for the patient."""
+        result = check_eligibility(rj001(consent=None, **changes), ON)
+        assert result.status is status
+        assert result.consent_pending is False
+        assert "consent pending" not in result.reason
+
+    def test_e7_may_stay_open(self) -> None:
+        """Capacity known false, family unrecorded: E7 UNKNOWN, still consent pending (the
+        consent conversation settles who can sign)."""
+        consent = {"signed_by": None, "has_capacity": False, "adult_family_available": None}
+        result = check_eligibility(rj001(consent=consent), ON)
+        assert result.criteria["E7"].outcome is UNKNOWN
+        assert result.consent_pending is True
+
+    def test_no_consent_criterion_no_pending(self) -> None:
+        """A protocol variant without I3 has no consent to wait for."""
+        variant = attrs.evolve(
+            NCT04822922,
+            criteria=tuple(c for c in NCT04822922.criteria if c.criterion_id != "I3"),
+        )
+        result = check_eligibility(rj001(consent=None), ON, protocol=variant)
+        assert result.status is EligibilityStatus.INCOMPLETE  # E7 open
+        assert result.consent_pending is False
 
 
 class TestExclusionFacts:
@@ -898,8 +969,7 @@ class TestPregnancyCriterion:
         ("sex", "pregnant", "lactating", "expected", "paths"),
         [
             ("male", None, None, ABSENT, ()),
-            ("male", True, None, PRESENT, ()),  # a recorded pregnancy excludes whatever the sex
-            ("male", None, True, PRESENT, ()),
+            ("male", False, None, ABSENT, ()),
             ("female", None, None, UNKNOWN, ("history.pregnant", "history.lactating")),
             ("female", False, None, UNKNOWN, ("history.lactating",)),
             ("female", None, False, UNKNOWN, ("history.pregnant",)),
@@ -920,6 +990,14 @@ class TestPregnancyCriterion:
         patient = rj001(sex=sex, **{"history.pregnant": pregnant, "history.lactating": lactating})
         assert outcome(patient, "E6") is expected
         assert missing(patient, "E6") == paths
+
+    @pytest.mark.parametrize("fact", ["history.pregnant", "history.lactating"])
+    def test_male_recorded_pregnant_is_refused(self, fact: str) -> None:
+        """§5 E6 v2: a male record with pregnancy or lactation true is contradictory, so a
+        decided status cannot flip through E6 (version 1 screened it as E6 PRESENT)."""
+        err = refusal(lambda: rj001(**{fact: True}))
+        assert isinstance(err, InconsistentRecordError)
+        assert err.field == fact
 
     def test_female_unknowns_are_missing(self) -> None:
         """A female patient with both unknown: both paths are missing from the result."""
@@ -963,6 +1041,17 @@ class TestNoOneToConsentCriterion:
                 ABSENT,
                 (),
             ),
+            # §5 v2: a refusal says nothing about capacity or family; E7 reads them as they are.
+            (
+                {"signed_by": "declined", "has_capacity": False, "adult_family_available": False},
+                PRESENT,
+                (),
+            ),
+            (
+                {"signed_by": "declined", "has_capacity": None, "adult_family_available": True},
+                ABSENT,
+                (),
+            ),
             # D-SCR-E7: a family signature shows a direct adult family member exists.
             (
                 {"signed_by": "family", "has_capacity": False, "adult_family_available": None},
@@ -997,6 +1086,7 @@ class TestStatusAndMissing:
         assert result.status is EligibilityStatus.INCOMPLETE
         assert result.missing == (
             "labs.inr",
+            "consent.has_capacity",  # I3: not presumed (§5 v2)
             "history.hiv",
             "history.pregnant",
             "history.lactating",
@@ -1009,10 +1099,10 @@ class TestStatusAndMissing:
         result = check_eligibility(patient, ON)
         expected = [
             "labs.inr",
+            "consent.has_capacity",
             "history.hiv",
             "history.last_drug_trial",
             "history.pregnant",
-            "consent.has_capacity",
             "consent.adult_family_available",
         ]
         record = result.to_dict()
@@ -1145,7 +1235,7 @@ class TestScreeningSummary:
         """Counts per status and per failed criterion, from a one-pass iterator."""
         cohort = [
             rj001(),  # eligible
-            rj001(patient_id="B", consent={"signed_by": None}, **{"history.hiv": True}),
+            rj001(patient_id="B", consent={"signed_by": "declined"}, **{"history.hiv": True}),
             rj001(patient_id="C", **{"labs.inr": None}),  # incomplete
             rj001(patient_id="D", birth_date="1940-01-01"),  # I1 not met
         ]
@@ -1160,32 +1250,39 @@ class TestScreeningSummary:
         assert summary.failed_by_criterion["E4"] == 1
         assert summary.failed_by_criterion["I1"] == 1
         assert (summary.not_meeting_inclusion, summary.meeting_exclusion) == (2, 1)
+        assert summary.consent_pending == 0
         assert dict(summary.unknown)["I2"] == 1
         assert summary.missing_facts == (("labs.inr", 1),)
         assert summary.by_status[EligibilityStatus.INCOMPLETE] == 1
         assert json.loads(json.dumps(summary.to_dict())) == summary.to_dict()
 
     def test_summary_record(self) -> None:
-        """Seven patients worked by hand: counts, failures per criterion, facts to chase."""
+        """Nine patients worked by hand: counts, failures per criterion, facts to chase, and
+        the pre-screened patients waiting for consent counted apart (§5 I3 v2)."""
         cohort = [
             rj001(),  # eligible
-            rj001(patient_id="B", consent={"signed_by": None}, **{"history.hiv": True}),
+            rj001(patient_id="B", consent={"signed_by": "declined"}, **{"history.hiv": True}),
             rj001(patient_id="C", **{"labs.inr": None}),  # I2 unknown
             rj001(patient_id="G", **{"history.last_gi_bleeding": None}),  # E5 unknown
             rj001(patient_id="D", chronic_liver_disease=None, **{"labs.inr": None}),
-            rj001(patient_id="E", birth_date="1940-01-01", consent={"signed_by": None}),
+            rj001(patient_id="E", birth_date="1940-01-01", consent={"signed_by": "declined"}),
             rj001(patient_id="F", **{"history.hiv": True}),
+            rj001(patient_id="H", consent=None),  # pre-screened: consent pending
+            rj001(patient_id="J", consent={"signed_by": None, "has_capacity": True}),  # pending
         ]
         summary = summarise_screening(screen(cohort, ON))
-        # B: I3 not met + E4 present; E: I1 and I3 not met (one patient); F: E4 present.
+        # B: I3 not met (declined) + E4 present; E: I1 and I3 not met (one patient); F: E4.
         # B's and E's consent records hold only signed_by, so capacity and family are unknown:
         # E7 UNKNOWN for both (ineligible anyway, so their facts are not "missing").
-        # Missing: labs.inr twice (C, D), then one each, alphabetical (not first-seen) order.
+        # H and J wait for consent only: incomplete, consent pending, never screen failures.
+        # H lacks the three consent facts, J (capacity known: E7 absent) only the signature.
+        # Missing: consent.signed_by and labs.inr twice, then one each, alphabetical order.
         assert summary.to_dict() == {
-            "screened": 7,
+            "screened": 9,
             "eligible": 1,
             "ineligible": 3,
-            "incomplete": 3,
+            "incomplete": 5,
+            "consent_pending": 2,
             "not_meeting_inclusion": 2,
             "meeting_exclusion": 2,
             "failed": {
@@ -1203,30 +1300,29 @@ class TestScreeningSummary:
             "unknown": {
                 "I1": 0,
                 "I2": 2,
-                "I3": 0,
+                "I3": 2,
                 "E1": 0,
                 "E2": 0,
                 "E3": 0,
                 "E4": 0,
                 "E5": 1,
                 "E6": 0,
-                "E7": 2,
+                "E7": 3,
             },
             "missing_facts": {
+                "consent.signed_by": 2,
                 "labs.inr": 2,
                 "chronic_liver_disease": 1,
+                "consent.adult_family_available": 1,
+                "consent.has_capacity": 1,
                 "history.last_gi_bleeding": 1,
             },
         }
-        assert summary.missing_facts == (
-            ("labs.inr", 2),
-            ("chronic_liver_disease", 1),
-            ("history.last_gi_bleeding", 1),
-        )
+        assert summary.missing_facts[:2] == (("consent.signed_by", 2), ("labs.inr", 2))
         assert dict(summary.by_status) == {
             EligibilityStatus.ELIGIBLE: 1,
             EligibilityStatus.INELIGIBLE: 3,
-            EligibilityStatus.INCOMPLETE: 3,
+            EligibilityStatus.INCOMPLETE: 5,
         }
 
     def test_summary_writes_no_reason(self) -> None:
@@ -1313,7 +1409,8 @@ class TestEligibilityLaws:
     @given(data=st.data(), on=screening_dates, use_near=st.booleans())
     @example(data=None, on=ON, use_near=False)
     def test_decided_status_never_changes(self, data: Any, on: date, use_near: bool) -> None:
-        """ELIGIBLE or INELIGIBLE stays so whatever unknown facts become known (§5)."""
+        """ELIGIBLE or INELIGIBLE stays so whatever unknown facts become known, with SPEC's
+        defaults and no exception: capacity, consent and a male's pregnancy included (§5)."""
         if data is None:  # the @example: RJ-001 with INR unknown but a known HIV infection
             partial = rj001(**{"labs.inr": None, "history.hiv": True})
             full = with_facts(partial, {"labs.inr": Decimal("1.2")})
@@ -1322,6 +1419,29 @@ class TestEligibilityLaws:
             partial = data.draw(strategy)
             assume(partial.birth_date <= on)
             full = data.draw(completions(partial))
+        self.assert_stable(partial, full, on)
+
+    @pytest.mark.parametrize(
+        ("consent", "found"),
+        [
+            # Version 1 presumed capacity: ELIGIBLE, then INELIGIBLE once found false.
+            ({"signed_by": "patient"}, {"consent.has_capacity": False}),
+            # Version 1 read null as "not signed": INELIGIBLE, then ELIGIBLE once signed.
+            ({"signed_by": None}, {"consent.signed_by": Signer.FAMILY}),
+            ({"signed_by": None}, {"consent.signed_by": Signer.DECLINED}),
+        ],
+    )
+    def test_consent_facts_keep_a_decided_status(
+        self, consent: dict[str, Any], found: dict[str, Any]
+    ) -> None:
+        """The flips version 1 allowed through I3 no longer happen (§5 I3 v2)."""
+        partial = rj001(consent={**consent, "adult_family_available": True})
+        self.assert_stable(partial, with_facts(partial, found), ON)
+        assert check_eligibility(partial, ON).status is EligibilityStatus.INCOMPLETE
+
+    @staticmethod
+    def assert_stable(partial: Patient, full: Patient, on: date) -> None:
+        """A decided status and every decided criterion of *partial* hold for *full*."""
         before = check_eligibility(partial, on)
         after = check_eligibility(full, on)
         if _decided(before):
@@ -1329,21 +1449,6 @@ class TestEligibilityLaws:
         for criterion, result in before.criteria.items():
             if result.outcome is not UNKNOWN:
                 assert after.criteria[criterion].outcome is result.outcome
-
-    @given(data=st.data(), on=screening_dates, capacity=st.booleans())
-    def test_strict_capacity_makes_the_status_stable(
-        self, data: Any, on: date, capacity: bool
-    ) -> None:
-        """Under presume_patient_capacity=False a decided status survives learning the
-        capacity too, the one fact SPEC's default presumes (§5, D-I3-CAPACITY)."""
-        partial = data.draw(partial_patients())
-        assume(partial.birth_date <= on)
-        full = data.draw(completions(partial))
-        if full.consent.has_capacity is None or partial.consent.has_capacity is None:
-            full = with_facts(full, {"consent.has_capacity": capacity})
-        before = check_eligibility(partial, on, protocol=STRICT)
-        if _decided(before):
-            assert check_eligibility(full, on, protocol=STRICT).status is before.status
 
     @given(data=st.data(), on=screening_dates)
     def test_filling_the_missing_facts_decides(self, data: Any, on: date) -> None:
@@ -1360,15 +1465,15 @@ class TestEligibilityLaws:
         else:
             assert result.missing == ()
 
-    @given(data=st.data(), on=screening_dates, use_near=st.booleans(), strict=st.booleans())
+    @given(data=st.data(), on=screening_dates, use_near=st.booleans(), presume=st.booleans())
     def test_status_follows_the_outcomes(
-        self, data: Any, on: date, use_near: bool, strict: bool
+        self, data: Any, on: date, use_near: bool, presume: bool
     ) -> None:
         """Any NOT_MET or PRESENT -> INELIGIBLE; all MET/ABSENT -> ELIGIBLE; else INCOMPLETE,
         missing the union of the UNKNOWN criteria's paths."""
         patient = data.draw(screening_patients(on=on) if use_near else partial_patients())
         assume(patient.birth_date <= on)
-        result = check_eligibility(patient, on, protocol=STRICT if strict else NCT04822922)
+        result = check_eligibility(patient, on, protocol=PRESUMING if presume else NCT04822922)
         outcomes = {r.outcome for r in result.results}
         if outcomes & {NOT_MET, PRESENT}:
             assert result.status is EligibilityStatus.INELIGIBLE
@@ -1379,15 +1484,15 @@ class TestEligibilityLaws:
             union = dict.fromkeys(p for r in result.results for p in r.missing)
             assert result.missing == tuple(union)
 
-    @given(data=st.data(), on=screening_dates, use_near=st.booleans(), strict=st.booleans())
+    @given(data=st.data(), on=screening_dates, use_near=st.booleans(), presume=st.booleans())
     def test_each_criterion_result_is_consistent(
-        self, data: Any, on: date, use_near: bool, strict: bool
+        self, data: Any, on: date, use_near: bool, presume: bool
     ) -> None:
         """Each criterion: an outcome of its kind; missing paths exactly when UNKNOWN, each an
         unknown fact; the reason headed "<id> <outcome words>: "; every view agrees."""
         patient = data.draw(screening_patients(on=on) if use_near else partial_patients())
         assume(patient.birth_date <= on)
-        result = check_eligibility(patient, on, protocol=STRICT if strict else NCT04822922)
+        result = check_eligibility(patient, on, protocol=PRESUMING if presume else NCT04822922)
         unknown = set(unknown_paths(patient))
         for r in result.results:
             allowed = {MET, NOT_MET} if r.kind is CriterionKind.INCLUSION else {PRESENT, ABSENT}
@@ -1425,6 +1530,19 @@ class TestEligibilityLaws:
         assert (summary.not_meeting_inclusion, summary.meeting_exclusion) == (inclusion, exclusion)
         chase = Counter(p for r in results for p in r.missing)
         assert dict(summary.missing_facts) == dict(chase)
+        # Consent pending (§5 I3 v2), from the outcomes: incomplete, I3 waiting for a
+        # signature, nothing open but I3 and E7; never a screen failure.
+        pending = [
+            r
+            for r in results
+            if r.status is EligibilityStatus.INCOMPLETE
+            and r.criteria["I3"].missing == ("consent.signed_by",)
+            and all(
+                c.outcome is not UNKNOWN for cid, c in r.criteria.items() if cid not in {"I3", "E7"}
+            )
+        ]
+        assert summary.consent_pending == len(pending) == sum(r.consent_pending for r in results)
+        assert summary.consent_pending <= summary.incomplete
 
     @given(data=st.data(), on=screening_dates)
     def test_eligible_means_grade_one_or_two_and_age_in_range(self, data: Any, on: date) -> None:
@@ -1435,15 +1553,36 @@ class TestEligibilityLaws:
             assert grade in {1, 2} or grade is None  # None: every possible grade is 1 or 2
             assert 18 <= age_years(patient.birth_date, on) <= 70
             assert patient.chronic_liver_disease is True
-            assert patient.consent.signed_by is not None
+            assert patient.consent.signed_by in {Signer.PATIENT, Signer.FAMILY}
+            if patient.consent.signed_by is Signer.PATIENT:
+                assert patient.consent.has_capacity is True  # not presumed (§5 I3 v2)
 
     @given(patient=partial_patients(), on=screening_dates)
     def test_male_with_unknown_pregnancy_is_absent(self, patient: Patient, on: date) -> None:
-        """A male patient with no recorded pregnancy or lactation: E6 ABSENT (§5)."""
+        """A male patient: E6 ABSENT, pregnancy and lactation unknown or false (§5; true is
+        refused by Patient, v2)."""
         assume(patient.birth_date <= on)
-        male = with_facts(patient, {"sex": Sex.MALE})
-        recorded = True in (male.history.pregnant, male.history.lactating)
-        assert outcome(male, "E6", on) is (PRESENT if recorded else ABSENT)
+        h = patient.history
+        history = attrs.evolve(
+            h,
+            pregnant=None if h.pregnant else h.pregnant,
+            lactating=None if h.lactating else h.lactating,
+        )
+        male = with_facts(attrs.evolve(patient, history=history), {"sex": Sex.MALE})
+        assert outcome(male, "E6", on) is ABSENT
+
+    @given(data=st.data(), on=screening_dates)
+    def test_no_signature_is_never_a_screen_failure(self, data: Any, on: date) -> None:
+        """Pre-screening (§5 I3 v2): without a signature the patient is INELIGIBLE only for
+        another criterion, and I3 is UNKNOWN missing consent.signed_by."""
+        patient = data.draw(screening_patients(on=on))
+        unsigned = with_facts(patient, {"consent.signed_by": None})
+        result = check_eligibility(unsigned, on)
+        assert result.criteria["I3"].missing == ("consent.signed_by",)
+        if result.status is EligibilityStatus.INELIGIBLE:
+            assert any(
+                c.outcome in {NOT_MET, PRESENT} for cid, c in result.criteria.items() if cid != "I3"
+            )
 
     @given(patient=partial_patients(), on=study_dates)
     def test_age_criterion_uses_completed_years(self, patient: Patient, on: date) -> None:

@@ -40,7 +40,7 @@ from aclf_protocol.patient import (
     age_years,
     to_weight_kg,
 )
-from tests.fixtures import BAD_IDS, SPEC_RECORD, assert_golden
+from tests.fixtures import BAD_IDS, SPEC_RECORD, assert_golden, refusal
 from tests.strategies import consents, histories, labs, patients
 
 
@@ -81,15 +81,14 @@ class TestSpecRecord:
         assert out == expected
 
     def test_missing_clinical_keys_mean_unknown(self) -> None:
-        """§9: only identity and weight are required; the rest is unknown, like null."""
-        p = Patient.from_dict(
-            {"patient_id": "X", "birth_date": "1970-01-01", "sex": "female", "weight_kg": 70}
-        )
+        """§9: only identity is required; the rest is unknown, like null, the weight too."""
+        p = Patient.from_dict({"patient_id": "X", "birth_date": "1970-01-01", "sex": "female"})
+        assert p.weight_kg is None  # §9 v2: screening does not need it
         assert p.chronic_liver_disease is None
         assert p.labs == Labs()
         assert p.history == History()
         assert p.consent == Consent()
-        assert p.consent.signed_by is None  # §5 I3: not signed
+        assert p.consent.signed_by is None  # §5 I3 v2: not yet obtained (unknown)
 
     def test_example_cohort_starts_with_the_spec_record(self) -> None:
         """The built-in cohort's RJ-001 is SPEC §9's example record, key for key."""
@@ -129,11 +128,24 @@ class TestUnits:
             value = getattr(Labs.from_dict({si_key: raw}), key)
             assert value == Decimal(conventional)
 
-    def test_si_key_comes_back_as_conventional(self) -> None:
-        """§9: an SI key read in comes back out as its conventional key."""
+    def test_si_key_comes_back_as_recorded(self) -> None:
+        """§9 v2: an SI key read in comes back out under that key, in that unit, a number."""
         out = Labs.from_dict({"bilirubin_umol_l": 205.2}).to_dict()
-        assert out["bilirubin_mg_dl"] == 12
-        assert "bilirubin_umol_l" not in out
+        assert out["bilirubin_umol_l"] == 205.2
+        assert "bilirubin_mg_dl" not in out
+        assert next(iter(out)) == "bilirubin_umol_l"  # in the conventional key's place
+
+    def test_si_value_is_no_long_string(self) -> None:
+        """§9 v2 defect: 356.2 µmol/L came back as bilirubin_mg_dl '20.8304093567...' (a
+        28-digit string pandas cannot average); now it is the number 356.2 as recorded."""
+        labs_ = Labs.from_dict({"bilirubin_umol_l": 356.2})
+        out = labs_.to_dict()
+        assert out["bilirubin_umol_l"] == 356.2
+        assert type(out["bilirubin_umol_l"]) is float
+        assert "bilirubin_mg_dl" not in out
+        assert Labs.from_dict(out) == labs_
+        # The scores still read the exact conventional value (§7.1).
+        assert labs_.bilirubin_mg_dl == Decimal("356.2") / Decimal("17.1")
 
     def test_null_beside_a_value_is_no_conflict(self) -> None:
         """§9: {"x_mg_dl": null, "x_umol_l": v} is not a conflict."""
@@ -307,8 +319,11 @@ class TestRecordLaws:
     @example(mg_dl=Decimal("3.5"))
     def test_si_creatinine_agrees_with_conventional(self, mg_dl: Decimal) -> None:
         """x mg/dL sent as x * 88.4 µmol/L reads back as exactly x (§7.1)."""
-        via_si = Labs.from_dict({"creatinine_umol_l": str(mg_dl * Decimal("88.4"))})
-        assert via_si == Labs(creatinine_mg_dl=mg_dl)
+        si = mg_dl * Decimal("88.4")
+        via_si = Labs.from_dict({"creatinine_umol_l": str(si)})
+        assert via_si.creatinine_mg_dl == mg_dl
+        assert via_si == Labs(creatinine_umol_l=si)
+        assert via_si.to_dict()["creatinine_umol_l"] == float(si)
 
 
 class TestEdges:
@@ -485,12 +500,12 @@ class TestProblemPaths:
         assert (err.field, err.value, err.rule) == ("labs", {1: 2}, OBJECT_RULE)
 
     def test_required_keys(self) -> None:
-        """§9: an empty record lacks the four required keys, in record order."""
+        """§9: an empty record lacks the three required keys, in record order (v2: the
+        weight may be unknown)."""
         with pytest.raises(InvalidRecordError) as caught:
             Patient.from_dict({})
         assert [(p.field, p.value, p.rule) for p in caught.value.problems] == [
-            (key, None, "is required (§9)")
-            for key in ("patient_id", "birth_date", "sex", "weight_kg")
+            (key, None, "is required (§9)") for key in ("patient_id", "birth_date", "sex")
         ]
 
     def test_weight_in_reading_order(self) -> None:
@@ -652,7 +667,8 @@ class TestPartsInFull:
     """§9: each part's record, written by hand."""
 
     def test_labs_record(self) -> None:
-        """§9: lab values as numbers, flags as booleans, unknowns as null, conventional keys."""
+        """§9: lab values as numbers, flags as booleans, unknowns as null; each lab under the
+        key it was recorded in (v2)."""
         labs = Labs.from_dict(
             {
                 "bilirubin_umol_l": 205.2,
@@ -664,7 +680,7 @@ class TestPartsInFull:
             }
         )
         assert labs.to_dict() == {
-            "bilirubin_mg_dl": 12,
+            "bilirubin_umol_l": 205.2,
             "creatinine_mg_dl": None,
             "inr": 2.6,
             "he_grade": 2,
@@ -843,3 +859,124 @@ class TestPatientId:
         assert "control characters" in err.rule
         base = Patient.from_dict(SPEC_RECORD)
         assert refused(lambda: attrs.evolve(base, patient_id=bad)).field == "patient_id"
+
+
+class TestConsentStates:
+    """§5 I3 v2: signed by the patient or family, declined, or not yet obtained (null)."""
+
+    @pytest.mark.parametrize(
+        ("value", "signer"),
+        [("patient", Signer.PATIENT), ("family", Signer.FAMILY), ("declined", Signer.DECLINED)],
+    )
+    def test_each_state_round_trips(self, value: str, signer: Signer) -> None:
+        """Each signer value reads to its member and is written back as the same text."""
+        consent = Consent.from_dict({"signed_by": value})
+        assert consent.signed_by is signer
+        assert consent.to_dict()["signed_by"] == value
+        assert Consent.from_dict(consent.to_dict()) == consent
+
+    def test_missing_and_null_are_not_yet_obtained(self) -> None:
+        """A missing consent section, a missing key and null all read as None (unknown)."""
+        bare = {"patient_id": "X", "birth_date": "1970-01-01", "sex": "female"}
+        assert Patient.from_dict(bare).consent.signed_by is None
+        assert Consent.from_dict({}).signed_by is None
+        assert Consent.from_dict({"signed_by": None}).signed_by is None
+
+    def test_declined_beside_no_family_is_no_contradiction(self) -> None:
+        """Only a family signature contradicts adult_family_available: false."""
+        consent = Consent(signed_by=Signer.DECLINED, adult_family_available=False)
+        assert consent.adult_family_available is False
+
+
+class TestUnknownWeight:
+    """§9 v2: the weight may be unknown (missing or null); screening does not need it."""
+
+    @pytest.mark.parametrize("record", [{"weight_kg": None}, {}], ids=["null", "missing"])
+    def test_unknown_weight_reads_as_none(self, record: dict[str, Any]) -> None:
+        """A null or missing weight is None and is written back as null; it round-trips."""
+        base = {k: v for k, v in SPEC_RECORD.items() if k != "weight_kg"}
+        patient = Patient.from_dict({**base, **record})
+        assert patient.weight_kg is None
+        assert patient.to_dict()["weight_kg"] is None
+        assert Patient.from_dict(patient.to_dict()) == patient
+
+    def test_python_construction_without_weight(self) -> None:
+        """Patient(...) without weight_kg holds None; a bad weight is still refused."""
+        patient = Patient(patient_id="X", birth_date=date(1970, 1, 1), sex=Sex.FEMALE)
+        assert patient.weight_kg is None
+        with pytest.raises(InvalidValueError, match=r"^weight_kg: .*§3\.2"):
+            Patient(patient_id="X", birth_date=date(1970, 1, 1), sex=Sex.FEMALE, weight_kg=0)
+
+
+class TestMalePregnancy:
+    """§5 E6 v2: a male record with pregnancy or lactation true is contradictory."""
+
+    @pytest.mark.parametrize("fact", ["pregnant", "lactating"])
+    def test_male_with_a_true_fact_is_refused(self, fact: str) -> None:
+        """InconsistentRecordError naming history.<fact>, from Python and from a record."""
+        err = refusal(
+            lambda: Patient(
+                patient_id="X",
+                birth_date=date(1970, 1, 1),
+                sex=Sex.MALE,
+                history=History(pregnant=True) if fact == "pregnant" else History(lactating=True),
+            )
+        )
+        assert isinstance(err, InconsistentRecordError)
+        assert (err.field, err.value) == (f"history.{fact}", True)
+        assert err.to_dict()["code"] == "inconsistent_record"
+        record = with_(SPEC_RECORD, f"history.{fact}", True)
+        from_record = refusal(lambda: Patient.from_dict(record))
+        assert isinstance(from_record, InconsistentRecordError)
+        assert [p.field for p in from_record.problems] == [f"history.{fact}"]
+
+    @pytest.mark.parametrize("value", [None, False])
+    def test_male_with_unknown_or_false_facts_is_valid(self, value: bool | None) -> None:
+        """Unknown or false pregnancy and lactation are fine for a male patient."""
+        record = with_(with_(SPEC_RECORD, "history.pregnant", value), "history.lactating", value)
+        assert Patient.from_dict(record).history.pregnant is value
+
+    def test_female_may_be_pregnant(self) -> None:
+        """A female patient recorded as pregnant is a valid record (E6 then excludes)."""
+        record = with_(with_(SPEC_RECORD, "sex", "female"), "history.pregnant", True)
+        assert Patient.from_dict(record).history.pregnant is True
+
+
+class TestRecordedUnits:
+    """§9 v2: each lab is kept and written back in the unit it was recorded in (D-LAB-JSON)."""
+
+    def test_python_construction_in_si_units(self) -> None:
+        """Labs(x_umol_l=v) derives the conventional value exactly; giving both agreeing
+        values is the same Labs, disagreeing ones are a contradiction naming the SI key."""
+        si = Labs(creatinine_umol_l=Decimal("132.6"))
+        assert si.creatinine_mg_dl == Decimal("1.5")
+        assert Labs(creatinine_umol_l=Decimal("132.6"), creatinine_mg_dl=Decimal("1.5")) == si
+        err = refusal(lambda: attrs.evolve(si, creatinine_mg_dl=Decimal(2)))
+        assert isinstance(err, InconsistentRecordError)
+        assert err.field == "creatinine_umol_l"
+
+    def test_si_and_conventional_records_differ_only_in_unit(self) -> None:
+        """The same value recorded in two units: equal conventional values (the scores' view),
+        different records."""
+        si = Labs.from_dict({"albumin_g_l": 29})
+        conventional = Labs.from_dict({"albumin_g_dl": 2.9})
+        assert si.albumin_g_dl == conventional.albumin_g_dl == Decimal("2.9")
+        assert si != conventional
+        assert si.to_dict()["albumin_g_l"] == 29
+        assert conventional.to_dict()["albumin_g_dl"] == 2.9
+
+    @given(value=labs(si=True))
+    @example(value=Labs(bilirubin_umol_l=Decimal("356.2")))
+    @example(value=Labs(creatinine_umol_l=Decimal("97.24"), albumin_g_l=Decimal(29)))
+    def test_round_trip_with_json_numbers(self, value: Labs) -> None:
+        """Labs.from_dict(labs.to_dict()) == labs, every value a JSON number (int or float,
+        never a str), a bool, null or an enum's text, in either unit (§9 v2)."""
+        record = value.to_dict()
+        for key, item in record.items():
+            assert item is None or type(item) in {int, float, bool, str}, key
+            if type(item) is str:
+                assert key in {"ventilation_reason", "ascites"}
+            if type(item) is float:
+                assert Decimal(repr(item)) == getattr(value, key)  # the exact value
+        assert Labs.from_dict(record) == value
+        assert Labs.from_dict(json.loads(json.dumps(record))) == value

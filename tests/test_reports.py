@@ -223,6 +223,15 @@ class TestScreeningReport:
         assert len(full) == 12
         assert full[1:11] == [f"  {c.reason}" for c in result.criteria.values()]
 
+    def test_consent_pending_is_named(self) -> None:
+        """§5 I3 v2: a pre-screened patient's head line says consent pending; the open
+        consent criteria follow."""
+        record = {k: v for k, v in SPEC_RECORD.items() if k != "consent"}
+        result = check_eligibility(Patient.from_dict(record), ON)
+        lines = screening_lines(result, every_criterion=False)
+        assert lines[0] == "RJ-001: INCOMPLETE, consent pending (screened 2021-10-01)"
+        assert [line.split()[0] for line in lines[1:3]] == ["I3", "E7"]
+
     def test_ineligible_shows_not_met_and_present(self) -> None:
         """§5: I1 (not met) and E4 (present) are the lines shown; nothing is needed."""
         result = self.ineligible()

@@ -151,15 +151,16 @@ class TestPatientExamples:
         assert errors_at(PATIENT, SPEC_RECORD) == []
 
     def test_minimal_record_is_valid(self) -> None:
-        """Only the four required keys: every clinical fact unknown (§9)."""
-        record = {"patient_id": "P", "birth_date": "1970-01-01", "sex": "female", "weight_kg": 50}
+        """Only the three required keys: every clinical fact unknown, the weight too (§9 v2)."""
+        record = {"patient_id": "P", "birth_date": "1970-01-01", "sex": "female"}
         assert errors_at(PATIENT, record) == []
+        assert errors_at(PATIENT, {**record, "weight_kg": None}) == []
 
     def test_required_keys(self) -> None:
-        """patient_id, birth_date, sex and weight_kg are required and never null (§9)."""
-        record = {**SPEC_RECORD, "weight_kg": None}
+        """patient_id, birth_date and sex are required and never null (§9)."""
+        record = {**SPEC_RECORD, "patient_id": None}
         del record["sex"]
-        assert errors_at(PATIENT, record) == ["$", "$.weight_kg"]
+        assert errors_at(PATIENT, record) == ["$", "$.patient_id"]
 
     @pytest.mark.parametrize(
         ("path", "value", "where"),
@@ -361,14 +362,19 @@ class TestSchemaLaws:
 
     @given(patient=patients(complete=True))
     def test_si_records_validate(self, patient: Patient) -> None:
-        """Each lab sent in SI units (exact decimal string) passes and reads back the same."""
+        """Each lab sent in SI units (exact decimal string) passes and reads back as the same
+        conventional value, the SI value kept as recorded (§7.1, §9 v2)."""
         record = patient.to_dict()
         for si_key, (key, factor) in SI_FACTORS.items():
             value = getattr(patient.labs, key)
             record["labs"][key] = None
             record["labs"][si_key] = str(value * factor)
         assert errors_at(PATIENT, record) == []
-        assert Patient.from_dict(record) == patient
+        read = Patient.from_dict(record)
+        for si_key, (key, factor) in SI_FACTORS.items():
+            assert getattr(read.labs, key) == getattr(patient.labs, key)
+            assert getattr(read.labs, si_key) == getattr(patient.labs, key) * factor
+        assert attrs.evolve(read, labs=patient.labs) == patient
 
     @given(event=safety_events())
     def test_every_event_record_validates(self, event: SafetyEvent) -> None:
