@@ -399,24 +399,28 @@ def _versions(event: SafetyEvent, earlier: Iterable[SafetyEvent]) -> list[Safety
 def _owed(
     versions: Sequence[SafetyEvent], protocol: Protocol
 ) -> list[tuple[ObligationKind, date, date]]:
-    """(kind, Day 0, due) of each report the last version requires (§6.3)."""
-    event = versions[-1]
+    """(kind, Day 0, due) of each report any of the versions requires (§6.3, §6.7 *v2*).
+
+    A report owed by one version stays owed whatever a later version says: a later version
+    may add a report or an earlier deadline, never remove one.
+    """
     owed: list[tuple[ObligationKind, date, date]] = []
-    if event.is_serious:
+    if any(v.is_serious for v in versions):
         day0 = _first_aware(versions, lambda v: v.is_serious)
         owed.append(
             (ObligationKind.SAE_TO_SPONSOR, day0, day0 + timedelta(protocol.sae_to_sponsor_days))
         )
-    if event.is_susar:
+    if any(v.is_susar for v in versions):
         day0 = _first_aware(versions, lambda v: v.is_susar)
         due = day0 + timedelta(protocol.other_susar_days)
-        if event.is_fatal_or_life_threatening:
-            fatal = _first_aware(versions, lambda v: v.is_susar and v.is_fatal_or_life_threatening)
-            fatal_due = fatal + timedelta(protocol.fatal_susar_days)
+        fatal = any(v.is_susar and v.is_fatal_or_life_threatening for v in versions)
+        if fatal:
+            first = _first_aware(versions, lambda v: v.is_susar and v.is_fatal_or_life_threatening)
+            fatal_due = first + timedelta(protocol.fatal_susar_days)
             if fatal_due <= due:
-                day0, due = fatal, fatal_due
+                day0, due = first, fatal_due
         owed.append((ObligationKind.SUSAR_TO_REGULATOR, day0, due))
-        if event.is_fatal_or_life_threatening:
+        if fatal:
             follow_up = due + timedelta(protocol.fatal_susar_follow_up_days)
             owed.append((ObligationKind.SUSAR_FOLLOW_UP, day0, follow_up))
     return owed
@@ -438,11 +442,13 @@ def reporting_obligations(
     (Day 0 + 7 + 8, docs/dev/decisions.md D-SAF-FOLLOWUP); any other SUSAR within
     ``other_susar_days``.
 
-    Which reports are owed follows *event*, the current version. Day 0 of each is the first
-    awareness date among *event* and its *earlier* (superseded) versions that already
-    qualified for it: an SAE whose causality is assessed later keeps the sponsor clock of its
-    first report, and a SUSAR becoming fatal owes its report by the earlier of the 15-day
-    deadline of the first SUSAR version and 7 days after it became fatal.
+    A report owed by *event* or by any of its *earlier* (superseded) versions is owed: a
+    later version may add a report, never remove one (§6.7 *v2*, D-SAF-DAY0), so a SUSAR
+    re-assessed unrelated still owes the regulator report it owed. Day 0 of each is the first
+    awareness date among the versions that qualified for it: an SAE whose causality is
+    assessed later keeps the sponsor clock of its first report, and a SUSAR becoming fatal
+    owes its report by the earlier of the 15-day deadline of the first SUSAR version and 7
+    days after it became fatal. The result does not depend on the order of *earlier*.
 
     Args:
         event: The current version of the event.

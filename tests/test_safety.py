@@ -442,10 +442,25 @@ class TestReportingDeadlines:
             (SUSAR_FOLLOW_UP, d("2021-10-09"), d("2021-10-24")),
         ]
 
-    def test_reassessed_unrelated_owes_no_regulator_report(self) -> None:
-        """A SUSAR re-assessed unrelated no longer owes the regulator report."""
+    def test_reassessed_unrelated_still_owes_the_regulator_report(self) -> None:
+        """§6.7 v2: a SUSAR re-assessed unrelated still owes the report it owed: a later
+        version may add an obligation, never remove one."""
         later = event(awareness_date=d("2021-10-06"), causality=Causality.UNRELATED)
-        assert dues(later, earlier=[event()]) == [("sae_to_sponsor", "2021-10-05")]
+        assert dues(later, earlier=[event()]) == dues(event())
+        assert [kind for kind, _ in dues(later)] == ["sae_to_sponsor"]
+
+    def test_downgraded_from_life_threatening_keeps_the_7_day_clock(self) -> None:
+        """§6.7 v2: a life-threatening SUSAR later reported as hospitalisation only keeps its
+        7-day report and follow-up; the order of the earlier versions does not matter."""
+        threat = event(seriousness={Seriousness.LIFE_THREATENING}, grade=4)
+        hosp = event(awareness_date=d("2021-10-05"), seriousness={Seriousness.HOSPITALISATION})
+        last = event(awareness_date=d("2021-10-06"), seriousness={Seriousness.HOSPITALISATION})
+        assert dues(last, earlier=[threat, hosp]) == dues(last, earlier=[hosp, threat])
+        assert [kind for kind, _ in dues(last, earlier=[hosp, threat])] == [
+            "sae_to_sponsor",
+            "susar_to_regulator",
+            "susar_follow_up",
+        ]
 
     def test_obligation_to_dict(self) -> None:
         """An obligation writes ISO dates and the kind's value."""
