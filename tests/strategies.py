@@ -311,6 +311,7 @@ def stop_rule_inputs(
 # --- §6.7 v2: event versions (helper "stops"; keep additions to this block) ---------------
 _VERSION_GAPS = st.sampled_from([0, 0, 1, 2, 5])
 _FATAL_SOMETIMES = st.sampled_from([False, False, False, False, True])
+_MOSTLY_SERIOUS = st.sampled_from([True, True, None])
 
 
 @st.composite
@@ -318,13 +319,14 @@ def stop_rule_histories(
     draw: st.DrawFn, *, max_events: int = 5, max_versions: int = 3
 ) -> tuple[tuple[InfusionPlan, ...], list[SafetyEvent]]:
     """A cohort and events with re-submissions (§6.5, §6.7): each event id has 1 to
-    *max_versions* versions of one onset (from 5 days before Day 1 to Day 40), each
-    re-assessed at will (causality, seriousness, death), some aware the same day."""
+    *max_versions* versions of one onset (from 3 days before Day 1 to Day 20, mostly in the
+    treatment period), each re-assessed at will (causality, seriousness, death), some aware
+    the same day."""
     cohort = draw(cohorts())
     events: list[SafetyEvent] = []
     for number in range(1, draw(st.integers(0, max_events)) + 1):
         plan = draw(st.sampled_from(cohort))
-        onset = plan.start + timedelta(days=draw(st.integers(-5, 39)))
+        onset = plan.start + timedelta(days=draw(st.integers(-3, 19)))
         delay = draw(st.integers(0, 6))
         for _ in range(draw(st.integers(1, max_versions))):
             events.append(
@@ -333,7 +335,7 @@ def stop_rule_histories(
                     patient_id=plan.patient_id,
                     event_id=f"SAE-{number:03d}",
                     onset=onset,
-                    serious=None,
+                    serious=draw(_MOSTLY_SERIOUS),
                     fatal=draw(_FATAL_SOMETIMES),
                     causality=st.sampled_from(Causality),
                     expectedness=st.sampled_from(Expectedness),

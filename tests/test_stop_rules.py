@@ -709,9 +709,10 @@ class TestWhatAStopCancels:
         assert ("RJ-002", 2, "10-06") in refs(result, "cancelled")
 
     def test_every_infusion_has_a_state(self) -> None:
-        """§6.7 v2: under TERMINATE each infusion is given, missed or cancelled."""
+        """§6.7 v2: under TERMINATE each infusion is given, missed or cancelled: infusion 3,
+        dated on the stop date 10-07, is cancelled, not left to be reported missed."""
         rj1 = plan("RJ-001", "low", "10-01", "10-01")
-        result = evaluate_stop_rules([rj1], [sae("S", "RJ-001", "10-06")], on=day("10-20"))
+        result = evaluate_stop_rules([rj1], [sae("S", "RJ-001", "10-07")], on=day("10-20"))
         statuses = [r.status.value for r in check_adherence(result.plan_of("RJ-001")).infusions]
         assert statuses == ["in_window", "missed", "cancelled", "cancelled"]
 
