@@ -373,10 +373,6 @@ def done_keys(done: Collection[DoneKey]) -> frozenset[tuple[str, ObligationKind]
     return frozenset(keys)
 
 
-def _first_aware(versions: Sequence[SafetyEvent], qualifies: Any) -> date:
-    return min(v.awareness_date for v in versions if qualifies(v))
-
-
 def _versions(event: SafetyEvent, earlier: Iterable[SafetyEvent]) -> list[SafetyEvent]:
     """*earlier* then *event*, checked to be versions of one event, none newer than *event*."""
     require_instance(event, SafetyEvent, "event", "must be a SafetyEvent (§6.1)")
@@ -405,17 +401,19 @@ def _owed(
     may add a report or an earlier deadline, never remove one.
     """
     owed: list[tuple[ObligationKind, date, date]] = []
-    if any(v.is_serious for v in versions):
-        day0 = _first_aware(versions, lambda v: v.is_serious)
+    serious = [v for v in versions if v.is_serious]
+    if serious:
+        day0 = min(v.awareness_date for v in serious)
         owed.append(
             (ObligationKind.SAE_TO_SPONSOR, day0, day0 + timedelta(protocol.sae_to_sponsor_days))
         )
-    if any(v.is_susar for v in versions):
-        day0 = _first_aware(versions, lambda v: v.is_susar)
+    susars = [v for v in serious if v.is_susar]
+    if susars:
+        day0 = min(v.awareness_date for v in susars)
         due = day0 + timedelta(protocol.other_susar_days)
-        fatal = any(v.is_susar and v.is_fatal_or_life_threatening for v in versions)
+        fatal = [v for v in susars if v.is_fatal_or_life_threatening]
         if fatal:
-            first = _first_aware(versions, lambda v: v.is_susar and v.is_fatal_or_life_threatening)
+            first = min(v.awareness_date for v in fatal)
             fatal_due = first + timedelta(protocol.fatal_susar_days)
             if fatal_due <= due:
                 day0, due = first, fatal_due

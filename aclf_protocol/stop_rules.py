@@ -605,20 +605,25 @@ def _histories(
     known: Sequence[SafetyEvent], periods: Mapping[str, _Periods], on: date
 ) -> dict[str, _History]:
     """Each event id's versions: the most conservative counts among same-day versions."""
-    by_id: dict[str, dict[date, set[SafetyEvent]]] = {}
+    by_id: dict[str, list[SafetyEvent]] = {}
     for event in known:
-        by_id.setdefault(event.event_id, {}).setdefault(event.awareness_date, set()).add(event)
+        by_id.setdefault(event.event_id, []).append(event)
     result: dict[str, _History] = {}
     for event_id in sorted(by_id):
-        days = sorted(by_id[event_id].items())
+        versions = by_id[event_id]
+        if len(versions) == 1:  # the common case: one version, no history
+            result[event_id] = _History((_version(versions[0], on, periods),), (), ())
+            continue
+        by_day: dict[date, list[SafetyEvent]] = {}
+        for event in versions:
+            same_day = by_day.setdefault(event.awareness_date, [])
+            if event not in same_day:  # identical re-submissions collapse
+                same_day.append(event)
         chosen: list[SafetyEvent] = []
         others: list[SafetyEvent] = []
         conflicts: list[VersionConflict] = []
-        for day, versions in days:
-            if len(versions) == 1:
-                chosen.append(next(iter(versions)))
-                continue
-            ranked = sorted(versions, key=lambda v: _conservative_key(v, _rule(v, periods, day)))
+        for day, same_day in sorted(by_day.items()):
+            ranked = sorted(same_day, key=lambda v: _conservative_key(v, _rule(v, periods, day)))
             best = ranked[-1]
             chosen.append(best)
             others.extend(ranked[:-1])
@@ -626,27 +631,31 @@ def _histories(
                 VersionConflict(event_id=event_id, awareness_date=day, counted=best, other=v)
                 for v in reversed(ranked[:-1])
             )
-        counted = []
-        for index, event in enumerate(chosen):
-            since = event.awareness_date
-            last = index + 1 == len(chosen)
-            until = on if last else chosen[index + 1].awareness_date - timedelta(days=1)
-            entry = periods[event.patient_id].entry(event.onset_date)
-            fires = _rule_class(event) is not None and entry is not None and entry <= until
-            counted.append(
-                _Version(
-                    event,
-                    since,
-                    until,
-                    _rule_class(event) if fires else None,
-                    max(since, entry) if fires and entry is not None else None,
-                )
+        counted = [
+            _version(
+                event,
+                on if index + 1 == len(chosen) else chosen[index + 1].awareness_date - _DAY,
+                periods,
             )
+            for index, event in enumerate(chosen)
+        ]
         superseded = sorted(
             [*others, *(v.event for v in counted[:-1])], key=lambda e: e.awareness_date
         )
         result[event_id] = _History(tuple(counted), tuple(superseded), tuple(conflicts))
     return result
+
+
+_DAY = timedelta(days=1)
+
+
+def _version(event: SafetyEvent, until: date, periods: Mapping[str, _Periods]) -> _Version:
+    """*event* counted from its awareness date to *until*: the rule it fires, and from when."""
+    rule = _rule_class(event)
+    entry = None if rule is None else periods[event.patient_id].entry(event.onset_date)
+    if rule is None or entry is None or entry > until:
+        return _Version(event, event.awareness_date, until, None, None)
+    return _Version(event, event.awareness_date, until, rule, max(event.awareness_date, entry))
 
 
 def _trigger(history: _History) -> tuple[Trigger | None, Reassessment | None]:

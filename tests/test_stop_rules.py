@@ -1211,19 +1211,25 @@ class TestStopRuleLaws:
     def test_assessing_every_pending_event_ends_the_suspension(
         self, inputs: Inputs, on: date, verdict: Causality
     ) -> None:
-        """R2: once assessed, R1 applies (TERMINATE, stopping from the first report) or it lifts."""
+        """R2: once assessed, R1 applies (TERMINATE, stopping from the first report) or it lifts.
+
+        The assessments arrive the next day, with nothing else new (a same-day assessment
+        would be a same-day conflict, in which the pending version counts, §6.7)."""
         plans, events = inputs
         result = evaluate_stop_rules(plans, events, on=on)
         assert result.decision in {CONTINUE, SUSPEND}
         assert {c.patient_id for c in result.cancelled} <= set(result.died)  # §6.7 deaths
         check_on_hold(result)
-        assessed = [
-            attrs.evolve(t.event, awareness_date=on, causality=verdict) for t in result.triggers
-        ]
-        after = evaluate_stop_rules(plans, [*events, *assessed], on=on)
         if result.decision is CONTINUE:
-            assert after == result
-        elif verdict in UNRELATED:
+            return
+        next_day = on + timedelta(days=1)
+        assessed = [
+            attrs.evolve(t.event, awareness_date=next_day, causality=verdict)
+            for t in result.triggers
+        ]
+        known_plans, known_events = known_then(plans, events, on)
+        after = evaluate_stop_rules(known_plans, [*known_events, *assessed], on=next_day)
+        if verdict in UNRELATED:
             assert after.decision is CONTINUE
             assert {e.event_id for e in after.r3_events} >= {e.event_id for e in assessed}
         else:
