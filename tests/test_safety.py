@@ -638,6 +638,28 @@ class TestSafetyLaws:
         after = {o.kind for o in reporting_obligations(ev, on=on_late) if o.overdue}
         assert before <= after
 
+    @given(
+        ev=safety_events(event_id="SAE-1", patient_id="P"),
+        later=safety_events(event_id="SAE-1", patient_id="P"),
+        data=st.data(),
+    )
+    def test_a_later_version_never_removes_an_obligation(
+        self, ev: SafetyEvent, later: SafetyEvent, data: st.DataObject
+    ) -> None:
+        """§6.7 v2: a later version may add a report or an earlier deadline, never remove
+        one; the order of the earlier versions does not matter."""
+        if later.awareness_date < ev.awareness_date:
+            ev, later = later, ev
+        alone = {o.kind: o.due for o in reporting_obligations(ev)}
+        with_later = {o.kind: o.due for o in reporting_obligations(later, earlier=[ev])}
+        assert set(alone) <= set(with_later)
+        assert all(with_later[kind] <= due for kind, due in alone.items())
+        both = [ev, attrs.evolve(ev, awareness_date=later.awareness_date)]
+        shuffled = data.draw(st.permutations(both))
+        assert reporting_obligations(later, earlier=shuffled) == reporting_obligations(
+            later, earlier=both
+        )
+
     @given(ev=safety_events(serious=True), extra=st.integers(0, 20))
     def test_history_never_delays_a_deadline(self, ev: SafetyEvent, extra: int) -> None:
         """A re-submission of the same facts later never moves a due date later."""
