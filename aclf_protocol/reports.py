@@ -186,13 +186,36 @@ def screening_lines(result: EligibilityResult, *, every_criterion: bool = True) 
 
 @exact
 def safety_lines(result: StopRuleEvaluation) -> list[str]:
-    """Cancelled and held infusions and reporting obligations, one line each (§6.3, §6.5)."""
-    lines = [
+    """Deaths, re-assessments, conflicts, cancelled, held and deviating infusions, and the
+    reporting obligations, one line each (§6.3, §6.5, §6.7)."""
+    lines = [f"died: {patient_id}" for patient_id in result.died]
+    lines += [
+        f"re-assessed after the termination: {r.event_id} ({r.patient_id}) "
+        f"causality {r.fired.causality.value} -> {r.current.causality.value}, "
+        f"aware {r.current.awareness_date}; the termination stands"
+        for r in result.reassessed
+    ]
+    lines += [
+        f"conflict: {c.event_id} has two versions aware {c.awareness_date}; counted causality "
+        f"{c.counted.causality.value} grade {c.counted.grade}, not causality "
+        f"{c.other.causality.value} grade {c.other.grade}"
+        for c in result.conflicts
+    ]
+    lines += [
+        f"pre-treatment: {e.event_id} ({e.patient_id}) onset {e.onset_date}"
+        for e in result.pre_treatment
+    ]
+    lines += [
         f"cancelled: {ref.patient_id} infusion {ref.number} on {ref.date}"
         for ref in result.cancelled
     ]
     lines += [
         f"on hold: {ref.patient_id} infusion {ref.number} on {ref.date}" for ref in result.on_hold
+    ]
+    lines += [
+        f"DEVIATION: {v.patient_id} infusion {v.number} given {v.given_date}, on or after "
+        f"the stop date {v.stopped_on} ({v.cause})"
+        for v in result.deviations
     ]
     lines += [
         f"report {o.kind.value} for {o.event_id} due {o.due}"

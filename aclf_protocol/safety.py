@@ -374,10 +374,6 @@ def done_keys(done: Collection[DoneKey]) -> frozenset[tuple[str, ObligationKind]
     return frozenset(keys)
 
 
-def _first_aware(versions: Sequence[SafetyEvent], qualifies: Any) -> date:
-    return min(v.awareness_date for v in versions if qualifies(v))
-
-
 def _versions(event: SafetyEvent, earlier: Iterable[SafetyEvent]) -> list[SafetyEvent]:
     """*earlier* then *event*, checked to be versions of one event, none newer than *event*."""
     require_instance(event, SafetyEvent, "event", "must be a SafetyEvent (§6.1)")
@@ -400,24 +396,30 @@ def _versions(event: SafetyEvent, earlier: Iterable[SafetyEvent]) -> list[Safety
 def _owed(
     versions: Sequence[SafetyEvent], protocol: Protocol
 ) -> list[tuple[ObligationKind, date, date]]:
-    """(kind, Day 0, due) of each report the last version requires (§6.3)."""
-    event = versions[-1]
+    """(kind, Day 0, due) of each report any of the versions requires (§6.3, §6.7 *v2*).
+
+    A report owed by one version stays owed whatever a later version says: a later version
+    may add a report or an earlier deadline, never remove one.
+    """
     owed: list[tuple[ObligationKind, date, date]] = []
-    if event.is_serious:
-        day0 = _first_aware(versions, lambda v: v.is_serious)
+    serious = [v for v in versions if v.is_serious]
+    if serious:
+        day0 = min(v.awareness_date for v in serious)
         owed.append(
             (ObligationKind.SAE_TO_SPONSOR, day0, day0 + timedelta(protocol.sae_to_sponsor_days))
         )
-    if event.is_susar:
-        day0 = _first_aware(versions, lambda v: v.is_susar)
+    susars = [v for v in serious if v.is_susar]
+    if susars:
+        day0 = min(v.awareness_date for v in susars)
         due = day0 + timedelta(protocol.other_susar_days)
-        if event.is_fatal_or_life_threatening:
-            fatal = _first_aware(versions, lambda v: v.is_susar and v.is_fatal_or_life_threatening)
-            fatal_due = fatal + timedelta(protocol.fatal_susar_days)
+        fatal = [v for v in susars if v.is_fatal_or_life_threatening]
+        if fatal:
+            first = min(v.awareness_date for v in fatal)
+            fatal_due = first + timedelta(protocol.fatal_susar_days)
             if fatal_due <= due:
-                day0, due = fatal, fatal_due
+                day0, due = first, fatal_due
         owed.append((ObligationKind.SUSAR_TO_REGULATOR, day0, due))
-        if event.is_fatal_or_life_threatening:
+        if fatal:
             follow_up = due + timedelta(protocol.fatal_susar_follow_up_days)
             owed.append((ObligationKind.SUSAR_FOLLOW_UP, day0, follow_up))
     return owed
@@ -439,11 +441,13 @@ def reporting_obligations(
     (Day 0 + 7 + 8, docs/dev/decisions.md D-SAF-FOLLOWUP); any other SUSAR within
     ``other_susar_days``.
 
-    Which reports are owed follows *event*, the current version. Day 0 of each is the first
-    awareness date among *event* and its *earlier* (superseded) versions that already
-    qualified for it: an SAE whose causality is assessed later keeps the sponsor clock of its
-    first report, and a SUSAR becoming fatal owes its report by the earlier of the 15-day
-    deadline of the first SUSAR version and 7 days after it became fatal.
+    A report owed by *event* or by any of its *earlier* (superseded) versions is owed: a
+    later version may add a report, never remove one (§6.7 *v2*, D-SAF-DAY0), so a SUSAR
+    re-assessed unrelated still owes the regulator report it owed. Day 0 of each is the first
+    awareness date among the versions that qualified for it: an SAE whose causality is
+    assessed later keeps the sponsor clock of its first report, and a SUSAR becoming fatal
+    owes its report by the earlier of the 15-day deadline of the first SUSAR version and 7
+    days after it became fatal. The result does not depend on the order of *earlier*.
 
     Args:
         event: The current version of the event.

@@ -526,16 +526,28 @@ def record_infusion(
 
 
 def cancel_remaining(plan: InfusionPlan, stopped_on: date) -> InfusionPlan:
-    """The plan with every infusion not given and dated after *stopped_on* cancelled (§4.5).
+    """The plan stopped on *stopped_on*: every infusion not given whose window had not closed
+    before the stop date is cancelled (§4.5, §6.7 *v2*).
 
-    Safety and follow-up visits are unaffected: they are derived from ``start``. Cancelling
-    twice keeps the earlier stop date.
+    That is every infusion not given with ``window_end >= stopped_on``: those dated on or
+    after the stop date, and one whose window is still open on it (on hold that day). One
+    whose window closed before the stop date stays as it is: missed (§4.4). Safety and
+    follow-up visits are unaffected: they are derived from ``start``. Cancelling twice keeps
+    the earlier stop date, and cancels from it.
+
+    >>> plan = build_plan(patient_id="P", weight_kg=60, arm="low", start=date(2021, 10, 1))
+    >>> plan = record_infusion(plan, 1, date(2021, 10, 1))
+    >>> stopped = cancel_remaining(plan, date(2021, 10, 5))    # infusion 2: window 10-03..10-05
+    >>> [(i.number, i.cancelled) for i in stopped.infusions]
+    [(1, False), (2, True), (3, True), (4, True)]
+    >>> [i.cancelled for i in cancel_remaining(plan, date(2021, 10, 6)).infusions]  # 2 missed
+    [False, False, True, True]
     """
     require_instance(plan, InfusionPlan, "plan", _PLAN_RULE)
     require_date(stopped_on, "stopped_on")
     stop = stopped_on if plan.stopped_on is None else min(plan.stopped_on, stopped_on)
     infusions = tuple(
-        attrs.evolve(i, cancelled=True) if i.given_date is None and i.date > stop else i
+        attrs.evolve(i, cancelled=True) if i.given_date is None and i.window_end >= stop else i
         for i in plan.infusions
     )
     return attrs.evolve(plan, infusions=infusions, stopped_on=stop)

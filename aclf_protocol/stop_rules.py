@@ -1,4 +1,4 @@
-"""The trial's stop rules R1-R3, evaluated as of a date (SPEC §6.4-§6.6).
+"""The trial's stop rules R1-R3, evaluated as of a date (SPEC §6.4-§6.7).
 
 The record's one hard rule: a serious adverse reaction during treatment stops the
 intervention and terminates the study (R1). A serious event whose causality is not yet
@@ -6,7 +6,10 @@ assessed suspends the study until it is (R2). A serious event assessed unlikely 
 stops nothing and is counted for the primary endpoint (R3).
 
 :func:`evaluate_stop_rules` is a pure function of the protocol, the plans, the events (in any
-order) and the date ``on``; events the site learnt of after ``on`` are ignored (§6.5).
+order, any duplicated) and the date ``on``; events the site learnt of after ``on`` and
+infusions given after ``on`` are ignored (§6.5, §6.7 *v2*). It replays the events in awareness
+order: a termination is final, a suspension lifts once its events are assessed, and a stop
+cancels every infusion whose window had not closed before the stop date.
 
 >>> from aclf_protocol.schedule import build_plan
 >>> from aclf_protocol.safety import Causality, SafetyEvent, Seriousness
@@ -18,16 +21,18 @@ order) and the date ``on``; events the site learnt of after ``on`` are ignored (
 >>> result.decision.value, [t.rule for t in result.triggers]
 ('terminate', ['R1'])
 >>> [(c.number, str(c.date)) for c in result.cancelled]
-[(3, '2021-10-07'), (4, '2021-10-10')]
+[(2, '2021-10-04'), (3, '2021-10-07'), (4, '2021-10-10')]
 >>> evaluate_stop_rules([plan], [sae], on=date(2021, 10, 3)).decision.value  # not yet known
 'continue'
 """
 
 from __future__ import annotations
 
+import bisect
 import enum
+import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -43,8 +48,11 @@ from aclf_protocol.protocol import NCT04822922, Protocol
 from aclf_protocol.safety import (
     Causality,
     DoneKey,
+    EventOutcome,
+    Expectedness,
     ReportingObligation,
     SafetyEvent,
+    Seriousness,
     done_keys,
     reporting_obligations,
 )
@@ -57,12 +65,15 @@ from aclf_protocol.schedule import (
 )
 
 __all__ = [
+    "Deviation",
     "InfusionRef",
     "PatientSafety",
     "PatientStatus",
+    "Reassessment",
     "StopRuleEvaluation",
     "StudyDecision",
     "Trigger",
+    "VersionConflict",
     "evaluate_stop_rules",
     "treatment_period_end",
 ]
@@ -88,26 +99,32 @@ class StudyDecision(enum.Enum):
 
 
 class PatientStatus(enum.Enum):
-    """Where a patient's intervention stands as of ``on`` (§6.5, decision D-SAF-STATUS).
+    """Where a patient's intervention stands as of ``on`` (§6.5, §6.7, D-SAF-STATUS).
 
-    ``STOPPED``: the intervention was stopped (a termination found infusions still to give,
-    or the plan carries a stop date). ``COMPLETED``: not stopped, and no infusion can still be
-    given: each is given, cancelled, or its window closed before ``on``. ``ACTIVE``: otherwise
-    (under SUSPEND its remaining infusions are on hold).
+    ``DIED``: an event of the patient known on ``on`` has the death criterion or outcome
+    ``fatal``, whatever its causality (§6.7 *v2*); it takes precedence. ``STOPPED``: the
+    intervention was stopped (a termination found infusions still to give, or the plan
+    carries a stop date). ``COMPLETED``: not stopped, and no infusion can still be given: each
+    is given, cancelled, or its window closed before ``on``. ``ACTIVE``: otherwise (under
+    SUSPEND its remaining infusions are on hold).
     """
 
     ACTIVE = "active"
     STOPPED = "stopped"
     COMPLETED = "completed"
+    DIED = "died"
 
 
 @attrs.frozen(kw_only=True)
 class Trigger:
-    """One stop-rule firing: rule ``"R1"`` or ``"R2"`` and the event's current version.
+    """One stop-rule firing: rule ``"R1"`` or ``"R2"`` and the event version that fires.
 
-    ``since`` is when this event began to stop infusions: the awareness date of the earliest
-    version in the unbroken run of trigger versions ending with the current one (an event
-    suspended under R2 and then assessed probable stops infusions from its first report).
+    ``event`` is the event's current version, except for an R1 event re-assessed since the
+    termination (§6.7 *v2*): then it is the last version that fired R1, and the evaluation
+    lists the re-assessment in ``reassessed``. ``since`` is when this event began to stop
+    infusions: the awareness date of the earliest version in the unbroken run of trigger
+    versions ending with that one (an event suspended under R2 and then assessed probable
+    stops infusions from its first report).
     """
 
     rule: str
@@ -132,6 +149,82 @@ class Trigger:
             "patient_id": self.patient_id,
             "since": date_to_json(self.since),
             "event": self.event.to_dict(),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class VersionConflict:
+    """Two different versions of one event id with the same awareness date (§6.7 *v2*).
+
+    ``counted`` is the more conservative of the two, whatever their order in the input (the
+    one that stops most: R1 over R2 over none; then the more serious; decision
+    D-SAF-VERSIONS); ``other`` the one that does not count.
+    """
+
+    event_id: str
+    awareness_date: date
+    counted: SafetyEvent
+    other: SafetyEvent
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible record."""
+        return {
+            "event_id": self.event_id,
+            "awareness_date": date_to_json(self.awareness_date),
+            "counted": self.counted.to_dict(),
+            "other": self.other.to_dict(),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class Reassessment:
+    """An R1 event re-assessed after it terminated the study (§6.7 *v2*): it lifts nothing.
+
+    ``fired`` is the last version that fired R1, ``current`` the version that counts now
+    (e.g. causality unrelated).
+    """
+
+    event_id: str
+    patient_id: str
+    fired: SafetyEvent
+    current: SafetyEvent
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible record."""
+        return {
+            "event_id": self.event_id,
+            "patient_id": self.patient_id,
+            "fired": self.fired.to_dict(),
+            "current": self.current.to_dict(),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class Deviation:
+    """An infusion given (by ``on``) on or after the date of a stop that applies to it.
+
+    ``cause`` is ``"terminate"`` (the study's stop date), ``"died"`` (the awareness date of the
+    patient's death) or ``"suspend"`` (given while the study was suspended: the start of that
+    suspension); ``stopped_on`` is that date. One given on the stop date itself is listed too:
+    dates alone cannot tell whether it came before the report (§6.7 *v2*; a reviewer decides).
+    """
+
+    patient_id: str
+    number: int
+    given_date: date
+    cause: str
+    stopped_on: date
+    date: date  # last: the field shadows the type in the class body
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible record."""
+        return {
+            "patient_id": self.patient_id,
+            "number": self.number,
+            "date": date_to_json(self.date),
+            "given_date": date_to_json(self.given_date),
+            "cause": self.cause,
+            "stopped_on": date_to_json(self.stopped_on),
         }
 
 
@@ -179,26 +272,39 @@ class PatientSafety:
 
 @attrs.frozen(kw_only=True)
 class StopRuleEvaluation:
-    """What the stop rules say as of ``on`` (§6.5).
+    """What the stop rules say as of ``on`` (§6.5, §6.7).
 
     Attributes:
-        decision: CONTINUE, SUSPEND (an R2 stands, no R1) or TERMINATE (an R1 stands).
-        triggers: Every standing R1 and R2 trigger, R1 first, then by ``since`` and id.
-        since: Under SUSPEND or TERMINATE, the earliest ``since`` of the triggers: no
-            infusion may be given after it; under TERMINATE infusions dated after it are
-            cancelled. ``None`` under CONTINUE.
+        decision: TERMINATE once an R1 fired on any date up to ``on`` (final, §6.7 *v2*);
+            else SUSPEND while an R2 stands; else CONTINUE.
+        triggers: Every standing R1 and R2 trigger, and every R1 that fired and was
+            re-assessed since; R1 first, then by ``since`` and id.
+        since: The stop date: under TERMINATE the first day of the unbroken run of suspension
+            or termination that led to it (the awareness date of its first trigger); under
+            SUSPEND the first day of the current suspension. ``None`` under CONTINUE.
         patients: Each patient's status, by patient id.
-        plans: The plans, updated: under TERMINATE every stopped patient's plan has its
-            remaining infusions cancelled (:func:`~aclf_protocol.schedule.cancel_remaining`).
-        cancelled: The infusions this evaluation cancelled (TERMINATE only).
+        plans: The plans, updated: every stopped or died patient's plan has its remaining
+            infusions cancelled (:func:`~aclf_protocol.schedule.cancel_remaining`).
+            Infusions given after ``on`` keep their given date here, but count as not given.
+        cancelled: The infusions this evaluation cancelled: of each patient stopped (by the
+            termination or a death), those not given before the stop date whose window had
+            not closed before it. One given on or after the stop date is listed too (the stop
+            cancelled it) and is also a deviation.
         on_hold: Under SUSPEND, the infusions of active patients not given by ``on`` whose
             window is still open: none may be given while the suspension stands.
+        deviations: Infusions given (by ``on``) on or after the date of a stop that applies
+            to them (:class:`Deviation`).
+        conflicts: Same-day versions of one event id that differ (:class:`VersionConflict`).
+        reassessed: R1 events re-assessed after the termination (:class:`Reassessment`).
         events: The current version of every event known on ``on``.
+        pre_treatment: Events with onset before the patient's Day 1: outside the treatment
+            period, they never trigger R1/R2, and are reported like any event (§6.7 *v2*).
         r3_events: Serious events assessed unlikely or unrelated: no stop (R3).
         primary_endpoint_events: Serious events with onset in the patient's safety window
             (§4.2), whatever their causality: the primary endpoint's count.
-        obligations: Reports owed for the current events, with due dates and overdue flags.
-        history: ``(event_id, superseded versions)`` for each event re-submitted.
+        obligations: Reports owed for the known events, with due dates and overdue flags; a
+            report owed by any known version of an event stays owed.
+        history: ``(event_id, superseded versions)`` for each event re-submitted, oldest first.
         ignored: Events (versions) the site became aware of after ``on``.
     """
 
@@ -211,7 +317,11 @@ class StopRuleEvaluation:
     plans: tuple[InfusionPlan, ...] = attrs.field(repr=False)
     cancelled: tuple[InfusionRef, ...]
     on_hold: tuple[InfusionRef, ...]
+    deviations: tuple[Deviation, ...]
+    conflicts: tuple[VersionConflict, ...] = attrs.field(repr=False)
+    reassessed: tuple[Reassessment, ...] = attrs.field(repr=False)
     events: tuple[SafetyEvent, ...] = attrs.field(repr=False)
+    pre_treatment: tuple[SafetyEvent, ...] = attrs.field(repr=False)
     r3_events: tuple[SafetyEvent, ...] = attrs.field(repr=False)
     primary_endpoint_events: tuple[SafetyEvent, ...] = attrs.field(repr=False)
     obligations: tuple[ReportingObligation, ...] = attrs.field(repr=False)
@@ -242,6 +352,11 @@ class StopRuleEvaluation:
         return MappingProxyType({p.patient_id: p.status for p in self.patients})
 
     @property
+    def died(self) -> tuple[str, ...]:
+        """Ids of the patients who died (status ``died``, §6.7 *v2*)."""
+        return tuple(p.patient_id for p in self.patients if p.status is PatientStatus.DIED)
+
+    @property
     def overdue(self) -> tuple[ReportingObligation, ...]:
         """The obligations overdue on ``on``."""
         return tuple(o for o in self.obligations if o.overdue)
@@ -268,6 +383,10 @@ class StopRuleEvaluation:
             "patients": [p.to_dict() for p in self.patients],
             "cancelled": [c.to_dict() for c in self.cancelled],
             "on_hold": [h.to_dict() for h in self.on_hold],
+            "deviations": [v.to_dict() for v in self.deviations],
+            "conflicts": [c.to_dict() for c in self.conflicts],
+            "reassessed": [r.to_dict() for r in self.reassessed],
+            "pre_treatment": [e.event_id for e in self.pre_treatment],
             "r3_events": [e.event_id for e in self.r3_events],
             "primary_endpoint_events": [e.event_id for e in self.primary_endpoint_events],
             "obligations": [o.to_dict() for o in self.obligations],
@@ -308,12 +427,16 @@ def treatment_period_end(
 
 
 def _check_plans(plans: Iterable[object], protocol: Protocol) -> dict[str, InfusionPlan]:
+    """Plans by patient id; an identical plan given twice counts once (§6.5)."""
     by_patient: dict[str, InfusionPlan] = {}
     for index, item in enumerate(plans):
         plan = require_instance(
             item, InfusionPlan, f"plans[{index}]", "must be an InfusionPlan (§6.5)"
         )
-        if plan.patient_id in by_patient:
+        known = by_patient.get(plan.patient_id)
+        if known is not None:
+            if known == plan:
+                continue
             raise InconsistentRecordError(
                 f"plans[{index}].patient_id", plan.patient_id, "one plan per patient (§6.5)"
             )
@@ -326,46 +449,49 @@ def _check_plans(plans: Iterable[object], protocol: Protocol) -> dict[str, Infus
 
 
 def _check_events(events: Iterable[object], plans: Mapping[str, InfusionPlan]) -> list[SafetyEvent]:
+    """The events, each of a patient with a plan; any onset is accepted (§6.7 *v2*)."""
     checked: list[SafetyEvent] = []
     for index, item in enumerate(events):
         where = f"events[{index}]"
         event = require_instance(item, SafetyEvent, where, "must be a SafetyEvent (§6.1)")
-        plan = plans.get(event.patient_id)
-        if plan is None:
+        if event.patient_id not in plans:
             raise InvalidValueError(
                 f"{where}.patient_id", event.patient_id, "has no infusion plan (§6.5)"
-            )
-        if event.onset_date < plan.start:
-            raise InconsistentRecordError(
-                f"{where}.onset_date",
-                event.onset_date,
-                f"must not precede Day 1 {plan.start} of patient {event.patient_id} (§6.1)",
             )
         checked.append(event)
     return checked
 
 
-def _versions_by_id(known: Sequence[SafetyEvent]) -> dict[str, list[SafetyEvent]]:
-    """Versions of each event id, oldest first: latest awareness wins, then input position.
-
-    Identical consecutive re-submissions collapse into one version.
-    """
-    positions = sorted(range(len(known)), key=lambda i: (known[i].awareness_date, i))
-    by_id: dict[str, list[SafetyEvent]] = {}
-    for i in positions:
-        versions = by_id.setdefault(known[i].event_id, [])
-        if not versions or versions[-1] != known[i]:
-            versions.append(known[i])
-    return dict(sorted(by_id.items()))
-
-
 @attrs.frozen
 class _Periods:
-    """A patient's Day 1, treatment-period end (§6.4, §6.6) and safety-window end (§4.2)."""
+    """A patient's Day 1, Day 10 (§6.4), safety-window end (§4.2), infusions given by ``on``.
+
+    ``given`` is sorted: the treatment period as of a date runs to the later of Day 10 and
+    the last infusion given by that date (§6.6).
+    """
 
     start: date
-    treatment_end: date
+    day10: date
     window_end: date
+    given: tuple[date, ...]
+
+    def end(self, day: date) -> date:
+        """Last day of the treatment period as of *day* (§6.4, §6.6)."""
+        index = bisect.bisect_right(self.given, day)
+        return max(self.day10, self.given[index - 1]) if index else self.day10
+
+    def entry(self, onset: date) -> date | None:
+        """The first date on which *onset* lies in the treatment period, if any.
+
+        Onset before Day 1: never (pre-treatment, §6.7 *v2*); up to Day 10: from the start;
+        later: from the first infusion given on or after the onset (§6.6).
+        """
+        if onset < self.start:
+            return None
+        if onset <= self.day10:
+            return date.min
+        index = bisect.bisect_left(self.given, onset)
+        return self.given[index] if index < len(self.given) else None
 
 
 def _periods(
@@ -374,25 +500,239 @@ def _periods(
     return {
         patient_id: _Periods(
             plan.start,
-            treatment_period_end(plan, on=on, protocol=protocol),
+            date_of_study_day(protocol.treatment_period_end_day, plan.start),
             safety_window_end(plan.start, protocol=protocol),
+            tuple(
+                sorted(
+                    i.given_date
+                    for i in plan.infusions
+                    if i.given_date is not None and i.given_date <= on
+                )
+            ),
         )
         for patient_id, plan in plans.items()
     }
 
 
-def _rule(event: SafetyEvent, periods: Mapping[str, _Periods]) -> str | None:
-    """``"R1"``, ``"R2"`` or ``None`` for one event version (§6.4)."""
+def _given_by(infusion: Infusion, day: date) -> bool:
+    """Recorded as given on or before *day* (D-SAF-ASOF)."""
+    return infusion.given_date is not None and infusion.given_date <= day
+
+
+def _rule_class(event: SafetyEvent) -> str | None:
+    """``"R1"`` or ``"R2"`` for a serious reaction (onset aside), else ``None`` (§6.4)."""
     if not event.is_serious or not event.is_adverse_reaction:
         return None  # R3 or not serious: no automatic stop
-    period = periods[event.patient_id]
-    if not period.start <= event.onset_date <= period.treatment_end:
-        return None
     return "R1" if event.is_assessed else "R2"
+
+
+def _rule(event: SafetyEvent, periods: Mapping[str, _Periods], day: date) -> str | None:
+    """The rule *event* fires as of *day*: its class, if its onset is in the period then."""
+    entry = periods[event.patient_id].entry(event.onset_date)
+    return _rule_class(event) if entry is not None and entry <= day else None
+
+
+_RULE_RANK = {"R1": 2, "R2": 1, None: 0}
+_CAUSALITY_RANK = {
+    Causality.UNRELATED: 0,
+    Causality.UNLIKELY: 1,
+    Causality.NOT_ASSESSED: 2,
+    Causality.POSSIBLE: 3,
+    Causality.PROBABLE: 4,
+    Causality.CERTAIN: 5,
+}
+_EXPECTEDNESS_RANK = {
+    Expectedness.EXPECTED: 0,
+    Expectedness.NOT_ASSESSED: 1,
+    Expectedness.UNEXPECTED: 2,
+}
+
+
+def _died(event: SafetyEvent) -> bool:
+    """The death criterion or outcome ``fatal`` (one fact, D-SAF-FATAL)."""
+    return Seriousness.DEATH in event.seriousness or event.outcome is EventOutcome.FATAL
+
+
+def _canonical(event: SafetyEvent) -> str:
+    return json.dumps(event.to_dict(), sort_keys=True)
+
+
+def _conservative_key(event: SafetyEvent, rule: str | None) -> tuple[Any, ...]:
+    """Larger is more conservative (§6.7 *v2*, D-SAF-VERSIONS): a total order of versions.
+
+    The rule it fires (R1 over R2 over none); then the more serious: death, life-threatening,
+    more criteria, higher grade; then causality (certain > ... > unrelated), expectedness
+    (unexpected > not assessed > expected); last the record's canonical JSON text.
+    """
+    criteria = event.seriousness
+    return (
+        _RULE_RANK[rule],
+        _died(event),
+        Seriousness.LIFE_THREATENING in criteria,
+        len(criteria),
+        event.grade,
+        _CAUSALITY_RANK[event.causality],
+        _EXPECTEDNESS_RANK[event.expectedness],
+        _canonical(event),
+    )
+
+
+@attrs.frozen
+class _Version:
+    """One counted version of an event: from ``since`` (its awareness) to ``until``."""
+
+    event: SafetyEvent
+    since: date
+    until: date
+    rule: str | None  # the rule it fired by ``until`` (it can only start firing later, §6.6)
+    fires_from: date | None  # the first day it fired
+
+
+@attrs.frozen
+class _History:
+    """An event id as known on ``on``: its counted versions in order, and all it had."""
+
+    counted: tuple[_Version, ...]
+    others: tuple[SafetyEvent, ...]  # every other known version, oldest first
+    conflicts: tuple[VersionConflict, ...]
+
+    @property
+    def current(self) -> _Version:
+        return self.counted[-1]
+
+
+def _histories(
+    known: Sequence[SafetyEvent], periods: Mapping[str, _Periods], on: date
+) -> dict[str, _History]:
+    """Each event id's versions: the most conservative counts among same-day versions."""
+    by_id: dict[str, list[SafetyEvent]] = {}
+    for event in known:
+        by_id.setdefault(event.event_id, []).append(event)
+    result: dict[str, _History] = {}
+    for event_id in sorted(by_id):
+        versions = by_id[event_id]
+        if len(versions) == 1:  # the common case: one version, no history
+            result[event_id] = _History((_version(versions[0], on, periods),), (), ())
+            continue
+        by_day: dict[date, list[SafetyEvent]] = {}
+        for event in versions:
+            same_day = by_day.setdefault(event.awareness_date, [])
+            if event not in same_day:  # identical re-submissions collapse
+                same_day.append(event)
+        chosen: list[SafetyEvent] = []
+        others: list[SafetyEvent] = []
+        conflicts: list[VersionConflict] = []
+        for day, same_day in sorted(by_day.items()):
+            ranked = sorted(same_day, key=lambda v: _conservative_key(v, _rule(v, periods, day)))
+            best = ranked[-1]
+            chosen.append(best)
+            others.extend(ranked[:-1])
+            conflicts.extend(
+                VersionConflict(event_id=event_id, awareness_date=day, counted=best, other=v)
+                for v in reversed(ranked[:-1])
+            )
+        counted = [
+            _version(
+                event,
+                on if index + 1 == len(chosen) else chosen[index + 1].awareness_date - _DAY,
+                periods,
+            )
+            for index, event in enumerate(chosen)
+        ]
+        superseded = sorted(
+            [*others, *(v.event for v in counted[:-1])], key=lambda e: e.awareness_date
+        )
+        result[event_id] = _History(tuple(counted), tuple(superseded), tuple(conflicts))
+    return result
+
+
+_DAY = timedelta(days=1)
+
+
+def _version(event: SafetyEvent, until: date, periods: Mapping[str, _Periods]) -> _Version:
+    """*event* counted from its awareness date to *until*: the rule it fires, and from when."""
+    rule = _rule_class(event)
+    entry = None if rule is None else periods[event.patient_id].entry(event.onset_date)
+    if rule is None or entry is None or entry > until:
+        return _Version(event, event.awareness_date, until, None, None)
+    return _Version(event, event.awareness_date, until, rule, max(event.awareness_date, entry))
+
+
+def _trigger(history: _History) -> tuple[Trigger | None, Reassessment | None]:
+    """The trigger an event stands for as of ``on``, and its re-assessment if it was R1.
+
+    An event that fired R1 stays an R1 trigger with the version that fired (a termination
+    is final, §6.7 *v2*); if its current version no longer fires R1 it is re-assessed.
+    """
+    counted = history.counted
+    fired = [i for i, v in enumerate(counted) if v.rule == "R1"]
+    current = history.current
+    if current.rule == "R1" or (current.rule == "R2" and not fired):
+        last = len(counted) - 1
+    elif fired:
+        last = fired[-1]
+    else:
+        return None, None
+    first = last
+    while first > 0:
+        previous, this = counted[first - 1], counted[first]
+        if previous.fires_from is None or this.fires_from is None:
+            break
+        if (this.fires_from - previous.until).days > 1:
+            break
+        first -= 1
+    version, since = counted[last], counted[first].fires_from
+    if version.rule is None or since is None:  # pragma: no cover - fired by construction
+        return None, None
+    trigger = Trigger(rule=version.rule, event=version.event, since=since)
+    if version is current:
+        return trigger, None
+    reassessment = Reassessment(
+        event_id=current.event.event_id,
+        patient_id=current.event.patient_id,
+        fired=version.event,
+        current=current.event,
+    )
+    return trigger, reassessment
+
+
+def _runs(histories: Iterable[_History]) -> list[tuple[date, date, bool]]:
+    """The unbroken runs of suspension or termination: ``(first, last day, terminating)``.
+
+    ``terminating`` if an R1 fired during the run. Replayed day by day in awareness order,
+    each counted version fires from ``fires_from`` to ``until`` (§6.7 *v2*).
+    """
+    spans = sorted(
+        (v.fires_from, v.until, v.rule == "R1")
+        for h in histories
+        for v in h.counted
+        if v.fires_from is not None
+    )
+    runs: list[tuple[date, date, bool]] = []
+    for first, last, terminating in spans:
+        if runs and (first - runs[-1][1]).days <= 1:
+            start, end, before = runs[-1]
+            runs[-1] = (start, max(end, last), before or terminating)
+        else:
+            runs.append((first, last, terminating))
+    return runs
 
 
 def _event_order(event: SafetyEvent) -> tuple[date, str]:
     return (event.awareness_date, event.event_id)
+
+
+def _sorted_versions(events: Iterable[SafetyEvent]) -> tuple[SafetyEvent, ...]:
+    """Distinct versions by awareness date, then id, then canonical text: any input order."""
+    distinct = sorted(set(events), key=_event_order)
+    result: list[SafetyEvent] = []
+    start = 0
+    for index in range(1, len(distinct) + 1):
+        if index == len(distinct) or _event_order(distinct[index]) != _event_order(distinct[start]):
+            group = distinct[start:index]
+            result.extend(sorted(group, key=_canonical) if len(group) > 1 else group)
+            start = index
+    return tuple(result)
 
 
 def evaluate_stop_rules(
@@ -403,24 +743,34 @@ def evaluate_stop_rules(
     done: Collection[DoneKey] = (),
     protocol: Protocol = NCT04822922,
 ) -> StopRuleEvaluation:
-    """Apply R1-R3 to the events known on *on* (§6.4-§6.6).
+    """Apply R1-R3 to the events known on *on*, replayed in awareness order (§6.4-§6.7).
 
-    An event counts once the site is aware of it (``awareness_date <= on``). A re-submitted
-    event id replaces the earlier version: the latest awareness date wins, and for equal dates
-    the later one in *events* (decision D-SAF-VERSIONS). R1: a serious reaction (causality
-    certain, probable or possible) with onset in the patient's treatment period (Day 1 to
-    Day 10, or the last infusion given if later) terminates the study; R2: the same with
-    causality not yet assessed suspends it; R3: assessed unlikely or unrelated stops nothing.
+    An event counts once the site is aware of it (``awareness_date <= on``); an infusion
+    counts as given once given (``given_date <= on``). A re-submitted event id replaces the
+    earlier version (the latest awareness date wins); of two versions with the same
+    awareness date the more conservative counts, whatever their order, and the conflict is
+    listed (D-SAF-VERSIONS). R1: a serious reaction (causality certain, probable or
+    possible) with onset in the patient's treatment period (Day 1 to Day 10, or the last
+    infusion given if later) terminates the study, for good: a later re-assessment is listed
+    in ``reassessed`` and lifts nothing (§6.7 *v2*). R2: the same with causality not yet
+    assessed suspends it until assessed. R3: assessed unlikely or unrelated stops nothing.
+
+    A stop cancels, from its stop date, every infusion not given before it whose window had
+    not closed before it: the study's termination for every patient, a death (death criterion
+    or outcome ``fatal``, any causality) for that patient, who is then ``died``. An event
+    with onset before Day 1 is pre-treatment: accepted, reported, never a trigger.
+
+    The result is the same for any order and any duplication of *plans* and *events*.
 
     Args:
-        plans: One infusion plan per patient; infusions count as given if given by *on*.
+        plans: One infusion plan per patient (an identical plan twice counts once).
         events: Safety events and their re-submissions, in any order.
         on: The date of the evaluation.
         done: ``(event_id, kind)`` of reports already made (§6.3).
 
     Raises:
-        InvalidValueError: An event's patient has no plan, two plans share a patient, a plan's
-            arm is not in *protocol*, or an event's onset precedes the patient's Day 1.
+        InvalidValueError: An event's patient has no plan, two different plans share a
+            patient, or a plan's arm is not in *protocol*.
 
     >>> from aclf_protocol.schedule import build_plan
     >>> from aclf_protocol.safety import Causality, SafetyEvent, Seriousness
@@ -447,37 +797,44 @@ def evaluate_stop_rules(
     checked = _check_events(records_of(events, "events"), by_patient)
     marked = done_keys(done)
     known = [e for e in checked if e.awareness_date <= on]
-    ignored = tuple(sorted((e for e in checked if e.awareness_date > on), key=_event_order))
-    versions = _versions_by_id(known)
+    ignored = _sorted_versions(e for e in checked if e.awareness_date > on)
     periods = _periods(by_patient, on, protocol)
+    histories = _histories(known, periods, on)
 
     triggers: list[Trigger] = []
-    for history in versions.values():
-        rules = [_rule(v, periods) for v in history]
-        if rules[-1] is None:
-            continue
-        first = len(rules) - 1
-        while first > 0 and rules[first - 1] is not None:
-            first -= 1
-        triggers.append(
-            Trigger(rule=rules[-1], event=history[-1], since=history[first].awareness_date)
-        )
+    reassessed: list[Reassessment] = []
+    for history in histories.values():
+        trigger, reassessment = _trigger(history)
+        if trigger is not None:
+            triggers.append(trigger)
+        if reassessment is not None:
+            reassessed.append(reassessment)
     triggers.sort(key=lambda t: (t.rule, t.since, t.event_id))
-    rules_fired = {t.rule for t in triggers}
-    if "R1" in rules_fired:
-        decision = StudyDecision.TERMINATE
-    elif "R2" in rules_fired:
+    runs = _runs(histories.values())
+    stop_run = next((run for run in runs if run[2]), None)
+    since: date | None
+    if stop_run is not None:
+        decision, since = StudyDecision.TERMINATE, stop_run[0]
+    elif any(t.rule == "R2" for t in triggers):
         decision = StudyDecision.SUSPEND
+        since = next(first for first, last, _ in runs if first <= on <= last)
     else:
-        decision = StudyDecision.CONTINUE
-    since = min((t.since for t in triggers), default=None)
+        decision, since = StudyDecision.CONTINUE, None
 
-    patients, updated, cancelled, on_hold = _patients(by_patient, periods, decision, since, on)
-    current = sorted((h[-1] for h in versions.values()), key=_event_order)
+    deaths: dict[str, date] = {}
+    for event in known:
+        if _died(event):
+            day = deaths.get(event.patient_id, event.awareness_date)
+            deaths[event.patient_id] = min(day, event.awareness_date)
+    stops = _Stops(decision=decision, since=since, deaths=deaths, runs=runs, on=on)
+    patients, updated, cancelled, on_hold, deviations = _patients(by_patient, periods, stops)
+    current = sorted((h.current.event for h in histories.values()), key=_event_order)
     obligations = [
         o
-        for h in versions.values()
-        for o in reporting_obligations(h[-1], earlier=h[:-1], on=on, done=marked, protocol=protocol)
+        for h in histories.values()
+        for o in reporting_obligations(
+            h.current.event, earlier=h.others, on=on, done=marked, protocol=protocol
+        )
     ]
     obligations.sort(key=lambda o: (o.due, o.event_id, o.kind.value))
     return StopRuleEvaluation(
@@ -489,7 +846,16 @@ def evaluate_stop_rules(
         plans=updated,
         cancelled=cancelled,
         on_hold=on_hold,
+        deviations=deviations,
+        conflicts=tuple(
+            sorted(
+                (c for h in histories.values() for c in h.conflicts),
+                key=lambda c: (c.awareness_date, c.event_id),
+            )
+        ),
+        reassessed=tuple(reassessed),
         events=tuple(current),
+        pre_treatment=tuple(e for e in current if e.onset_date < periods[e.patient_id].start),
         r3_events=tuple(e for e in current if e.is_serious and e.causality in _UNRELATED),
         primary_endpoint_events=tuple(
             e
@@ -498,50 +864,105 @@ def evaluate_stop_rules(
             and periods[e.patient_id].start <= e.onset_date <= periods[e.patient_id].window_end
         ),
         obligations=tuple(obligations),
-        history=tuple((i, tuple(h[:-1])) for i, h in versions.items() if len(h) > 1),
+        history=tuple((i, h.others) for i, h in histories.items() if h.others),
         ignored=ignored,
     )
 
 
+@attrs.frozen
+class _Stops:
+    """What stops infusions as of ``on``: the study's decision and stop date, the deaths."""
+
+    decision: StudyDecision
+    since: date | None
+    deaths: Mapping[str, date]
+    runs: Sequence[tuple[date, date, bool]]
+    on: date
+
+    def stop_date(self, patient_id: str) -> date | None:
+        """The date from which *patient_id*'s remaining infusions are cancelled, if any."""
+        dates = [self.deaths[patient_id]] if patient_id in self.deaths else []
+        if self.decision is StudyDecision.TERMINATE and self.since is not None:
+            dates.append(self.since)
+        return min(dates, default=None)
+
+    def breached(self, patient_id: str, given: date) -> tuple[str, date] | None:
+        """``(cause, stop date)`` of the earliest stop in force on *given*, if any."""
+        found: list[tuple[date, int, str]] = []
+        terminated = self.decision is StudyDecision.TERMINATE and self.since is not None
+        if terminated and self.since is not None and self.since <= given:
+            found.append((self.since, 0, "terminate"))
+        death = self.deaths.get(patient_id)
+        if death is not None and death <= given:
+            found.append((death, 1, "died"))
+        for first, last, _ in self.runs:
+            if first <= given <= last:
+                found.append((first, 2, "suspend"))
+        if not found:
+            return None
+        day, _, cause = min(found)
+        return cause, day
+
+
 def _patients(
-    plans: Mapping[str, InfusionPlan],
-    periods: Mapping[str, _Periods],
-    decision: StudyDecision,
-    since: date | None,
-    on: date,
+    plans: Mapping[str, InfusionPlan], periods: Mapping[str, _Periods], stops: _Stops
 ) -> tuple[
     tuple[PatientSafety, ...],
     tuple[InfusionPlan, ...],
     tuple[InfusionRef, ...],
     tuple[InfusionRef, ...],
+    tuple[Deviation, ...],
 ]:
-    """Status, updated plan, cancelled and held infusions of each patient (§4.5, §6.5)."""
+    """Status, updated plan, cancelled, held and deviating infusions of each patient (§4.5,
+    §6.5, §6.7)."""
+    on = stops.on
     statuses: list[PatientSafety] = []
     updated: list[InfusionPlan] = []
     cancelled: list[InfusionRef] = []
     on_hold: list[InfusionRef] = []
+    deviations: list[Deviation] = []
     for plan in plans.values():
         new = plan
-        if decision is StudyDecision.TERMINATE and since is not None and _pending(plan, since):
-            new = cancel_remaining(plan, since)
+        stop = stops.stop_date(plan.patient_id)
+        stopped = stop is not None and _left_at(plan, stop)
+        if stop is not None and stopped:
+            new = cancel_remaining(plan, stop)
             cancelled.extend(
                 InfusionRef(patient_id=plan.patient_id, number=i.number, date=i.date)
                 for old, i in zip(plan.infusions, new.infusions, strict=True)
-                if i.cancelled and not old.cancelled
+                if (i.cancelled and not old.cancelled) or _given_after_stop(old, stop)
             )
+        if plan.patient_id in stops.deaths:
+            status = PatientStatus.DIED
+        elif (stopped and stops.decision is StudyDecision.TERMINATE) or (
+            new.stopped_on is not None and new.stopped_on <= on
+        ):
             status = PatientStatus.STOPPED
-        elif plan.stopped_on is not None and plan.stopped_on <= on:
-            status = PatientStatus.STOPPED
-        elif _pending(plan, on):
+        elif _pending(new, on):
             status = PatientStatus.ACTIVE
-            if decision is StudyDecision.SUSPEND:
+            if stops.decision is StudyDecision.SUSPEND:
                 on_hold.extend(
                     InfusionRef(patient_id=plan.patient_id, number=i.number, date=i.date)
-                    for i in plan.infusions
+                    for i in new.infusions
                     if _still_to_give(i, on) and i.window_end >= on
                 )
         else:
             status = PatientStatus.COMPLETED
+        for infusion in plan.infusions:
+            if infusion.given_date is None or infusion.given_date > on:
+                continue
+            breach = stops.breached(plan.patient_id, infusion.given_date)
+            if breach is not None:
+                deviations.append(
+                    Deviation(
+                        patient_id=plan.patient_id,
+                        number=infusion.number,
+                        date=infusion.date,
+                        given_date=infusion.given_date,
+                        cause=breach[0],
+                        stopped_on=breach[1],
+                    )
+                )
         updated.append(new)
         statuses.append(
             PatientSafety(
@@ -549,19 +970,36 @@ def _patients(
                 arm_id=plan.arm_id,
                 status=status,
                 start=plan.start,
-                treatment_period_end=periods[plan.patient_id].treatment_end,
+                treatment_period_end=periods[plan.patient_id].end(on),
                 safety_window_end=periods[plan.patient_id].window_end,
                 stopped_on=new.stopped_on,
             )
         )
-    return tuple(statuses), tuple(updated), tuple(cancelled), tuple(on_hold)
+    return tuple(statuses), tuple(updated), tuple(cancelled), tuple(on_hold), tuple(deviations)
 
 
 def _still_to_give(infusion: Infusion, day: date) -> bool:
     """Not cancelled and not given by *day*."""
-    return not infusion.cancelled and (infusion.given_date is None or infusion.given_date > day)
+    return not infusion.cancelled and not _given_by(infusion, day)
 
 
 def _pending(plan: InfusionPlan, day: date) -> bool:
     """Whether some infusion could still be given on or after *day*."""
     return any(_still_to_give(i, day) and i.window_end >= day for i in plan.infusions)
+
+
+def _given_after_stop(infusion: Infusion, stop: date) -> bool:
+    """Given on or after *stop* although its window was open on it: the stop cancelled it."""
+    return infusion.given_date is not None and infusion.given_date >= stop <= infusion.window_end
+
+
+def _left_at(plan: InfusionPlan, stop: date) -> bool:
+    """Whether a stop on *stop* finds an infusion to cancel (§6.7 *v2*).
+
+    One not cancelled, not given before the stop date, whose window had not closed before
+    it; one given on the stop date itself counts (given on or after the stop: a deviation).
+    """
+    return any(
+        not i.cancelled and (i.given_date is None or i.given_date >= stop) and i.window_end >= stop
+        for i in plan.infusions
+    )

@@ -353,6 +353,47 @@ def stop_rule_inputs(
     return cohort, events
 
 
+# --- §6.7 v2: event versions (helper "stops"; keep additions to this block) ---------------
+_VERSION_GAPS = st.sampled_from([0, 0, 1, 2, 5])
+_FATAL_SOMETIMES = st.sampled_from([False, False, False, False, True])
+_MOSTLY_SERIOUS = st.sampled_from([True, True, None])
+
+
+@st.composite
+def stop_rule_histories(
+    draw: st.DrawFn, *, max_events: int = 5, max_versions: int = 3
+) -> tuple[tuple[InfusionPlan, ...], list[SafetyEvent]]:
+    """A cohort and events with re-submissions (§6.5, §6.7): each event id has 1 to
+    *max_versions* versions of one onset (from 3 days before Day 1 to Day 20, mostly in the
+    treatment period), each re-assessed at will (causality, seriousness, death), some aware
+    the same day."""
+    cohort = draw(cohorts())
+    events: list[SafetyEvent] = []
+    for number in range(1, draw(st.integers(0, max_events)) + 1):
+        plan = draw(st.sampled_from(cohort))
+        onset = plan.start + timedelta(days=draw(st.integers(-3, 19)))
+        delay = draw(st.integers(0, 6))
+        for _ in range(draw(st.integers(1, max_versions))):
+            events.append(
+                _event(
+                    draw,
+                    patient_id=plan.patient_id,
+                    event_id=f"SAE-{number:03d}",
+                    onset=onset,
+                    serious=draw(_MOSTLY_SERIOUS),
+                    fatal=draw(_FATAL_SOMETIMES),
+                    causality=st.sampled_from(Causality),
+                    expectedness=st.sampled_from(Expectedness),
+                    delay=st.just(delay),
+                )
+            )
+            delay += draw(_VERSION_GAPS)
+    return cohort, events
+
+
+# --- end of the §6.7 block ---------------------------------------------------------------------
+
+
 def _events_on(
     draw: st.DrawFn,
     cohort: tuple[InfusionPlan, ...],

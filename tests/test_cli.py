@@ -27,7 +27,7 @@ from aclf_protocol import Patient, SafetyEvent, plan_infusions
 from aclf_protocol.cli import main
 from aclf_protocol.demo import demo_events, run_demo
 from aclf_protocol.examples import patient_records
-from aclf_protocol.schedule import record_infusion
+from aclf_protocol.schedule import InfusionPlan, record_infusion
 from tests.fixtures import assert_golden
 from tests.strategies import json_values
 
@@ -81,6 +81,33 @@ def demo_plans() -> list[dict[str, Any]]:
     return plans
 
 
+def later_plans() -> list[dict[str, Any]]:
+    """The demo plans with RJ-001's infusion 3 given on 2021-10-08, the stop date (§6.7)."""
+    plans = [InfusionPlan.from_dict(record) for record in demo_plans()]
+    plans[0] = record_infusion(plans[0], 3, date(2021, 10, 8))
+    return [plan.to_dict() for plan in plans]
+
+
+def later_events() -> list[dict[str, Any]]:
+    """The demo events, then SAE-001 re-assessed unrelated and RJ-001's death (unrelated),
+    both learnt of on 2021-10-12 (§6.7)."""
+    events = demo_events()
+    unrelated = {**events[-1], "awareness_date": "2021-10-12", "causality": "unrelated"}
+    death = {
+        **events[1],
+        "event_id": "SAE-002",
+        "patient_id": "RJ-001",
+        "term": "Variceal haemorrhage",
+        "onset_date": "2021-10-12",
+        "awareness_date": "2021-10-12",
+        "seriousness": ["death"],
+        "grade": 5,
+        "causality": "unrelated",
+        "outcome": "fatal",
+    }
+    return [*events, unrelated, death]
+
+
 @pytest.fixture(autouse=True)
 def _columns(monkeypatch: pytest.MonkeyPatch) -> None:
     """argparse wraps help at $COLUMNS: fix it for stable texts."""
@@ -110,6 +137,8 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     write(tmp_path / "broken-plans.json", [{"patient_id": "X"}])
     write(tmp_path / "events.jsonl", demo_events(), lines=True)
     write(tmp_path / "first-events.jsonl", demo_events()[:2], lines=True)
+    write(tmp_path / "later-plans.json", later_plans())
+    write(tmp_path / "later-events.jsonl", later_events(), lines=True)
     write(tmp_path / "stray.jsonl", [{**demo_events()[1], "patient_id": "RJ-999"}], lines=True)
     write(tmp_path / "bad-event.jsonl", [{**demo_events()[1], "grade": 9}], lines=True)
     return tmp_path
@@ -606,6 +635,19 @@ class TestStopCheckCommand:
                 "2021-10-11",
             ),
         ),
+        Run(
+            "re-assessed unrelated: the termination stands; a death; an infusion given on "
+            "the stop date (§6.7)",
+            (
+                "stop-check",
+                "--plans",
+                "later-plans.json",
+                "--events",
+                "later-events.jsonl",
+                "--on",
+                "2021-10-13",
+            ),
+        ),
     )
 
     @pytest.mark.usefixtures("workdir")
@@ -638,9 +680,26 @@ class TestStopCheckCommand:
         lines = call("stop-check", *args)[1].splitlines()
         assert lines[0].endswith(": TERMINATE")
         assert lines[1].split()[:3] == ["R1:", "SAE-001", "(RJ-002)"]
-        assert [line.split()[0] for line in lines[2:]] == ["patient"] * 2 + ["cancelled:"] * 2 + [
+        assert [line.split()[0] for line in lines[2:]] == ["patient"] * 2 + ["cancelled:"] * 4 + [
             "report"
         ] * 2
+
+    @pytest.mark.usefixtures("workdir")
+    def test_json_lists_the_v2_outcomes(self) -> None:
+        """§6.7: --json carries the re-assessment, the death, the deviation and the stop."""
+        args = ("--plans", "later-plans.json", "--events", "later-events.jsonl")
+        code, out, _ = call("stop-check", *args, "--on", "2021-10-13", "--json")
+        record = json.loads(out)
+        assert (code, record["decision"], record["since"]) == (1, "terminate", "2021-10-08")
+        assert [r["event_id"] for r in record["reassessed"]] == ["SAE-001"]
+        assert {p["patient_id"]: p["status"] for p in record["patients"]} == {
+            "RJ-001": "died",
+            "RJ-002": "stopped",
+        }
+        assert [(v["patient_id"], v["number"], v["cause"]) for v in record["deviations"]] == [
+            ("RJ-001", 3, "terminate")
+        ]
+        assert record["conflicts"] == []
 
     @pytest.mark.usefixtures("workdir")
     def test_stdin_and_no_records(self) -> None:

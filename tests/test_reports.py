@@ -292,19 +292,21 @@ class TestStopReport:
         )
 
     def test_termination_lines(self) -> None:
-        """R1: one trigger, one patient, two cancellations, three reports (the first done)."""
+        """R1: one trigger, one patient, three cancellations (§6.7: infusion 2, its window open
+        on the stop date, too), three reports (the first done)."""
         lines = stop_lines(self.termination())
         assert [line.split()[0] for line in lines[1:]] == [
             "R1:",
             "patient",
             "cancelled:",
             "cancelled:",
+            "cancelled:",
             "report",
             "report",
             "report",
         ]
-        assert lines[5].endswith(" - done")
-        assert not any(" - " in line for line in lines[6:])
+        assert lines[6].endswith(" - done")
+        assert not any(" - " in line for line in lines[7:])
 
     def test_suspension_without_patient_lines(self) -> None:
         """R2 on 10-12: no patient line, nothing on hold, the first two reports overdue."""

@@ -443,10 +443,25 @@ class TestReportingDeadlines:
             (SUSAR_FOLLOW_UP, d("2021-10-09"), d("2021-10-24")),
         ]
 
-    def test_reassessed_unrelated_owes_no_regulator_report(self) -> None:
-        """A SUSAR re-assessed unrelated no longer owes the regulator report."""
+    def test_reassessed_unrelated_still_owes_the_regulator_report(self) -> None:
+        """§6.7 v2: a SUSAR re-assessed unrelated still owes the report it owed: a later
+        version may add an obligation, never remove one."""
         later = event(awareness_date=d("2021-10-06"), causality=Causality.UNRELATED)
-        assert dues(later, earlier=[event()]) == [("sae_to_sponsor", "2021-10-05")]
+        assert dues(later, earlier=[event()]) == dues(event())
+        assert [kind for kind, _ in dues(later)] == ["sae_to_sponsor"]
+
+    def test_downgraded_from_life_threatening_keeps_the_7_day_clock(self) -> None:
+        """§6.7 v2: a life-threatening SUSAR later reported as hospitalisation only keeps its
+        7-day report and follow-up; the order of the earlier versions does not matter."""
+        threat = event(seriousness={Seriousness.LIFE_THREATENING}, grade=4)
+        hosp = event(awareness_date=d("2021-10-05"), seriousness={Seriousness.HOSPITALISATION})
+        last = event(awareness_date=d("2021-10-06"), seriousness={Seriousness.HOSPITALISATION})
+        assert dues(last, earlier=[threat, hosp]) == dues(last, earlier=[hosp, threat])
+        assert [kind for kind, _ in dues(last, earlier=[hosp, threat])] == [
+            "sae_to_sponsor",
+            "susar_to_regulator",
+            "susar_follow_up",
+        ]
 
     def test_obligation_to_dict(self) -> None:
         """An obligation writes ISO dates and the kind's value."""
@@ -623,6 +638,28 @@ class TestSafetyLaws:
         before = {o.kind for o in reporting_obligations(ev, on=on_early) if o.overdue}
         after = {o.kind for o in reporting_obligations(ev, on=on_late) if o.overdue}
         assert before <= after
+
+    @given(
+        ev=safety_events(event_id="SAE-1", patient_id="P"),
+        later=safety_events(event_id="SAE-1", patient_id="P"),
+        data=st.data(),
+    )
+    def test_a_later_version_never_removes_an_obligation(
+        self, ev: SafetyEvent, later: SafetyEvent, data: st.DataObject
+    ) -> None:
+        """§6.7 v2: a later version may add a report or an earlier deadline, never remove
+        one; the order of the earlier versions does not matter."""
+        if later.awareness_date < ev.awareness_date:
+            ev, later = later, ev
+        alone = {o.kind: o.due for o in reporting_obligations(ev)}
+        with_later = {o.kind: o.due for o in reporting_obligations(later, earlier=[ev])}
+        assert set(alone) <= set(with_later)
+        assert all(with_later[kind] <= due for kind, due in alone.items())
+        both = [ev, attrs.evolve(ev, awareness_date=later.awareness_date)]
+        shuffled = data.draw(st.permutations(both))
+        assert reporting_obligations(later, earlier=shuffled) == reporting_obligations(
+            later, earlier=both
+        )
 
     @given(ev=safety_events(serious=True), extra=st.integers(0, 20))
     def test_history_never_delays_a_deadline(self, ev: SafetyEvent, extra: int) -> None:

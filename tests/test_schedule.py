@@ -412,7 +412,7 @@ class TestRecordingInfusions:
 
 
 class TestCancellation:
-    """§4.5: cancel_remaining cancels what is dated after the stop; the earlier stop wins."""
+    """§4.5: cancel_remaining cancels what is still open on the stop; the earlier stop wins."""
 
     def test_cancel_remaining_keeps_given_and_visits(self) -> None:
         """§4.5: infusions after the stop date are cancelled; given ones and visits stay."""
@@ -431,13 +431,29 @@ class TestCancellation:
 
     def test_cancelling_twice_keeps_the_earlier_stop(self) -> None:
         """§4.5: stopped on 10-04 then again on 10-08, the plan stays stopped on 10-04."""
-        first = cancel_remaining(PLAN, d("2021-10-04"))
+        first = cancel_remaining(PLAN, d("2021-10-05"))
         again = cancel_remaining(first, d("2021-10-08"))
-        assert again.stopped_on == d("2021-10-04")
+        assert again.stopped_on == d("2021-10-05")
         assert [i.cancelled for i in again.infusions] == [False, False, True, True]
         earlier = cancel_remaining(first, d("2021-10-01"))
         assert earlier.stopped_on == d("2021-10-01")
         assert [i.cancelled for i in earlier.infusions] == [False, True, True, True]
+
+    def test_window_open_on_the_stop_date_is_cancelled(self) -> None:
+        """§6.7 v2: infusion 2 (10-03, window 10-02..10-04) not given, stop 10-04: cancelled;
+        one dated on the stop date is cancelled too; a closed window stays (missed)."""
+        assert [i.cancelled for i in cancel_remaining(PLAN, d("2021-10-04")).infusions] == [
+            False,
+            True,
+            True,
+            True,
+        ]
+        assert [i.cancelled for i in cancel_remaining(PLAN, d("2021-10-06")).infusions] == [
+            False,
+            False,
+            True,
+            True,
+        ]
 
 
 class TestPlanRecords:
@@ -936,13 +952,11 @@ class TestScheduleLaws:
     def test_cancellation_leaves_nothing_scheduled_after_stop(
         self, plan: InfusionPlan, on: date
     ) -> None:
-        """§4.5: after cancel_remaining no infusion dated after the stop date is still planned."""
+        """§4.5, §6.7: after cancel_remaining no infusion whose window is open on or after the
+        stop date is still planned; one whose window closed before it is left (missed)."""
         stopped = cancel_remaining(plan, on)
         for infusion in stopped.infusions:
-            if infusion.date > on:
-                assert infusion.cancelled
-            else:
-                assert not infusion.cancelled
+            assert infusion.cancelled is (infusion.given_date is None and infusion.window_end >= on)
         assert stopped.total_cells <= plan.total_cells
 
     @given(

@@ -184,19 +184,19 @@ class TrialMachine(RuleBasedStateMachine):
             assert status.selection.arm_id in status.selection.acceptable
 
     def check_stops(self, evaluation: StopRuleEvaluation) -> None:
-        """§6.5: nothing scheduled or given after a stop; the severity only grows over time."""
+        """§6.5, §6.7: nothing left in no state after a stop; a termination is final."""
         if evaluation.since is not None:
             for plan in evaluation.plans:
                 for infusion in plan.infusions:
                     if infusion.given_date is not None:
                         assert infusion.given_date <= evaluation.since
                     elif evaluation.decision is StudyDecision.TERMINATE:
-                        assert infusion.cancelled or infusion.date <= evaluation.since
-        if evaluation.decision is not StudyDecision.TERMINATE:
-            assert evaluation.cancelled == ()
+                        assert infusion.cancelled or infusion.window_end < evaluation.since
+        if evaluation.decision is not StudyDecision.TERMINATE:  # only a death cancels
+            assert {c.patient_id for c in evaluation.cancelled} <= set(evaluation.died)
         event(f"decision: {evaluation.decision.value}")
         severity = evaluation.decision.severity
-        if not self.corrected:
+        if not self.corrected or self.severity == StudyDecision.TERMINATE.severity:
             assert severity >= self.severity
         self.severity = severity
         self.corrected = False

@@ -40,8 +40,9 @@ from aclf_protocol import (
     StudyDecision,
     evaluate_stop_rules,
 )
+from aclf_protocol.demo import run_demo
 from aclf_protocol.safety import EventOutcome, Expectedness
-from aclf_protocol.schedule import build_plan, cancel_remaining, record_infusion
+from aclf_protocol.schedule import build_plan, cancel_remaining, check_adherence, record_infusion
 from aclf_protocol.stop_rules import PatientStatus, treatment_period_end
 from tests.fixtures import assert_golden, d, error_table, invalid
 from tests.strategies import (
@@ -49,6 +50,7 @@ from tests.strategies import (
     SAFETY_START,
     UNRELATED,
     safety_events,
+    stop_rule_histories,
     stop_rule_inputs,
 )
 
@@ -140,7 +142,8 @@ class TestR1SeriousReaction:
     """R1: a serious adverse reaction in the treatment period terminates the study."""
 
     def test_probable_sae_terminates_and_cancels_everyone(self) -> None:
-        """SAE-1 (RJ-001, onset 10-04, aware 10-05): every infusion after 10-05 is cancelled."""
+        """SAE-1 (RJ-001, onset 10-04, aware 10-05): every infusion from 10-05 is cancelled;
+        RJ-003's Day 1 infusion, given on the stop date, is cancelled and a deviation (§6.7)."""
         result = evaluate_stop_rules(
             cohort(), [sae("SAE-1", "RJ-001", "10-04", "10-05")], on=day("10-05")
         )
@@ -155,9 +158,13 @@ class TestR1SeriousReaction:
             ("RJ-002", 2, "10-06"),
             ("RJ-002", 3, "10-09"),
             ("RJ-002", 4, "10-12"),
+            ("RJ-003", 1, "10-05"),
             ("RJ-003", 2, "10-08"),
             ("RJ-003", 3, "10-11"),
             ("RJ-003", 4, "10-14"),
+        ]
+        assert [(v.patient_id, v.number, v.cause, v.stopped_on) for v in result.deviations] == [
+            ("RJ-003", 1, "terminate", day("10-05"))
         ]
         assert result.status == {"RJ-001": STOPPED, "RJ-002": STOPPED, "RJ-003": STOPPED}
         assert {p.stopped_on for p in result.plans} == {day("10-05")}
@@ -170,18 +177,19 @@ class TestR1SeriousReaction:
         event = sae("SAE-1", "RJ-002", "10-06", causality=causality)
         assert evaluate_stop_rules(cohort(), [event], on=day("10-06")).decision is TERMINATE
 
-    def test_infusion_dated_on_the_awareness_day_is_not_cancelled(self) -> None:
-        """§6.5 cancels infusions dated *after* the awareness date; the patient still stops."""
+    def test_infusion_dated_on_the_awareness_day_is_cancelled(self) -> None:
+        """§6.7 v2: an infusion not given and dated on the stop date is cancelled, not lost."""
         plans = [plan("RJ-001", "low", "10-01", "10-01", "10-04"), plan("RJ-003", "high", "10-05")]
         result = evaluate_stop_rules(plans, [sae("SAE-1", "RJ-001", "10-05")], on=day("10-05"))
         rj3 = result.plan_of("RJ-003")
         assert [(i.number, i.cancelled, i.given_date) for i in rj3.infusions] == [
-            (1, False, None),
+            (1, True, None),
             (2, True, None),
             (3, True, None),
             (4, True, None),
         ]
         assert result.status["RJ-003"] is STOPPED
+        assert result.deviations == ()
 
     def test_patient_who_completed_is_not_stopped(self) -> None:
         """A patient with every infusion given before the stop keeps an untouched plan."""
@@ -277,6 +285,7 @@ class TestR2PendingAssessment:
         assert refs(result, "cancelled") == [
             ("RJ-001", 3, "10-07"),
             ("RJ-001", 4, "10-10"),
+            ("RJ-002", 2, "10-06"),  # given on the stop date: a deviation too (§6.7)
             ("RJ-002", 3, "10-09"),
             ("RJ-002", 4, "10-12"),
             ("RJ-003", 2, "10-08"),
@@ -451,13 +460,6 @@ class TestKnownOnDate:
 class TestCorrections:
     """§6.5: the latest version of an event counts; the stop dates from the first serious one."""
 
-    def test_same_day_correction_later_in_input_wins(self) -> None:
-        """Two versions aware the same day: the later one in the input is current."""
-        wrong = sae("S", "RJ-001", "10-04")
-        fixed = attrs.evolve(wrong, causality=Causality.UNRELATED)
-        assert evaluate_stop_rules(cohort(), [wrong, fixed], on=day("10-04")).decision is CONTINUE
-        assert evaluate_stop_rules(cohort(), [fixed, wrong], on=day("10-04")).decision is TERMINATE
-
     def test_latest_awareness_wins_whatever_the_input_order(self) -> None:
         """A later-aware version wins even when it comes first in the input."""
         first = sae("S", "RJ-001", "10-04", causality=Causality.NOT_ASSESSED)
@@ -495,6 +497,353 @@ class TestCorrections:
             {"patient_id": "RJ-001", "number": 3, "date": "2021-10-07"},
             {"patient_id": "RJ-001", "number": 4, "date": "2021-10-10"},
         ]
+
+
+class TestSameDayVersions:
+    """§6.7 v2: of two versions aware the same day the more conservative counts, any order."""
+
+    def counted(self, *events: SafetyEvent, on: str = "10-04") -> StopRuleEvaluation:
+        """The evaluation of *events* in the given order, checked equal in reverse order."""
+        result = evaluate_stop_rules(cohort(), list(events), on=day(on))
+        assert evaluate_stop_rules(cohort(), list(reversed(events)), on=day(on)) == result
+        return result
+
+    def test_r1_over_r3_whatever_the_order(self) -> None:
+        """Probable and unrelated aware 10-04: TERMINATE both ways; the conflict is listed."""
+        wrong = sae("S", "RJ-001", "10-04")
+        fixed = attrs.evolve(wrong, causality=Causality.UNRELATED)
+        result = self.counted(wrong, fixed)
+        assert result.decision is TERMINATE
+        assert result.events == (wrong,)
+        assert [(c.event_id, c.awareness_date, c.counted, c.other) for c in result.conflicts] == [
+            ("S", day("10-04"), wrong, fixed)
+        ]
+        assert result.superseded == {"S": (fixed,)}
+
+    def test_r2_over_r3(self) -> None:
+        """Not assessed and unlikely the same day: SUSPEND (R2 stops more than R3)."""
+        pending = sae("S", "RJ-001", "10-04", causality=Causality.NOT_ASSESSED)
+        result = self.counted(attrs.evolve(pending, causality=Causality.UNLIKELY), pending)
+        assert result.decision is SUSPEND
+        assert result.events == (pending,)
+
+    def test_r1_over_r2(self) -> None:
+        """Possible and not assessed the same day: R1."""
+        possible = sae("S", "RJ-001", "10-04", causality=Causality.POSSIBLE)
+        result = self.counted(possible, attrs.evolve(possible, causality=Causality.NOT_ASSESSED))
+        assert [t.rule for t in result.triggers] == ["R1"]
+
+    def test_then_the_more_serious(self) -> None:
+        """Both R1: death over life-threatening over more criteria over a higher grade."""
+        base = sae("S", "RJ-001", "10-04")
+        hosp = {Seriousness.HOSPITALISATION}
+        more = attrs.evolve(base, seriousness=hosp | {Seriousness.DISABILITY}, grade=2)
+        threat = attrs.evolve(base, seriousness={Seriousness.LIFE_THREATENING}, grade=3)
+        death = attrs.evolve(
+            base, seriousness={Seriousness.DEATH}, grade=5, outcome=EventOutcome.FATAL
+        )
+        higher = attrs.evolve(base, grade=4)
+        assert self.counted(base, higher).events == (higher,)
+        assert self.counted(higher, more).events == (more,)
+        assert self.counted(more, threat).events == (threat,)
+        assert self.counted(threat, death).events == (death,)
+        result = self.counted(base, higher, more, threat, death)
+        assert result.events == (death,)
+        assert [c.other for c in result.conflicts] == [threat, more, higher, base]
+
+    def test_the_order_is_total(self) -> None:
+        """Versions equal in rule and seriousness still have one answer (any input order)."""
+        base = sae("S", "RJ-001", "10-04")
+        other = attrs.evolve(base, term="Another term")
+        assert self.counted(base, other).events == self.counted(other, base).events
+
+    def test_identical_resubmissions_collapse_also_when_not_yet_known(self) -> None:
+        """The same record twice is one version, known or not yet known on ``on``."""
+        later = sae("S", "RJ-001", "10-04", "10-06")
+        result = evaluate_stop_rules(cohort(), [later, later], on=day("10-05"))
+        assert result.ignored == (later,)
+        known = evaluate_stop_rules(cohort(), [later, later], on=day("10-06"))
+        assert (known.conflicts, known.history) == ((), ())
+
+    def test_not_yet_known_versions_in_one_order(self) -> None:
+        """§6.7: two different versions not yet known are listed in one order either way."""
+        a = sae("S", "RJ-001", "10-04", "10-06")
+        b = attrs.evolve(a, causality=Causality.UNRELATED)
+        first = evaluate_stop_rules(cohort(), [a, b], on=day("10-05")).ignored
+        assert evaluate_stop_rules(cohort(), [b, a], on=day("10-05")).ignored == first
+
+    def test_conflict_record(self) -> None:
+        """§9: a conflict's record names the event, the day and both versions."""
+        wrong = sae("S", "RJ-001", "10-04")
+        fixed = attrs.evolve(wrong, causality=Causality.UNRELATED)
+        record = self.counted(wrong, fixed).to_dict()["conflicts"]
+        assert record == [
+            {
+                "event_id": "S",
+                "awareness_date": "2021-10-04",
+                "counted": wrong.to_dict(),
+                "other": fixed.to_dict(),
+            }
+        ]
+
+
+class TestTerminationIsFinal:
+    """§6.7 v2: once TERMINATE as of a date, TERMINATE; a re-assessment is listed."""
+
+    def versions(self) -> tuple[SafetyEvent, SafetyEvent]:
+        """SAE-1 (RJ-001) probable aware 10-05, re-assessed unrelated on 10-07."""
+        probable = sae("SAE-1", "RJ-001", "10-04", "10-05")
+        return probable, attrs.evolve(
+            probable, awareness_date=day("10-07"), causality=Causality.UNRELATED
+        )
+
+    def test_reassessed_unrelated_stays_terminated(self) -> None:
+        """On 10-08 the study is still terminated since 10-05; nothing is lifted."""
+        probable, unrelated = self.versions()
+        before = evaluate_stop_rules(cohort(), [probable], on=day("10-06"))
+        result = evaluate_stop_rules(cohort(), [unrelated, probable], on=day("10-08"))
+        assert (result.decision, result.since) == (TERMINATE, day("10-05"))
+        assert [(t.rule, t.event, t.since) for t in result.triggers] == [
+            ("R1", probable, day("10-05"))
+        ]
+        assert [(r.event_id, r.fired, r.current) for r in result.reassessed] == [
+            ("SAE-1", probable, unrelated)
+        ]
+        assert result.cancelled == before.cancelled
+        assert result.plans == before.plans
+        assert set(result.status.values()) == {STOPPED}
+        assert result.r3_events == (unrelated,)
+        assert result.reason.startswith("terminate since 2021-10-05: R1 SAE-1")
+
+    def test_reporting_obligations_stay(self) -> None:
+        """The SUSAR report owed since 10-05 is still owed after the re-assessment."""
+        probable, unrelated = self.versions()
+        before = evaluate_stop_rules(cohort(), [probable], on=day("10-06"))
+        result = evaluate_stop_rules(cohort(), [probable, unrelated], on=day("10-08"))
+        assert [(o.kind, o.day0, o.due) for o in result.obligations] == [
+            (o.kind, o.day0, o.due) for o in before.obligations
+        ]
+        assert ObligationKind.SUSAR_TO_REGULATOR in {o.kind for o in result.obligations}
+
+    def test_replayed_before_the_reassessment(self) -> None:
+        """As of 10-06 the re-assessment is not yet known: nothing is listed as re-assessed."""
+        probable, unrelated = self.versions()
+        result = evaluate_stop_rules(cohort(), [probable, unrelated], on=day("10-06"))
+        assert (result.decision, result.reassessed, result.ignored) == (
+            TERMINATE,
+            (),
+            (unrelated,),
+        )
+
+    def test_a_suspension_lifts(self) -> None:
+        """R2 on 10-05, assessed unrelated on 10-07: CONTINUE, nothing re-assessed or cancelled."""
+        pending = sae("SAE-2", "RJ-001", "10-04", "10-05", causality=Causality.NOT_ASSESSED)
+        unrelated = attrs.evolve(
+            pending, awareness_date=day("10-07"), causality=Causality.UNRELATED
+        )
+        result = evaluate_stop_rules(cohort(), [pending, unrelated], on=day("10-08"))
+        assert (result.decision, result.reassessed, result.cancelled) == (CONTINUE, (), ())
+
+    def test_reassessment_record(self) -> None:
+        """§9: the re-assessment's record holds both versions."""
+        probable, unrelated = self.versions()
+        record = evaluate_stop_rules(cohort(), [probable, unrelated], on=day("10-08")).to_dict()
+        assert record["reassessed"] == [
+            {
+                "event_id": "SAE-1",
+                "patient_id": "RJ-001",
+                "fired": probable.to_dict(),
+                "current": unrelated.to_dict(),
+            }
+        ]
+
+
+class TestWhatAStopCancels:
+    """§4.5, §6.7 v2: from the stop date, every infusion whose window had not closed."""
+
+    def test_demo_infusion_held_on_the_awareness_day_is_cancelled(self) -> None:
+        """The demo: RJ-001's infusion 3 (10-08, held on the R2 report day) is cancelled."""
+        result = run_demo().safety[-1][1]
+        assert result.decision is TERMINATE
+        assert result.since == d("2021-10-08")
+        assert ("RJ-001", 3, "10-08") in refs(result, "cancelled")
+        rj1 = result.plan_of("RJ-001")
+        assert [(i.number, i.is_given, i.cancelled) for i in rj1.infusions] == [
+            (1, True, False),
+            (2, True, False),
+            (3, False, True),
+            (4, False, True),
+        ]
+
+    def test_window_open_on_the_stop_date(self) -> None:
+        """Infusion 2 (10-04, window 10-03..10-05) not given: a stop on 10-05 cancels it."""
+        rj1 = plan("RJ-001", "low", "10-01", "10-01")
+        result = evaluate_stop_rules([rj1], [sae("S", "RJ-001", "10-05")], on=day("10-05"))
+        assert refs(result, "cancelled") == [
+            ("RJ-001", 2, "10-04"),
+            ("RJ-001", 3, "10-07"),
+            ("RJ-001", 4, "10-10"),
+        ]
+
+    def test_window_closed_before_the_stop_date_is_missed(self) -> None:
+        """Infusion 2's window closed 10-05; a stop on 10-06 leaves it missed (§4.4)."""
+        rj1 = plan("RJ-001", "low", "10-01", "10-01")
+        result = evaluate_stop_rules([rj1], [sae("S", "RJ-001", "10-06")], on=day("10-06"))
+        assert [r.number for r in result.cancelled] == [3, 4]
+        report = check_adherence(result.plan_of("RJ-001"), on=day("10-06"))
+        assert report.missed == (2,)
+
+    def test_stop_date_is_the_first_trigger_of_the_run(self) -> None:
+        """R2 SAE-2 from 10-04 lifted on 10-06 by R2 SAE-3 (10-05) turning R1 on 10-07:
+        the unbroken suspension began 10-04, so everything held since 10-04 is cancelled."""
+        sae2 = sae("SAE-2", "RJ-001", "10-04", causality=Causality.NOT_ASSESSED)
+        sae3 = sae("SAE-3", "RJ-002", "10-05", causality=Causality.NOT_ASSESSED)
+        events = [
+            sae2,
+            attrs.evolve(sae2, awareness_date=day("10-06"), causality=Causality.UNRELATED),
+            sae3,
+            attrs.evolve(sae3, awareness_date=day("10-07"), causality=Causality.PROBABLE),
+        ]
+        result = evaluate_stop_rules(cohort(), events, on=day("10-07"))
+        assert (result.decision, result.since) == (TERMINATE, day("10-04"))
+        assert ("RJ-002", 2, "10-06") in refs(result, "cancelled")
+
+    def test_every_infusion_has_a_state(self) -> None:
+        """§6.7 v2: under TERMINATE each infusion is given, missed or cancelled: infusion 3,
+        dated on the stop date 10-07, is cancelled, not left to be reported missed."""
+        rj1 = plan("RJ-001", "low", "10-01", "10-01")
+        result = evaluate_stop_rules([rj1], [sae("S", "RJ-001", "10-07")], on=day("10-20"))
+        statuses = [r.status.value for r in check_adherence(result.plan_of("RJ-001")).infusions]
+        assert statuses == ["in_window", "missed", "cancelled", "cancelled"]
+
+
+class TestDeath:
+    """§6.7 v2: a death (criterion or outcome fatal) stops that patient, whatever causality."""
+
+    def death(self, patient_id: str, when: str, causality: Causality) -> SafetyEvent:
+        """A fatal event of *patient_id*, onset and awareness *when*."""
+        return attrs.evolve(
+            sae("D", patient_id, when, causality=causality),
+            seriousness={Seriousness.DEATH},
+            grade=5,
+            outcome=EventOutcome.FATAL,
+        )
+
+    def test_unrelated_death_stops_that_patient_only(self) -> None:
+        """RJ-002 dies 10-06 (unrelated): died, its infusions from 10-06 cancelled; CONTINUE."""
+        result = evaluate_stop_rules(
+            cohort(), [self.death("RJ-002", "10-06", Causality.UNRELATED)], on=day("10-07")
+        )
+        assert result.decision is CONTINUE
+        assert result.status == {"RJ-001": ACTIVE, "RJ-002": PatientStatus.DIED, "RJ-003": ACTIVE}
+        assert result.died == ("RJ-002",)
+        assert refs(result, "cancelled") == [
+            ("RJ-002", 2, "10-06"),
+            ("RJ-002", 3, "10-09"),
+            ("RJ-002", 4, "10-12"),
+        ]
+        assert result.plan_of("RJ-002").stopped_on == day("10-06")
+        assert result.plan_of("RJ-001") == cohort()[0]
+        assert result.to_dict()["patients"][1]["status"] == "died"
+
+    def test_related_death_also_terminates(self) -> None:
+        """A probable fatal reaction in the treatment period: R1 and died."""
+        result = evaluate_stop_rules(
+            cohort(), [self.death("RJ-001", "10-05", Causality.PROBABLE)], on=day("10-05")
+        )
+        assert result.decision is TERMINATE
+        assert result.status["RJ-001"] is PatientStatus.DIED
+        assert result.status["RJ-002"] is STOPPED
+
+    def test_death_under_suspension_is_not_on_hold(self) -> None:
+        """A pending death suspends (R2); the dead patient's infusions are cancelled, not held."""
+        result = evaluate_stop_rules(
+            cohort(), [self.death("RJ-001", "10-05", Causality.NOT_ASSESSED)], on=day("10-06")
+        )
+        assert result.decision is SUSPEND
+        assert {h.patient_id for h in result.on_hold} == {"RJ-002", "RJ-003"}
+        assert {c.patient_id for c in result.cancelled} == {"RJ-001"}
+
+    def test_death_after_the_treatment(self) -> None:
+        """Every infusion given before the death: died, nothing to cancel, plan untouched."""
+        done = plan("RJ-001", "low", "10-01", "10-01", "10-04", "10-07", "10-10")
+        result = evaluate_stop_rules(
+            [done], [self.death("RJ-001", "10-20", Causality.UNRELATED)], on=day("10-20")
+        )
+        assert (result.status["RJ-001"], result.cancelled) == (PatientStatus.DIED, ())
+        assert result.plan_of("RJ-001") == done
+
+
+class TestPreTreatment:
+    """§6.7 v2: an SAE with onset before Day 1 is accepted, reported, never a trigger."""
+
+    def test_accepted_reported_and_listed(self) -> None:
+        """RJ-003 (Day 1 10-05): a probable SAE with onset 10-04 stops nothing, is reported."""
+        event = sae("A", "RJ-003", "10-04")
+        result = evaluate_stop_rules(cohort(), [event], on=day("10-05"))
+        assert (result.decision, result.triggers) == (CONTINUE, ())
+        assert result.pre_treatment == (event,)
+        assert result.primary_endpoint_events == ()
+        assert [o.kind for o in result.obligations] == [
+            ObligationKind.SAE_TO_SPONSOR,
+            ObligationKind.SUSAR_TO_REGULATOR,
+        ]
+        assert result.to_dict()["pre_treatment"] == ["A"]
+
+    def test_pending_pre_treatment_event_does_not_suspend(self) -> None:
+        """Not assessed, onset the day before Day 1: no R2."""
+        event = sae("A", "RJ-003", "10-04", "10-06", causality=Causality.NOT_ASSESSED)
+        assert evaluate_stop_rules(cohort(), [event], on=day("10-06")).decision is CONTINUE
+
+
+class TestAsOfInfusions:
+    """§6.7 v2: infusions given after ``on`` are not yet given; given after a stop, a deviation."""
+
+    def rj1(self) -> InfusionPlan:
+        """RJ-001 with infusions given 10-01, 10-04 and (recorded later) 10-07."""
+        return plan("RJ-001", "low", "10-01", "10-01", "10-04", "10-07")
+
+    def test_given_after_on_is_cancelled_as_of_on(self) -> None:
+        """A stop on 10-05 cancels infusion 3, given on 10-07: on 10-05 it was to give."""
+        result = evaluate_stop_rules([self.rj1()], [sae("S", "RJ-001", "10-05")], on=day("10-05"))
+        assert [r.number for r in result.cancelled] == [3, 4]
+        assert result.deviations == ()
+        assert result.status["RJ-001"] is STOPPED
+
+    def test_given_after_the_stop_is_a_deviation(self) -> None:
+        """On 10-07 infusion 3 is known given after the 10-05 stop: still cancelled, a deviation."""
+        result = evaluate_stop_rules([self.rj1()], [sae("S", "RJ-001", "10-05")], on=day("10-07"))
+        assert [r.number for r in result.cancelled] == [3, 4]
+        assert [v.to_dict() for v in result.deviations] == [
+            {
+                "patient_id": "RJ-001",
+                "number": 3,
+                "date": "2021-10-07",
+                "given_date": "2021-10-07",
+                "cause": "terminate",
+                "stopped_on": "2021-10-05",
+            }
+        ]
+
+    def test_given_on_the_stop_date_is_a_deviation(self) -> None:
+        """Given on the day the stop became known: a deviation (a reviewer decides)."""
+        result = evaluate_stop_rules([self.rj1()], [sae("S", "RJ-001", "10-07")], on=day("10-07"))
+        assert [(v.number, v.cause) for v in result.deviations] == [(3, "terminate")]
+
+    def test_given_during_a_suspension_is_a_deviation(self) -> None:
+        """R2 from 10-06 (lifted 10-08): infusion 3 given 10-07 is a deviation."""
+        pending = sae("S", "RJ-001", "10-06", causality=Causality.NOT_ASSESSED)
+        lifted = attrs.evolve(pending, awareness_date=day("10-08"), causality=Causality.UNRELATED)
+        result = evaluate_stop_rules([self.rj1()], [pending, lifted], on=day("10-09"))
+        assert result.decision is CONTINUE
+        assert [(v.number, v.cause, v.stopped_on) for v in result.deviations] == [
+            (3, "suspend", day("10-06"))
+        ]
+
+    def test_status_ignores_later_infusions(self) -> None:
+        """All four given, the last on 10-10: on 10-09 the patient is still active."""
+        done = plan("RJ-001", "low", "10-01", "10-01", "10-04", "10-07", "10-10")
+        assert evaluate_stop_rules([done], [], on=day("10-09")).status["RJ-001"] is ACTIVE
 
 
 class TestReportingObligations:
@@ -606,6 +955,10 @@ class TestEvaluationRecord:
                 {"patient_id": "RJ-001", "number": 3, "date": "2021-10-07"},
                 {"patient_id": "RJ-001", "number": 4, "date": "2021-10-10"},
             ],
+            "deviations": [],
+            "conflicts": [],
+            "reassessed": [],
+            "pre_treatment": [],
             "r3_events": ["SAE-3"],
             "primary_endpoint_events": ["SAE-3", "SAE-2"],
             "obligations": [
@@ -656,16 +1009,9 @@ class TestInputErrors:
         err = invalid(lambda: evaluate_stop_rules(cohort(), unknown, on=day("10-05")))
         assert (err.field, err.value) == ("events[1].patient_id", "RJ-404")
 
-    def test_onset_before_day_1(self) -> None:
-        """§6.1: onset 10-04 precedes RJ-003's Day 1 10-05; the error names the onset."""
-        events = [sae("A", "RJ-003", "10-04")]
-        err = invalid(lambda: evaluate_stop_rules(cohort(), events, on=day("10-05")))
-        assert isinstance(err, InconsistentRecordError)
-        assert (err.field, err.value) == ("events[0].onset_date", day("10-04"))
-
     def test_two_plans_for_one_patient(self) -> None:
-        """One plan per patient: the second plan for RJ-001 is named with the patient id."""
-        twice = [cohort()[0], cohort()[0]]
+        """One plan per patient: a second, different plan for RJ-001 is named by patient id."""
+        twice = [cohort()[0], plan("RJ-001", "low", "10-01")]
         err = invalid(lambda: evaluate_stop_rules(twice, [], on=day("10-05")))
         assert isinstance(err, InconsistentRecordError)
         assert (err.field, err.value) == ("plans[1].patient_id", "RJ-001")
@@ -787,7 +1133,7 @@ class TestStopRuleLaws:
 
     @given(inputs=stop_rule_inputs(), on=on_dates)
     def test_nothing_stays_scheduled_after_termination(self, inputs: Inputs, on: date) -> None:
-        """Under TERMINATE every infusion dated after the stop is given or cancelled."""
+        """Under TERMINATE no infusion dated on or after the stop is still to give."""
         result = evaluate_stop_rules(*inputs, on=on)
         if result.decision is not TERMINATE:
             return
@@ -795,7 +1141,7 @@ class TestStopRuleLaws:
         assert all(result.since <= t.event.awareness_date for t in result.triggers)
         for p in result.plans:
             for infusion in p.infusions:
-                if infusion.date > result.since:
+                if infusion.date >= result.since:
                     assert infusion.cancelled or infusion.given_date is not None
         assert ACTIVE not in result.status.values()
 
@@ -810,7 +1156,7 @@ class TestStopRuleLaws:
 
     @given(inputs=stop_rule_inputs(), a=on_dates, b=on_dates)
     def test_monotone_in_time(self, inputs: Inputs, a: date, b: date) -> None:
-        """With an earlier ``on`` the decision is never more severe (no corrections)."""
+        """With an earlier ``on`` the decision is never more severe."""
         early, late = sorted((a, b))
         assert severity(*inputs, early) <= severity(*inputs, late)
 
@@ -838,9 +1184,12 @@ class TestStopRuleLaws:
         result = evaluate_stop_rules(plans, events, on=on)
         if result.decision is CONTINUE:
             assert (result.triggers, result.since, result.on_hold) == ((), None, ())
-        if result.decision is not TERMINATE:
-            assert result.cancelled == ()
-            assert set(result.plans) == set(plans)
+        if result.decision is not TERMINATE:  # only a death cancels (§6.7)
+            assert {c.patient_id for c in result.cancelled} <= set(result.died)
+            alive = {p.patient_id for p in plans} - set(result.died)
+            assert {p for p in result.plans if p.patient_id in alive} == {
+                p for p in plans if p.patient_id in alive
+            }
         if result.decision is SUSPEND:
             assert {t.rule for t in result.triggers} == {"R2"}
             check_on_hold(result)
@@ -862,25 +1211,149 @@ class TestStopRuleLaws:
     def test_assessing_every_pending_event_ends_the_suspension(
         self, inputs: Inputs, on: date, verdict: Causality
     ) -> None:
-        """R2: once assessed, R1 applies (TERMINATE, stopping from the first report) or it lifts."""
+        """R2: once assessed, R1 applies (TERMINATE, stopping from the first report) or it lifts.
+
+        The assessments arrive the next day, with nothing else new (a same-day assessment
+        would be a same-day conflict, in which the pending version counts, §6.7)."""
         plans, events = inputs
         result = evaluate_stop_rules(plans, events, on=on)
         assert result.decision in {CONTINUE, SUSPEND}
-        assert result.cancelled == ()
+        assert {c.patient_id for c in result.cancelled} <= set(result.died)  # §6.7 deaths
         check_on_hold(result)
-        assessed = [
-            attrs.evolve(t.event, awareness_date=on, causality=verdict) for t in result.triggers
-        ]
-        after = evaluate_stop_rules(plans, [*events, *assessed], on=on)
         if result.decision is CONTINUE:
-            assert after == result
-        elif verdict in UNRELATED:
+            return
+        next_day = on + timedelta(days=1)
+        assessed = [
+            attrs.evolve(t.event, awareness_date=next_day, causality=verdict)
+            for t in result.triggers
+        ]
+        known_plans, known_events = known_then(plans, events, on)
+        after = evaluate_stop_rules(known_plans, [*known_events, *assessed], on=next_day)
+        if verdict in UNRELATED:
             assert after.decision is CONTINUE
             assert {e.event_id for e in after.r3_events} >= {e.event_id for e in assessed}
         else:
             assert after.decision is TERMINATE
             assert after.since == result.since
             assert set(after.superseded) == {e.event_id for e in assessed}
+
+
+def known_then(plans: Any, events: list[SafetyEvent], on: date) -> tuple[list[Any], list[Any]]:
+    """The inputs truncated to what was known on *on*: later events dropped, infusions given
+    after *on* un-given (§6.5, §6.7)."""
+    truncated = [
+        attrs.evolve(
+            p,
+            infusions=tuple(
+                attrs.evolve(i, given_date=None)
+                if i.given_date is not None and i.given_date > on
+                else i
+                for i in p.infusions
+            ),
+        )
+        for p in plans
+    ]
+    return truncated, [e for e in events if e.awareness_date <= on]
+
+
+def fates(result: StopRuleEvaluation) -> dict[tuple[str, int], str]:
+    """(patient, number) -> given (before the stop date), missed or cancelled (TERMINATE)."""
+    assert result.since is not None
+    cancelled = {(c.patient_id, c.number) for c in result.cancelled}
+    fate = {}
+    for p in result.plans:
+        for i in p.infusions:
+            key = (p.patient_id, i.number)
+            if i.given_date is not None and i.given_date < result.since:
+                fate[key] = "given"
+            elif i.cancelled or key in cancelled:
+                fate[key] = "cancelled"
+            elif i.window_end < result.since:
+                fate[key] = "missed"
+    return fate
+
+
+class TestStopRuleVersionLaws:
+    """Laws of §6.7 v2 over cohorts with re-submitted events (same-day versions, deaths,
+    re-assessments, pre-treatment onsets)."""
+
+    @given(inputs=stop_rule_histories(), on=on_dates, data=st.data())
+    def test_any_order_and_any_duplication(
+        self, inputs: Inputs, on: date, data: st.DataObject
+    ) -> None:
+        """§6.7: permuted and duplicated plans and events give the same evaluation."""
+        plans, events = inputs
+        more_plans = data.draw(st.lists(st.sampled_from(plans), max_size=2))
+        more_events = data.draw(st.lists(st.sampled_from(events), max_size=3)) if events else []
+        shuffled_plans = data.draw(st.permutations([*plans, *more_plans]))
+        shuffled_events = data.draw(st.permutations([*events, *more_events]))
+        assert evaluate_stop_rules(shuffled_plans, shuffled_events, on=on) == evaluate_stop_rules(
+            plans, events, on=on
+        )
+
+    @given(inputs=stop_rule_histories(), a=on_dates, b=on_dates)
+    def test_termination_is_final_and_cancellation_never_shrinks(
+        self, inputs: Inputs, a: date, b: date
+    ) -> None:
+        """Once TERMINATE, TERMINATE on every later date, from the same stop date; the
+        cancelled set (and the obligations owed) only grow as ``on`` grows."""
+        early, late = sorted((a, b))
+        before = evaluate_stop_rules(*inputs, on=early)
+        after = evaluate_stop_rules(*inputs, on=late)
+        if before.decision is TERMINATE:
+            assert (after.decision, after.since) == (TERMINATE, before.since)
+        assert set(before.cancelled) <= set(after.cancelled)
+        assert {o.key for o in before.obligations} <= {o.key for o in after.obligations}
+        assert set(before.died) <= set(after.died)
+
+    @given(inputs=stop_rule_histories(), on=on_dates)
+    def test_under_terminate_every_infusion_has_a_state(self, inputs: Inputs, on: date) -> None:
+        """§6.7: given before the stop date, missed (window closed before it) or cancelled."""
+        result = evaluate_stop_rules(*inputs, on=on)
+        if result.decision is TERMINATE:
+            assert len(fates(result)) == sum(len(p.infusions) for p in result.plans)
+            assert ACTIVE not in result.status.values()
+
+    @given(inputs=stop_rule_histories(), on=on_dates)
+    def test_replay_equals_the_inputs_known_then(self, inputs: Inputs, on: date) -> None:
+        """§6.5, §6.7: evaluating as of *on* is evaluating what was known on *on*."""
+        plans, events = inputs
+        replayed = evaluate_stop_rules(plans, events, on=on)
+        truncated = evaluate_stop_rules(*known_then(plans, events, on), on=on)
+        record, expected = replayed.to_dict(), truncated.to_dict()
+        for key in ("ignored", "plans"):
+            del record[key], expected[key]
+        assert record == expected
+        # The plans differ only in infusions given after *on*: to give on *on*, so cancelled
+        # there if the stop cancelled them (the replay keeps their given date).
+        cancelled = {(c.patient_id, c.number) for c in replayed.cancelled}
+        as_then = [
+            attrs.evolve(
+                p,
+                infusions=tuple(
+                    attrs.evolve(i, cancelled=(p.patient_id, i.number) in cancelled)
+                    if i.given_date is None and not i.cancelled
+                    else i
+                    for i in p.infusions
+                ),
+            )
+            for p in known_then(replayed.plans, [], on)[0]
+        ]
+        assert as_then == list(truncated.plans)
+
+    @given(inputs=stop_rule_histories(), on=on_dates)
+    def test_results_are_structured_and_json(self, inputs: Inputs, on: date) -> None:
+        """The v2 lists are records; every deviation was given by ``on`` on or after a stop."""
+        result = evaluate_stop_rules(*inputs, on=on)
+        record = result.to_dict()
+        assert json.loads(json.dumps(record)) == record
+        for deviation in result.deviations:
+            assert deviation.stopped_on <= deviation.given_date <= result.on
+        for conflict in result.conflicts:
+            assert conflict.counted.awareness_date == conflict.other.awareness_date
+            assert conflict.counted != conflict.other
+        for event in result.pre_treatment:
+            assert event.event_id not in {t.event_id for t in result.triggers}
 
 
 class TestErrorWording:
@@ -898,13 +1371,15 @@ class TestErrorWording:
         result = evaluate_stop_rules(cohort(), [], on=on)
         cases: list[tuple[str, Callable[[], object]]] = [
             *((f"plans [{r!r}]", partial(evaluate, [r], [])) for r in records),
-            ("plans RJ-001 twice", partial(evaluate, [cohort()[0], cohort()[0]], [])),
+            (
+                "plans RJ-001 twice, different",
+                partial(evaluate, [cohort()[0], plan("RJ-001", "low", "10-01")], []),
+            ),
             ("plans on arm 'mega'", partial(evaluate, [mega_plan()], [])),
             *((f"plans {bad!r}", partial(evaluate, bad, [])) for bad in NOT_LISTS),
             ("events [{'event_id': 'A'}]", partial(evaluate, cohort(), [not_an_event])),
             ("event of RJ-404", partial(evaluate, cohort(), [sae("A", "RJ-404", "10-04")])),
             ("second event of RJ-404, aware later", partial(evaluate, cohort(), unknown)),
-            ("onset before Day 1", partial(evaluate, cohort(), [sae("A", "RJ-003", "10-04")])),
             *((f"events {bad!r}", partial(evaluate, [], bad)) for bad in NOT_LISTS),
             ("on a datetime", partial(evaluate_stop_rules, cohort(), [], on=moment)),
             ("plan_of('RJ-404')", partial(result.plan_of, "RJ-404")),
