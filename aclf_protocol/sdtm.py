@@ -39,6 +39,7 @@ from aclf_protocol.patient import Patient, Sex, age_years
 from aclf_protocol.protocol import NCT04822922, Arm, Protocol
 from aclf_protocol.safety import EventOutcome, SafetyEvent, Seriousness
 from aclf_protocol.schedule import Infusion, InfusionPlan, study_day
+from aclf_protocol.stop_rules import evaluate_stop_rules
 
 __all__ = ["SdtmRow", "ae_rows", "dm_rows", "ex_rows", "usubjid"]
 
@@ -289,21 +290,28 @@ def ex_rows(plans: Iterable[InfusionPlan], *, protocol: Protocol = NCT04822922) 
     return rows  # plans sorted by patient id, so by USUBJID; EXSEQ ascending within each
 
 
-def _current_versions(events: object) -> list[tuple[str, SafetyEvent]]:
-    """The current version of each event id, with its argument path (§6.5).
+def _current_versions(
+    events: object, plans: list[InfusionPlan], protocol: Protocol
+) -> list[tuple[str, SafetyEvent]]:
+    """The current version of each event id, with its argument path (§6.5, §6.7).
 
-    A re-submitted id replaces the earlier version: the latest awareness date wins, and for
-    equal dates the later one in *events*, as :func:`evaluate_stop_rules` reads them.
+    The version the stop rules count once every event is known: the latest awareness date
+    wins, and of two different versions known the same day the more conservative one
+    (:func:`~aclf_protocol.stop_rules.evaluate_stop_rules`, D-SAF-VERSIONS), whatever their
+    order in *events*. The path is that of the event's first version.
     """
-    latest: dict[str, tuple[date, int, str, SafetyEvent]] = {}
+    first: dict[str, str] = {}
+    checked: list[SafetyEvent] = []
     for index, item in enumerate(records_of(events, "events")):
         where = f"events[{index}]"
         event = require_instance(item, SafetyEvent, where, "must be a SafetyEvent (§6.1)")
-        version = (event.awareness_date, index, where, event)
-        known = latest.get(event.event_id)
-        if known is None or version[:2] >= known[:2]:
-            latest[event.event_id] = version
-    return [(where, event) for _, _, where, event in latest.values()]
+        first.setdefault(event.event_id, where)
+        checked.append(event)
+    if not checked:
+        return []
+    on = max(e.awareness_date for e in checked)
+    counted = evaluate_stop_rules(plans, checked, on, protocol=protocol).events
+    return [(first[event.event_id], event) for event in counted]
 
 
 @exact
@@ -337,7 +345,8 @@ def ae_rows(
     """
     by_patient = _plans_by_patient(plans)
     placed: list[tuple[str, date, str, SafetyEvent, InfusionPlan]] = []
-    for where, event in _current_versions(events):
+    checked_plans = [plan for _, plan in by_patient.values()]
+    for where, event in _current_versions(events, checked_plans, protocol):
         planned = by_patient.get(event.patient_id)
         if planned is None:
             raise InvalidValueError(

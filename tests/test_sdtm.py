@@ -31,6 +31,7 @@ from aclf_protocol import (
     SafetyEvent,
     Seriousness,
     Sex,
+    evaluate_stop_rules,
     plan_infusions,
 )
 from aclf_protocol.protocol import DayWindow
@@ -389,10 +390,15 @@ class TestAeRows:
         row = ae_rows([attrs.evolve(RASH, outcome=outcome)], [PLAN1])[0]
         assert row["AEOUT"] == term
 
-    def test_same_awareness_date_later_submission_wins(self) -> None:
-        """Re-submitted on the same day, the later one in the input is current (§6.5)."""
-        fixed = attrs.evolve(SAE1, term="Anaphylaxis")
-        assert [r["AETERM"] for r in ae_rows([SAE1, fixed], [PLAN1])] == ["Anaphylaxis"]
+    @pytest.mark.parametrize("order", ["probable first", "unrelated first"])
+    def test_same_day_versions_the_conservative_one_whatever_the_order(self, order: str) -> None:
+        """§6.7 v2: two versions known the same day: the row is the one the stop rules count
+        (probable, R1), in either input order."""
+        unrelated = attrs.evolve(SAE1, causality=Causality.UNRELATED)
+        events = [SAE1, unrelated] if order == "probable first" else [unrelated, SAE1]
+        assert [r["AEREL"] for r in ae_rows(events, [PLAN1])] == ["PROBABLE"]
+        counted = evaluate_stop_rules([PLAN1], events, SAE1.awareness_date).events
+        assert [e.causality for e in counted] == [Causality.PROBABLE]
 
     def test_latest_awareness_wins_whatever_the_input_order(self) -> None:
         """§6.5: the follow-up report (aware 10-11) is current even when given first."""
