@@ -659,6 +659,21 @@ class TestPatientWhoDied:
         assert ("low" in selection.acceptable) is acceptable
         assert selection.arms[0].reactions == (() if acceptable else ("SAE-D",))
 
+    def test_no_infusion_after_the_death(self) -> None:
+        """§6.7 v2: a death on Day 3 (unrelated) cancels that patient's open infusions, so the
+        next one cannot be recorded; the other patients go on."""
+        early = attrs.evolve(
+            self.death(Causality.UNRELATED),
+            onset_date=d("2021-10-03"),
+            awareness_date=d("2021-10-03"),
+        )
+        state = stage1(2).report(early)
+        assert state.evaluate(on=d("2021-10-04")).status["S1-00"] is PatientStatus.DIED
+        err = invalid(lambda: state.record_infusion("S1-00", 2, d("2021-10-04")))
+        assert (err.field, err.value) == ("number", 2)
+        after = state.record_infusion("S1-01", 2, d("2021-10-05"))
+        assert after.plans[1].infusions[1].given_date == d("2021-10-05")
+
 
 class TestEnrolmentLimits:
     """§8: the enrolment record itself must be possible."""
