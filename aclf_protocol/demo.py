@@ -6,6 +6,8 @@ safety scenario through the stop rules (§6). Pure: it builds a report; ``cli.py
 >>> report = run_demo()
 >>> [(s["patient_id"], s["status"]) for s in report.to_dict()["screening"]][:3]
 [('RJ-001', 'eligible'), ('RJ-002', 'eligible'), ('RJ-003', 'incomplete')]
+>>> [s["consent_pending"] for s in report.to_dict()["screening"]][-1]  # RJ-007, pre-screened
+True
 >>> [(s["as_of"], s["decision"]) for s in report.to_dict()["safety"]]
 [('2021-10-06', 'continue'), ('2021-10-08', 'suspend'), ('2021-10-11', 'terminate')]
 """
@@ -17,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from aclf_protocol.eligibility import EligibilityStatus, check_eligibility
+from aclf_protocol.eligibility import EligibilityStatus, check_eligibility, summarise_screening
 from aclf_protocol.examples import (
     DEMO_ARMS,
     DEMO_CONCENTRATION_CELLS_PER_ML,
@@ -27,7 +29,13 @@ from aclf_protocol.examples import (
 )
 from aclf_protocol.patient import Patient
 from aclf_protocol.protocol import NCT04822922, Protocol
-from aclf_protocol.reports import plan_lines, plan_record, screening_lines, stop_lines
+from aclf_protocol.reports import (
+    plan_lines,
+    plan_record,
+    screening_lines,
+    screening_summary_line,
+    stop_lines,
+)
 from aclf_protocol.safety import SafetyEvent
 from aclf_protocol.schedule import InfusionPlan, plan_infusions, record_infusion
 from aclf_protocol.stop_rules import StopRuleEvaluation, evaluate_stop_rules
@@ -134,6 +142,8 @@ def _text_lines(report: DemoReport) -> list[str]:
     ]
     for _patient, result in report.screening:
         lines.extend(f"  {line}" for line in screening_lines(result, every_criterion=False))
+    summary = summarise_screening(result for _patient, result in report.screening)
+    lines.append(f"  {screening_summary_line(summary)}")
     lines += [
         "",
         (

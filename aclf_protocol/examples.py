@@ -14,10 +14,13 @@ RJ-004    three organ failures (grade 3) and GI bleeding two weeks ago      inel
 RJ-005    72 years old                                                      ineligible
 RJ-006    liver failure with creatinine 1.6 (grade 1), SI units from the    eligible
           laboratory
+RJ-007    pre-screened before consent was asked (§5 I3): liver and          incomplete,
+          coagulation failure (grade 2), clean history, no weight yet       consent
+          (§9: screening does not need it)                                  pending
 ========  ================================================================  ============
 
 >>> [r["patient_id"] for r in patient_records()]
-['RJ-001', 'RJ-002', 'RJ-003', 'RJ-004', 'RJ-005', 'RJ-006']
+['RJ-001', 'RJ-002', 'RJ-003', 'RJ-004', 'RJ-005', 'RJ-006', 'RJ-007']
 """
 
 from __future__ import annotations
@@ -84,7 +87,7 @@ def _record(
     patient_id: str,
     birth_date: str,
     sex: str,
-    weight_kg: str,
+    weight_kg: str | None,
     *,
     labs: dict[str, Any],
     history: dict[str, Any] | None = None,
@@ -169,6 +172,16 @@ def _records() -> tuple[dict[str, Any], ...]:
                 "albumin_g_dl": None,
                 "albumin_g_l": 30,
             },
+        ),
+        # Pre-screened on the clinical facts; consent not yet asked, not yet weighed.
+        _record(
+            "RJ-007",
+            "1972-08-14",
+            "female",
+            None,
+            labs={"bilirubin_mg_dl": 13.4, "creatinine_mg_dl": 1.2, "inr": 2.7},
+            history={"pregnant": False, "lactating": False},
+            consent={"signed_by": None, "has_capacity": None, "adult_family_available": None},
         ),
     )
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from aclf_protocol._exact import exact
 from aclf_protocol.dosing import containers_needed, volume_to_draw_ml
-from aclf_protocol.eligibility import EligibilityResult
+from aclf_protocol.eligibility import EligibilityResult, ScreeningSummary
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import parse_decimal, parse_int, raise_problems
 from aclf_protocol.protocol import NCT04822922, Protocol
@@ -24,6 +24,7 @@ __all__ = [
     "plan_record",
     "safety_lines",
     "screening_lines",
+    "screening_summary_line",
     "stop_lines",
 ]
 
@@ -182,6 +183,25 @@ def screening_lines(result: EligibilityResult, *, every_criterion: bool = True) 
     if result.missing:
         lines.append(f"  still needed: {', '.join(result.missing)}")
     return lines
+
+
+def screening_summary_line(summary: ScreeningSummary) -> str:
+    """The screening log's counts in one line; consent pending is counted apart from the
+    screen failures, inside the incomplete (§5 I3 *v2*).
+
+    >>> from datetime import date
+    >>> from aclf_protocol.eligibility import screen, summarise_screening
+    >>> from aclf_protocol.examples import patient_records
+    >>> from aclf_protocol.patient import Patient
+    >>> cohort = [Patient.from_dict(r) for r in patient_records()]
+    >>> screening_summary_line(summarise_screening(screen(cohort, date(2021, 10, 1))))
+    'screened 7: 3 eligible, 2 ineligible (screen failures), 2 incomplete (1 consent pending)'
+    """
+    pending = f" ({summary.consent_pending} consent pending)" if summary.consent_pending else ""
+    return (
+        f"screened {summary.screened}: {summary.eligible} eligible, {summary.ineligible} "
+        f"ineligible (screen failures), {summary.incomplete} incomplete{pending}"
+    )
 
 
 @exact

@@ -774,6 +774,7 @@ class TestJsonOutput:
             ("RJ-004", "ineligible"),
             ("RJ-005", "ineligible"),
             ("RJ-006", "eligible"),
+            ("RJ-007", "incomplete"),
         ]
 
     def test_screen_names_the_patient_first(self) -> None:

@@ -54,7 +54,7 @@ def test_json_report_shape() -> None:
     report = json.loads(json.dumps(run_demo().to_dict()))
     assert report["protocol"] == {"nct_id": "NCT04822922", "study_id": "MSC-ACLF-1"}
     assert report["screened_on"] == "2021-10-01"
-    assert [s["patient_id"] for s in report["screening"]] == [f"RJ-00{n}" for n in range(1, 7)]
+    assert [s["patient_id"] for s in report["screening"]] == [f"RJ-00{n}" for n in range(1, 8)]
     assert [p["patient_id"] for p in report["plans"]] == ["RJ-001", "RJ-002", "RJ-006"]
     assert [s["as_of"] for s in report["safety"]] == ["2021-10-06", "2021-10-08", "2021-10-11"]
 
