@@ -43,7 +43,6 @@ from typing import Any, NamedTuple, TypeAlias
 
 import attrs
 
-from aclf_protocol._exact import exact
 from aclf_protocol._validators import (
     require_on,
 )
@@ -901,9 +900,13 @@ def _age(birth_date: date, on: date) -> int:
     return on.year - birth_date.year - before_birthday
 
 
-@exact
 def _evaluate(patient: object, screening: _Screening, plan: _Plan) -> EligibilityResult:
-    """One verdict per criterion and the status (§5): no sentences written (the hot path)."""
+    """One verdict per criterion and the status (§5): no sentences written (the hot path).
+
+    No ``@exact`` here (§0 *v2*): screening only compares decimals, which no context changes,
+    and the scores it reads run under the library's context; ``tests/test_exact.py`` screens
+    under hostile contexts to keep it so. The decorator would cost 3 % of ``screen``.
+    """
     if not isinstance(patient, Patient):
         raise InvalidValueError("patient", patient, "must be a Patient (§9)")
     age = _age(patient.birth_date, screening.on)
