@@ -230,6 +230,14 @@ def _check_variant(variant: object) -> MeldNaVariant:
     )
 
 
+def _sodium_unknown(steps: list[tuple[str, Figure]], source: str) -> ScoreDetails:
+    """MELD-Na left open: the working so far, sodium missing (§7.6, §7.7)."""
+    return ScoreDetails(
+        score="MELD-Na", value=None, steps=tuple(steps), missing=("labs.sodium_mmol_l",),
+        source=source,
+    )  # fmt: skip
+
+
 def _kim2008(
     labs: Labs, inner: Decimal, steps: list[tuple[str, Figure]], source: str
 ) -> ScoreDetails:
@@ -238,10 +246,7 @@ def _kim2008(
     steps.append(("MELD = round to 0.1, x 10, cap 40", meld_value))
     sodium = labs.sodium_mmol_l
     if sodium is None:  # no MELD(i) > 11 condition: sodium is always needed
-        return ScoreDetails(
-            score="MELD-Na", value=None, steps=tuple(steps), missing=("labs.sodium_mmol_l",),
-            source=source,
-        )  # fmt: skip
+        return _sodium_unknown(steps, source)
     bounded = min(max(sodium, _NA_LOW), _KIM_NA_HIGH)
     deficit = CTX.subtract(_KIM_NA_HIGH, bounded)
     # Exact in Decimal: MELD - Na - 0.025 x MELD x (140 - Na) + 140. With MELD <= 40 and
@@ -318,10 +323,7 @@ def meld_na_details(
         return ScoreDetails(score="MELD-Na", value=value, steps=tuple(steps), missing=(),
                             source=source)  # fmt: skip
     if sodium is None:
-        return ScoreDetails(
-            score="MELD-Na", value=None, steps=tuple(steps), missing=("labs.sodium_mmol_l",),
-            source=source,
-        )  # fmt: skip
+        return _sodium_unknown(steps, source)
     bounded = min(max(sodium, _NA_LOW), _NA_HIGH)
     deficit = CTX.subtract(_NA_HIGH, bounded)
     # Exact in Decimal: 1.32 x (137 - Na) - 0.033 x MELD(i) x (137 - Na).
