@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import enum
 import itertools
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from aclf_protocol._validators import (
+    a_date,
     boolean,
     decimal_between,
+    identifier,
     int_between,
     non_empty_str,
     optional,
@@ -182,6 +185,10 @@ class Protocol:
 
     # --- identity -------------------------------------------------------------------------
     nct_id: str = attrs.field(validator=non_empty_str)
+    #: §1 *v2*: the protocol document's version (``"1.0"``, ``"2.0"`` for an amendment) and the
+    #: date it takes effect; results name ``nct_id`` and ``version``.
+    version: str = attrs.field(default="1.0", validator=identifier)
+    effective_date: date = attrs.field(default=date(2021, 9, 30), validator=a_date)
     study_id: str = attrs.field(validator=non_empty_str)
     title: str = attrs.field(validator=non_empty_str)
     treatment: str = attrs.field(validator=non_empty_str)
@@ -342,6 +349,8 @@ class Protocol:
         """The protocol's parameters as a JSON-compatible dict (for reports; §9)."""
         return {
             "nct_id": self.nct_id,
+            "version": self.version,
+            "effective_date": self.effective_date.isoformat(),
             "study_id": self.study_id,
             "arms": [a.to_dict() for a in self.arms],
             "infusion_days": [

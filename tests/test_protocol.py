@@ -166,6 +166,8 @@ class TestProtocolRecord:
         criteria = record.pop("criteria")
         assert record == {
             "nct_id": "NCT04822922",
+            "version": "1.0",
+            "effective_date": "2021-09-30",
             "study_id": "MSC-ACLF-1",
             "arms": [
                 {"arm_id": "low", "label": "low dose", "dose_per_kg": 400_000},
