@@ -165,7 +165,8 @@ def _emit(out: IO[str], payload: object) -> None:
 def _cmd_screen(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:
     from aclf_protocol.eligibility import EligibilityStatus, check_eligibility  # noqa: PLC0415
     from aclf_protocol.patient import Patient  # noqa: PLC0415
-    from aclf_protocol.reports import screening_lines  # noqa: PLC0415
+    from aclf_protocol.protocol import Protocol  # noqa: PLC0415
+    from aclf_protocol.reports import header_line, screening_lines  # noqa: PLC0415
 
     on: date = args.on or date.today()  # noqa: DTZ011 - the CLI alone may read the clock
     problems: list[str] = []
@@ -176,6 +177,7 @@ def _cmd_screen(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:
         except _BadInputError as bad:
             problems.extend(bad.lines)
     all_eligible = True
+    named: Protocol | None = None  # the protocol the text output last named (§1 v2)
     for where, patient in patients:
         try:
             result = check_eligibility(patient, on)
@@ -184,8 +186,11 @@ def _cmd_screen(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:
             continue
         all_eligible &= result.status is EligibilityStatus.ELIGIBLE
         if args.json:
-            _emit(out, result.to_dict())  # it opens with "patient_id"
+            _emit(out, result.to_dict())  # it opens with "patient_id", then names the protocol
         else:
+            if result.protocol != named:
+                named = result.protocol
+                out.write(header_line(named) + "\n")
             out.write("\n".join(screening_lines(result)) + "\n")
     if problems:
         raise _BadInputError(problems)
@@ -194,7 +199,8 @@ def _cmd_screen(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:
 
 def _cmd_plan(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:
     from aclf_protocol.patient import Patient  # noqa: PLC0415
-    from aclf_protocol.reports import plan_lines, plan_record  # noqa: PLC0415
+    from aclf_protocol.protocol import NCT04822922  # noqa: PLC0415
+    from aclf_protocol.reports import header_line, plan_lines, plan_record  # noqa: PLC0415
     from aclf_protocol.schedule import build_plan, plan_infusions  # noqa: PLC0415
 
     if args.patient is not None:
@@ -212,14 +218,14 @@ def _cmd_plan(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:
         )
     payload = plan_record(plan, concentration_cells_per_ml=args.concentration)
     if args.json:
-        _emit(out, payload)
+        _emit(out, payload)  # it names the protocol (§1 v2)
     else:
-        out.write("\n".join(plan_lines(payload)) + "\n")
+        out.write("\n".join([header_line(NCT04822922), *plan_lines(payload)]) + "\n")
     return EXIT_OK
 
 
 def _cmd_stop_check(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:
-    from aclf_protocol.reports import plan_from_record, stop_lines  # noqa: PLC0415
+    from aclf_protocol.reports import header_line, plan_from_record, stop_lines  # noqa: PLC0415
     from aclf_protocol.safety import SafetyEvent  # noqa: PLC0415
     from aclf_protocol.schedule import InfusionPlan  # noqa: PLC0415
     from aclf_protocol.stop_rules import StudyDecision, evaluate_stop_rules  # noqa: PLC0415
@@ -240,9 +246,9 @@ def _cmd_stop_check(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> i
         raise _BadInputError(problems)
     result = evaluate_stop_rules(plans, events, on=args.on)
     if args.json:
-        _emit(out, result.to_dict())
+        _emit(out, result.to_dict())  # it names the protocol (§1 v2)
     else:
-        out.write("\n".join(stop_lines(result)) + "\n")
+        out.write("\n".join([header_line(result.protocol), *stop_lines(result)]) + "\n")
     return EXIT_OK if result.decision is StudyDecision.CONTINUE else EXIT_NEGATIVE
 
 

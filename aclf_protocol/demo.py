@@ -28,7 +28,7 @@ from aclf_protocol.examples import (
     patient_records,
 )
 from aclf_protocol.patient import Patient
-from aclf_protocol.protocol import NCT04822922, Protocol
+from aclf_protocol.protocol import NCT04822922, Protocol, protocol_label, protocol_name
 from aclf_protocol.reports import (
     plan_lines,
     plan_record,
@@ -109,7 +109,7 @@ class DemoReport:
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-compatible data."""
         return {
-            "protocol": {"nct_id": self.protocol.nct_id, "study_id": self.protocol.study_id},
+            "protocol": {**protocol_label(self.protocol), "study_id": self.protocol.study_id},
             "screened_on": self.screened_on.isoformat(),
             "screening": [result.to_dict() for _patient, result in self.screening],
             "plans": [_plan_record(plan, self.protocol) for plan in self.plans],
@@ -135,7 +135,7 @@ def _text_lines(report: DemoReport) -> list[str]:
     days = ", ".join(str(d.study_day) for d in p.infusion_days)
     arms = ", ".join(f"{a.arm_id} {a.dose_per_kg:,} cells/kg" for a in p.arms)
     lines = [
-        f"{p.nct_id} ({p.study_id}) - {p.title}",
+        f"{protocol_name(p)} ({p.study_id}, effective {p.effective_date}) - {p.title}",
         f"Arms: {arms}; infusions on study days {days}",
         "",
         f"1. Screening on {report.screened_on} (SPEC §5)",

@@ -49,7 +49,13 @@ from aclf_protocol._validators import (
 from aclf_protocol.errors import InvalidValueError
 from aclf_protocol.interchange import iter_records
 from aclf_protocol.patient import Never, Patient, Sex, Signer, age_years
-from aclf_protocol.protocol import NCT04822922, Criterion, CriterionKind, Protocol
+from aclf_protocol.protocol import (
+    NCT04822922,
+    Criterion,
+    CriterionKind,
+    Protocol,
+    protocol_label,
+)
 from aclf_protocol.scores import aclf_grade_details, describe_grades, possible_aclf_grades
 
 __all__ = [
@@ -267,11 +273,12 @@ class EligibilityResult:
         return "\n".join([head, *self.reasons])
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-compatible record: ISO date, enum values, criteria by id (§9)."""
+        """A JSON-compatible record: ISO date, enum values, criteria by id (§9); ``"protocol"``
+        names the protocol applied, ``{"nct_id": ..., "version": ...}`` (§1 *v2*)."""
         return {
             "patient_id": self.patient_id,
             "on": self.on.isoformat(),
-            "protocol": self.protocol.nct_id,
+            "protocol": protocol_label(self.protocol),
             "status": self.status.value,
             "consent_pending": self.consent_pending,
             "criteria": {r.criterion_id: r.to_dict() for r in self.results},
@@ -1005,6 +1012,9 @@ class ScreeningSummary:
         unknown: ``(criterion id, patients)`` with the criterion UNKNOWN.
         missing_facts: ``(record path, incomplete patients lacking it)``, most frequent first:
             what to chase to finish screening.
+        protocols: ``(nct_id, version)`` of each protocol the results were screened under,
+            first-seen order: a log may span an amendment, and says so (§1 *v2*,
+            D-LABEL-SUMMARY).
     """
 
     screened: int
@@ -1017,6 +1027,7 @@ class ScreeningSummary:
     failed: tuple[tuple[str, int], ...]
     unknown: tuple[tuple[str, int], ...]
     missing_facts: tuple[tuple[str, int], ...]
+    protocols: tuple[tuple[str, str], ...] = ()
 
     @property
     def by_status(self) -> Mapping[EligibilityStatus, int]:
@@ -1047,6 +1058,7 @@ class ScreeningSummary:
             "failed": dict(self.failed),
             "unknown": dict(self.unknown),
             "missing_facts": dict(self.missing_facts),
+            "protocols": [{"nct_id": n, "version": v} for n, v in self.protocols],
         }
 
 
@@ -1064,6 +1076,7 @@ def summarise_screening(results: Iterable[EligibilityResult]) -> ScreeningSummar
     failed: dict[str, int] = {}
     unknown: dict[str, int] = {}
     missing: dict[str, int] = {}
+    protocols: dict[tuple[str, str], None] = {}
     inclusion_failures = exclusion_failures = consent_pending = 0
     for index, result in enumerate(iter_records(results, "results")):
         if not isinstance(result, EligibilityResult):
@@ -1071,6 +1084,7 @@ def summarise_screening(results: Iterable[EligibilityResult]) -> ScreeningSummar
                 f"results[{index}]", result, "must be an EligibilityResult (§5)"
             )
         statuses[result.status] += 1
+        protocols[result.protocol.nct_id, result.protocol.version] = None
         failed_inclusion = failed_exclusion = False
         # The verdicts alone: counting writes no sentence (§5).
         for criterion, verdict in zip(result.protocol.criteria, result.verdicts, strict=True):
@@ -1102,4 +1116,5 @@ def summarise_screening(results: Iterable[EligibilityResult]) -> ScreeningSummar
         failed=tuple(failed.items()),
         unknown=tuple(unknown.items()),
         missing_facts=tuple(sorted(missing.items(), key=lambda item: (-item[1], item[0]))),
+        protocols=tuple(protocols),
     )

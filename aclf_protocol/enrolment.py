@@ -49,7 +49,7 @@ from aclf_protocol._validators import (
 from aclf_protocol.eligibility import EligibilityResult, EligibilityStatus
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError, MissingFactError
 from aclf_protocol.interchange import decimal_to_json, parse_decimal, records_of
-from aclf_protocol.protocol import NCT04822922, Protocol
+from aclf_protocol.protocol import NCT04822922, Protocol, protocol_label, protocol_name
 from aclf_protocol.safety import DoneKey, SafetyEvent
 from aclf_protocol.schedule import InfusionPlan, record_infusion, safety_window_end
 from aclf_protocol.stop_rules import StopRuleEvaluation, StudyDecision, evaluate_stop_rules
@@ -115,7 +115,7 @@ class ExpansionSelection:
     """The §8 choice of the arm that receives the expansion patients.
 
     ``arm_id`` is set exactly when ``outcome`` is SELECTED; it is then a protocol arm and
-    acceptable.
+    acceptable. ``protocol`` is the protocol applied (§1 *v2*: ``to_dict()`` names it).
     """
 
     on: date
@@ -123,6 +123,7 @@ class ExpansionSelection:
     arm_id: str | None
     arms: tuple[ArmSafety, ...]
     reason: str
+    protocol: Protocol = attrs.field(repr=False)
 
     @property
     def acceptable(self) -> tuple[str, ...]:
@@ -133,6 +134,7 @@ class ExpansionSelection:
         """JSON-compatible record."""
         return {
             "on": self.on.isoformat(),
+            "protocol": protocol_label(self.protocol),
             "outcome": self.outcome.value,
             "arm_id": self.arm_id,
             "arms": [a.to_dict() for a in self.arms],
@@ -176,6 +178,7 @@ class EnrolmentStatus:
         selection: The expansion choice; ``None`` when no efficacy figures were supplied.
         open_arms: The arms a new patient may enter on ``on`` (empty: nobody may).
         reason: Why the arms are open or closed, in words.
+        protocol: The protocol applied (§1 *v2*: ``to_dict()`` names it).
     """
 
     on: date
@@ -187,6 +190,7 @@ class EnrolmentStatus:
     selection: ExpansionSelection | None
     open_arms: tuple[str, ...]
     reason: str
+    protocol: Protocol = attrs.field(repr=False)
 
     @property
     def total(self) -> int:
@@ -207,6 +211,7 @@ class EnrolmentStatus:
         """JSON-compatible record."""
         return {
             "on": self.on.isoformat(),
+            "protocol": protocol_label(self.protocol),
             "decision": self.decision.value,
             "arms": [a.to_dict() for a in self.arms],
             "total": self.total,
@@ -311,7 +316,9 @@ def _select(
     def outcome(
         kind: ExpansionOutcome, reason: str, arm_id: str | None = None
     ) -> ExpansionSelection:
-        return ExpansionSelection(on=on, outcome=kind, arm_id=arm_id, arms=verdicts, reason=reason)
+        return ExpansionSelection(
+            on=on, outcome=kind, arm_id=arm_id, arms=verdicts, reason=reason, protocol=protocol
+        )
 
     if evaluation.decision is StudyDecision.TERMINATE:
         return outcome(ExpansionOutcome.STUDY_TERMINATED, "the study is terminated (R1)")
@@ -423,6 +430,7 @@ def enrolment_status(
         selection=selection,
         open_arms=open_arms,
         reason=reason,
+        protocol=protocol,
     )
 
 
@@ -473,12 +481,9 @@ def _stage_arms(
 
 
 def _protocol_name(protocol: Protocol) -> str:
-    """What names a protocol where two must be the same one (§1): its registry id.
-
-    §1 *v2* versions the protocol; the version joins the id here, so that a screening under
-    another version is named as such.
-    """
-    return protocol.nct_id
+    """What names a protocol where two must be the same one (§1): its registry id and, §1
+    *v2*, its version, so that a screening under another version is named as such."""
+    return protocol_name(protocol)
 
 
 def _check_protocol_of(screening: EligibilityResult, protocol: Protocol) -> None:

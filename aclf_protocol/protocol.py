@@ -47,6 +47,8 @@ __all__ = [
     "CriterionKind",
     "DayWindow",
     "Protocol",
+    "protocol_label",
+    "protocol_name",
 ]
 
 #: §3.2: a weight above this is a data-entry error, whatever the protocol variant.
@@ -458,3 +460,32 @@ NCT04822922 = Protocol(
         DayWindow(name="Day 90", study_day=90, days_before=7, days_after=7),
     ),
 )
+
+
+# --- §1 *v2*: what names a protocol in a result ------------------------------------------------
+
+
+def _require_protocol(p: object) -> Protocol:
+    if not isinstance(p, Protocol):
+        raise InvalidValueError("protocol", p, "must be a Protocol (§1)")
+    return p
+
+
+def protocol_label(p: Protocol) -> dict[str, str]:
+    """What a result's ``to_dict()`` writes under ``"protocol"``: the id and version (§1 *v2*).
+
+    >>> protocol_label(NCT04822922)
+    {'nct_id': 'NCT04822922', 'version': '1.0'}
+    """
+    checked = _require_protocol(p)
+    return {"nct_id": checked.nct_id, "version": checked.version}
+
+
+def protocol_name(p: Protocol) -> str:
+    """The protocol in words, as text reports and messages name it (§1 *v2*).
+
+    >>> protocol_name(attrs.evolve(NCT04822922, version="2.0"))
+    'NCT04822922 version 2.0'
+    """
+    checked = _require_protocol(p)
+    return f"{checked.nct_id} version {checked.version}"

@@ -14,11 +14,12 @@ from aclf_protocol.dosing import containers_needed, volume_to_draw_ml
 from aclf_protocol.eligibility import EligibilityResult, ScreeningSummary
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import parse_decimal, parse_int, raise_problems
-from aclf_protocol.protocol import NCT04822922, Protocol
+from aclf_protocol.protocol import NCT04822922, Protocol, protocol_label, protocol_name
 from aclf_protocol.schedule import InfusionPlan, follow_up_visits, safety_window_end
 from aclf_protocol.stop_rules import StopRuleEvaluation
 
 __all__ = [
+    "header_line",
     "plan_from_record",
     "plan_lines",
     "plan_record",
@@ -30,6 +31,18 @@ __all__ = [
 
 #: What :func:`plan_record` adds to a plan's record: figures derived from it, for the pharmacy.
 _DERIVED_PLAN_KEYS = ("safety_window_end", "follow_up_visits")
+#: What :func:`plan_record` adds to a plan's record besides: the protocol it was planned under.
+_LABEL_KEY = "protocol"
+
+
+def header_line(protocol: Protocol) -> str:
+    """The line that opens a text report: the protocol applied, by id, version and effective
+    date (§1 *v2*), e.g. ``"protocol NCT04822922 version 1.0 (effective 2021-09-30)"``.
+
+    >>> header_line(NCT04822922)
+    'protocol NCT04822922 version 1.0 (effective 2021-09-30)'
+    """
+    return f"protocol {protocol_name(protocol)} (effective {protocol.effective_date})"
 
 
 @exact
@@ -40,7 +53,9 @@ def plan_record(
     cells_per_container: int | None = None,
     protocol: Protocol = NCT04822922,
 ) -> dict[str, Any]:
-    """The plan's record with volumes, containers, safety window end and visits (§3.4, §4).
+    """The plan's record with volumes, containers, safety window end and visits (§3.4, §4),
+    and the protocol it was planned under: ``"protocol": {"nct_id": ..., "version": ...}``
+    (§1 *v2*).
 
     >>> from datetime import date
     >>> from aclf_protocol.schedule import build_plan
@@ -48,10 +63,11 @@ def plan_record(
     >>> record = plan_record(plan, concentration_cells_per_ml=2_000_000, cells_per_container=10**7)
     >>> record["infusions"][0]["volume_ml"], record["infusions"][0]["containers"]
     ('10.0', 2)
-    >>> record["safety_window_end"]
-    '2021-10-30'
+    >>> record["safety_window_end"], record["protocol"]
+    ('2021-10-30', {'nct_id': 'NCT04822922', 'version': '1.0'})
     """
-    record = plan.to_dict()
+    core = plan.to_dict()
+    record = {"patient_id": core.pop("patient_id"), "protocol": protocol_label(protocol), **core}
     for row in record["infusions"]:
         if concentration_cells_per_ml is not None:
             row["volume_ml"] = str(volume_to_draw_ml(row["cells"], concentration_cells_per_ml))
@@ -92,7 +108,10 @@ def plan_from_record(record: object, *, protocol: Protocol = NCT04822922) -> Inf
 
     The derived figures are checked, then left out: the safety window end and the follow-up
     visits must be those of the plan's start under *protocol* (§4.2, §4.3); a volume or a bag
-    count must be a positive figure (§3.4). Everything else is read by
+    count must be a positive figure (§3.4). A ``"protocol"`` label, when present, must name
+    *protocol* itself: a plan made under another protocol or version is refused, never read
+    under rules it was not made with (§1 *v2*, D-LABEL-PLAN); a record without one
+    (``InfusionPlan.to_dict``) is read as it stands. Everything else is read by
     ``InfusionPlan.from_dict``, what was given included (§4.6).
 
     >>> from datetime import date
@@ -104,11 +123,18 @@ def plan_from_record(record: object, *, protocol: Protocol = NCT04822922) -> Inf
     Traceback (most recent call last):
         ...
     aclf_protocol.errors.InconsistentRecordError: safety_window_end: must be ... got '2021-10-31'
+    >>> plan_from_record({**plan_record(plan), "protocol": {"nct_id": "NCT04822922",
+    ...                                                     "version": "2.0"}})
+    Traceback (most recent call last):
+        ...
+    aclf_protocol.errors.InconsistentRecordError: protocol: was planned under ... version 2.0, ...
     """
     if not isinstance(record, Mapping) or not isinstance(record.get("infusions"), list):
         return InfusionPlan.from_dict(record)  # refused there, with its own words
-    core = {k: v for k, v in record.items() if k not in _DERIVED_PLAN_KEYS}
+    core = {k: v for k, v in record.items() if k not in (*_DERIVED_PLAN_KEYS, _LABEL_KEY)}
     problems: list[InvalidValueError] = []
+    if _LABEL_KEY in record:
+        problems += _label_problems(record[_LABEL_KEY], protocol)
     rows: list[object] = []
     for index, row in enumerate(record["infusions"]):
         if isinstance(row, Mapping):
@@ -124,6 +150,24 @@ def plan_from_record(record: object, *, protocol: Protocol = NCT04822922) -> Inf
                 key, record[key], f"must be what Day 1 {plan.start} gives: {derived[key]!r} (§4)"
             )
     return plan
+
+
+def _label_problems(label: object, protocol: Protocol) -> list[InvalidValueError]:
+    """The problem of a record's protocol label: not a label, or not *protocol*'s (§1 *v2*)."""
+    wanted = protocol_label(protocol)
+    if not isinstance(label, Mapping) or set(label) != set(wanted):
+        rule = "must be a protocol label {'nct_id': ..., 'version': ...} (§1)"
+        return [InvalidValueError(_LABEL_KEY, label, rule)]
+    if dict(label) == wanted:
+        return []
+    if not all(isinstance(label[key], str) for key in wanted):
+        rule = "nct_id and version must be text (§1)"
+        return [InvalidValueError(_LABEL_KEY, label, rule)]
+    rule = (
+        f"was planned under {label['nct_id']} version {label['version']}, not "
+        f"{protocol_name(protocol)}: plan again under it (§1)"
+    )
+    return [InconsistentRecordError(_LABEL_KEY, dict(label), rule)]
 
 
 @exact

@@ -61,7 +61,7 @@ from aclf_protocol.patient import (
     Patient,
     to_weight_kg,
 )
-from aclf_protocol.protocol import NCT04822922, Arm, DayWindow, Protocol
+from aclf_protocol.protocol import NCT04822922, Arm, DayWindow, Protocol, protocol_label
 
 __all__ = [
     "AdherenceReport",
@@ -594,10 +594,12 @@ class InfusionAdherence:
 
 @attrs.frozen(kw_only=True)
 class AdherenceReport:
-    """Adherence of a plan's infusions (§4.4)."""
+    """Adherence of a plan's infusions (§4.4), under ``protocol`` (its minimum interval,
+    §4.1; ``to_dict()`` names it, §1 *v2*)."""
 
     patient_id: str
     infusions: tuple[InfusionAdherence, ...]
+    protocol: Protocol = attrs.field(repr=False)
 
     @property
     def missed(self) -> tuple[int, ...]:
@@ -623,6 +625,7 @@ class AdherenceReport:
         """JSON-compatible record."""
         return {
             "patient_id": self.patient_id,
+            "protocol": protocol_label(self.protocol),
             "infusions": [i.to_dict() for i in self.infusions],
             "missed": list(self.missed),
             "out_of_window": list(self.out_of_window),
@@ -698,7 +701,7 @@ def check_adherence(
                 interval_breach=breach,
             )
         )
-    return AdherenceReport(patient_id=plan.patient_id, infusions=tuple(rows))
+    return AdherenceReport(patient_id=plan.patient_id, infusions=tuple(rows), protocol=protocol)
 
 
 class DeviationKind(enum.Enum):
@@ -767,10 +770,13 @@ class InfusionAdministration:
 
 @attrs.frozen(kw_only=True)
 class AdministrationReport:
-    """What was actually given at each given infusion of a plan, in plan order (§4.6)."""
+    """What was actually given at each given infusion of a plan, in plan order (§4.6), judged
+    under ``protocol`` (its dose tolerance and viability floor, §3.5; ``to_dict()`` names it,
+    §1 *v2*)."""
 
     patient_id: str
     infusions: tuple[InfusionAdministration, ...]
+    protocol: Protocol = attrs.field(repr=False)
 
     @property
     def deviations(self) -> tuple[AdministrationDeviation, ...]:
@@ -810,6 +816,7 @@ class AdministrationReport:
         """JSON-compatible record."""
         return {
             "patient_id": self.patient_id,
+            "protocol": protocol_label(self.protocol),
             "infusions": [i.to_dict() for i in self.infusions],
             "deviations": [d.to_dict() for d in self.deviations],
             "missing": list(self.missing),
@@ -915,4 +922,4 @@ def check_administration(
         for i in plan.infusions
         if i.given_date is not None
     )
-    return AdministrationReport(patient_id=plan.patient_id, infusions=rows)
+    return AdministrationReport(patient_id=plan.patient_id, infusions=rows, protocol=protocol)

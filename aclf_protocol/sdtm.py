@@ -1,4 +1,4 @@
-"""CDISC SDTM-style rows for analysts: DM, EX and AE (SPEC §9).
+"""CDISC SDTM-style rows for analysts: TS, DM, EX and AE (SPEC §1, §9).
 
 Each function returns a list of plain dicts, one per row, ready for ``pandas.DataFrame(rows)``
 with no pandas dependency here: keys are SDTM variable names in SDTMIG order, values are
@@ -15,6 +15,8 @@ Conventions (docs/dev/decisions.md, D-SDTM-*):
   baseline weight (§3.1, §4.6, D-SDTM-EXDOSE). ``EXDOSSRC`` says which (``"ACTUAL"`` or
   ``"PLANNED"``) and ``EXPLDOS`` carries the planned cells: two supplemental qualifiers
   (SUPPEX QNAMs) kept on the row (D-SDTM-EX-ACTUAL). ``EXLOT`` is the product lot, if known.
+- TS (trial summary) is where a submission says which protocol the data were collected
+  under: its title, registry id and version (§1 *v2*, D-SDTM-TS).
 
 >>> from datetime import date
 >>> from aclf_protocol.schedule import build_plan, record_infusion
@@ -41,7 +43,7 @@ from aclf_protocol.safety import EventOutcome, SafetyEvent, Seriousness
 from aclf_protocol.schedule import Infusion, InfusionPlan, study_day
 from aclf_protocol.stop_rules import evaluate_stop_rules
 
-__all__ = ["SdtmRow", "ae_rows", "dm_rows", "ex_rows", "usubjid"]
+__all__ = ["SdtmRow", "ae_rows", "dm_rows", "ex_rows", "ts_rows", "usubjid"]
 
 #: One SDTM row: variable name -> value; JSON-compatible.
 SdtmRow = dict[str, str | int | None]
@@ -79,6 +81,45 @@ def usubjid(patient_id: str, *, protocol: Protocol = NCT04822922) -> str:
     'MSC-ACLF-1-RJ-001'
     """
     return f"{protocol.study_id}-{patient_id}"
+
+
+def ts_rows(*, protocol: Protocol = NCT04822922) -> list[SdtmRow]:
+    """The TS (trial summary) rows of *protocol*, one per parameter, in TSSEQ order (§1 *v2*).
+
+    ``TITLE`` (trial title), ``REGID`` (registry identifier, the NCT id), ``PROTVERS``
+    (the protocol version: a sponsor-defined parameter, D-SDTM-TS), ``NARMS`` (planned arms),
+    ``PLANSUB`` (planned subjects, §8), ``AGEMIN`` / ``AGEMAX`` (the age limits of I1 as
+    ISO 8601 durations). An amendment's rows differ where it does: the version, and here
+    ``AGEMAX`` for a wider age limit.
+
+    >>> [r["TSPARMCD"] for r in ts_rows()]
+    ['TITLE', 'REGID', 'PROTVERS', 'NARMS', 'PLANSUB', 'AGEMIN', 'AGEMAX']
+    >>> [r["TSVAL"] for r in ts_rows()][1:]
+    ['NCT04822922', '1.0', '3', '16', 'P18Y', 'P70Y']
+    """
+    require_instance(protocol, Protocol, "protocol", "must be a Protocol (§1)")
+    parameters: list[tuple[str, str, str, str | None]] = [
+        ("TITLE", "Trial Title", protocol.title, None),
+        ("REGID", "Registry Identifier", protocol.nct_id, "ClinicalTrials.gov"),
+        ("PROTVERS", "Protocol Version", protocol.version, None),
+        ("NARMS", "Planned Number of Arms", str(len(protocol.arms)), None),
+        ("PLANSUB", "Planned Number of Subjects", str(protocol.enrolment_target), None),
+        ("AGEMIN", "Planned Minimum Age of Subjects", f"P{protocol.min_age_years}Y", "ISO 8601"),
+        ("AGEMAX", "Planned Maximum Age of Subjects", f"P{protocol.max_age_years}Y", "ISO 8601"),
+    ]
+    return [
+        {
+            "STUDYID": protocol.study_id,
+            "DOMAIN": "TS",
+            "TSSEQ": 1,
+            "TSPARMCD": code,
+            "TSPARM": name,
+            "TSVAL": value,
+            "TSVALCD": value if reference == "ClinicalTrials.gov" else None,
+            "TSVCDREF": reference,
+        }
+        for code, name, value, reference in parameters
+    ]
 
 
 def _yes_no(flag: bool) -> str:

@@ -44,7 +44,7 @@ from aclf_protocol._validators import (
 )
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import date_to_json, records_of
-from aclf_protocol.protocol import NCT04822922, Protocol
+from aclf_protocol.protocol import NCT04822922, Protocol, protocol_label
 from aclf_protocol.safety import (
     Causality,
     DoneKey,
@@ -306,6 +306,8 @@ class StopRuleEvaluation:
             report owed by any known version of an event stays owed.
         history: ``(event_id, superseded versions)`` for each event re-submitted, oldest first.
         ignored: Events (versions) the site became aware of after ``on``.
+        protocol: The protocol whose rules were applied: ``to_dict()`` names its id and
+            version, and evaluations under two versions are never equal (§1 *v2*).
     """
 
     on: date
@@ -327,6 +329,7 @@ class StopRuleEvaluation:
     obligations: tuple[ReportingObligation, ...] = attrs.field(repr=False)
     history: tuple[tuple[str, tuple[SafetyEvent, ...]], ...] = attrs.field(repr=False)
     ignored: tuple[SafetyEvent, ...] = attrs.field(repr=False)
+    protocol: Protocol = attrs.field(repr=False)
 
     @property
     def reason(self) -> str:
@@ -374,9 +377,10 @@ class StopRuleEvaluation:
         raise InvalidValueError("patient_id", patient_id, "has no infusion plan (§6.5)")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-compatible record of the whole evaluation (§9)."""
+        """JSON-compatible record of the whole evaluation (§9), naming its protocol (§1 *v2*)."""
         return {
             "on": date_to_json(self.on),
+            "protocol": protocol_label(self.protocol),
             "decision": self.decision.value,
             "since": None if self.since is None else date_to_json(self.since),
             "triggers": [t.to_dict() for t in self.triggers],
@@ -866,6 +870,7 @@ def evaluate_stop_rules(
         obligations=tuple(obligations),
         history=tuple((i, h.others) for i, h in histories.items() if h.others),
         ignored=ignored,
+        protocol=protocol,
     )
 
 
