@@ -37,6 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 P = "aclf-protocol: "
 START = ("--start", "2021-09-30")
 ON = ("--on", "2021-10-01")
+#: §1 v2: what every --json output names, and the line every text output opens with.
+LABEL = {"nct_id": "NCT04822922", "version": "1.0"}
+HEAD = "protocol NCT04822922 version 1.0 (effective 2021-09-30)"
 
 RECORDS = patient_records()
 ELIGIBLE = RECORDS[0]  # RJ-001, SPEC §9's example
@@ -451,10 +454,12 @@ class TestScreenCommand:
         assert_golden("cli/screen.txt", transcript(self.RUNS))
 
     def test_text_is_one_line_per_criterion(self) -> None:
-        """The result line, then 10 criteria (I1-I3, E1-E7), each ending in one newline."""
+        """The protocol's head line (§1 v2), the result line, then 10 criteria (I1-I3, E1-E7),
+        each ending in one newline."""
         code, out, err = call("screen", "-", *ON, stdin=STDIN_ELIGIBLE)
         assert (code, err) == (0, "")
-        lines = out.split("\n")
+        head, *lines = out.split("\n")
+        assert head == HEAD
         assert len(lines) == 12
         assert lines[-1] == ""
         assert lines[0].startswith("RJ-001: ")
@@ -539,10 +544,12 @@ class TestPlanCommand:
     @pytest.mark.parametrize("case", RUNS, ids=lambda c: c.title)
     @pytest.mark.usefixtures("workdir")
     def test_calendar_lines(self, case: Run) -> None:
-        """Exit 0, nothing on stderr; a head line, 4 infusions, the safety window, the visits."""
+        """Exit 0, nothing on stderr; the protocol (§1 v2), a head line, 4 infusions, the
+        safety window, the visits."""
         code, out, err = call(*case.args, stdin=case.stdin)
         assert (code, err) == (0, "")
-        lines = out.split("\n")
+        head, *lines = out.split("\n")
+        assert head == HEAD
         assert len(lines) == 8
         assert lines[-1] == ""
         assert [line.split()[0] for line in lines[1:5]] == ["#1", "#2", "#3", "#4"]
@@ -677,7 +684,8 @@ class TestStopCheckCommand:
     def test_terminate_lines(self) -> None:
         """Terminate: the head line, the R1 trigger, two patients, cancellations and reports."""
         args = ("--plans", "plans.json", "--events", "events.jsonl", "--on", "2021-10-11")
-        lines = call("stop-check", *args)[1].splitlines()
+        head, *lines = call("stop-check", *args)[1].splitlines()
+        assert head == HEAD  # §1 v2: the protocol applied
         assert lines[0].endswith(": TERMINATE")
         assert lines[1].split()[:3] == ["R1:", "SAE-001", "(RJ-002)"]
         assert [line.split()[0] for line in lines[2:]] == ["patient"] * 2 + ["cancelled:"] * 4 + [
@@ -727,6 +735,20 @@ class TestCommandsChain:
         code, out, err = call("stop-check", *args)
         assert (code, err) == (0, "")
         assert json.loads(out)["decision"] == "continue"
+
+    def test_a_plan_made_under_another_version_is_refused(self, tmp_path: Path) -> None:
+        """§1 v2: a `plan --json` record labelled with another version is bad input (exit 2),
+        one line naming ``protocol``, never read under rules it was not made with."""
+        code, out, _ = call("plan", "--arm", "high", "--weight", "62.5", *START, "--json")
+        record = {**json.loads(out), "protocol": {**LABEL, "version": "2.0"}}
+        plans = write(tmp_path / "plans.json", [record])
+        events = write(tmp_path / "events.json", [])
+        code, out, err = call(
+            "stop-check", "--plans", plans, "--events", events, "--on", "2021-10-01"
+        )
+        assert (code, out) == (2, "")
+        assert len(err.splitlines()) == 1
+        assert f"{P}{plans}[0]: protocol: was planned under NCT04822922 version 2.0" in err
 
     def test_what_was_given_is_accepted(self, tmp_path: Path) -> None:
         """§4.6: a plans file whose infusions carry cells given, lot and viability is read."""
@@ -793,8 +815,10 @@ class TestJsonOutput:
         assert out.endswith("}\n")
         assert out.count("\n") == 1
         record = json.loads(out)
-        assert list(record)[:5] == ["patient_id", "arm_id", "start", "weight_kg", "infusions"]
-        assert [record[k] for k in list(record)[:4]] == ["P-7", "low", "2021-09-30", "60"]
+        assert list(record)[:6] == [
+            *("patient_id", "protocol", "arm_id", "start", "weight_kg", "infusions"),
+        ]
+        assert [record[k] for k in list(record)[:5]] == ["P-7", LABEL, "low", "2021-09-30", "60"]
         assert list(record["infusions"][0].items()) == [
             ("number", 1),
             ("study_day", 1),
@@ -808,6 +832,26 @@ class TestJsonOutput:
             ("viability_percent", None),
             ("cancelled", False),
         ]
+
+    @pytest.mark.usefixtures("workdir")
+    def test_every_json_output_names_the_protocol(self) -> None:
+        """§1 v2, §10: screen (each object), plan, stop-check and demo name nct_id and version;
+        the demo's stop-rule evaluations and screenings too."""
+        stop = ("--plans", "plans.json", "--events", "events.jsonl", "--on", "2021-10-11")
+        outputs = {
+            "screen": call("screen", "cohort.json", *ON, "--json")[1],
+            "plan": call("plan", "--arm", "low", "--weight", "60", *START, "--json")[1],
+            "stop-check": call("stop-check", *stop, "--json")[1],
+        }
+        for command, out in outputs.items():
+            records = [json.loads(line) for line in out.splitlines()]
+            assert records, command
+            assert all(r["protocol"] == LABEL for r in records), command
+        assert len(outputs["screen"].splitlines()) == len(RECORDS)
+        demo = json.loads(call("demo", "--json")[1])
+        assert demo["protocol"] == {**LABEL, "study_id": "MSC-ACLF-1"}
+        nested = [*demo["screening"], *demo["plans"], *demo["safety"]]
+        assert {json.dumps(r["protocol"]) for r in nested} == {json.dumps(LABEL)}
 
     def test_demo_is_one_document(self) -> None:
         """demo --json is the demo report's record: screening, plans and safety."""

@@ -50,9 +50,14 @@ class TestDemoText:
 
 
 def test_json_report_shape() -> None:
-    """The JSON report names the protocol, the screening date and each section's records."""
+    """The JSON report names the protocol (its version too, §1 v2), the screening date and
+    each section's records."""
     report = json.loads(json.dumps(run_demo().to_dict()))
-    assert report["protocol"] == {"nct_id": "NCT04822922", "study_id": "MSC-ACLF-1"}
+    assert report["protocol"] == {
+        "nct_id": "NCT04822922",
+        "version": "1.0",
+        "study_id": "MSC-ACLF-1",
+    }
     assert report["screened_on"] == "2021-10-01"
     assert [s["patient_id"] for s in report["screening"]] == [f"RJ-00{n}" for n in range(1, 8)]
     assert [p["patient_id"] for p in report["plans"]] == ["RJ-001", "RJ-002", "RJ-006"]

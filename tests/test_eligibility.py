@@ -451,13 +451,14 @@ class TestSpecExample:
         assert criteria["E3"].criterion is NCT04822922.criterion("E3")
 
     def test_to_dict_is_json(self) -> None:
-        """to_dict: ISO date, enum values, criteria by id; JSON round-trips it unchanged."""
+        """to_dict: ISO date, enum values, criteria by id, the protocol's id and version (§1
+        v2); JSON round-trips it unchanged."""
         record = check_eligibility(rj001(), ON).to_dict()
         assert json.loads(json.dumps(record)) == record
         assert (record["patient_id"], record["on"], record["protocol"]) == (
             "RJ-001",
             "2021-10-01",
-            "NCT04822922",
+            {"nct_id": "NCT04822922", "version": "1.0"},
         )
         assert (record["status"], record["missing"]) == ("eligible", [])
         assert record["criteria"]["I3"]["outcome"] == "met"
@@ -1317,6 +1318,7 @@ class TestScreeningSummary:
                 "consent.has_capacity": 1,
                 "history.last_gi_bleeding": 1,
             },
+            "protocols": [{"nct_id": "NCT04822922", "version": "1.0"}],
         }
         assert summary.missing_facts[:2] == (("consent.signed_by", 2), ("labs.inr", 2))
         assert dict(summary.by_status) == {

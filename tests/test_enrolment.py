@@ -126,6 +126,8 @@ def reaction(
 SMALL = attrs.evolve(NCT04822922, stage1_per_arm=1, expansion_size=1)
 #: A variant that screens differently (I1 up to 75 years), and another trial's protocol.
 OLDER = attrs.evolve(NCT04822922, max_age_years=75)
+#: §1 v2: what a result's record names the built-in protocol by.
+LABEL = {"nct_id": "NCT04822922", "version": "1.0"}
 OTHER_TRIAL = attrs.evolve(NCT04822922, nct_id="NCT00000000")
 #: A one-arm variant (arm 'mega') that NCT04822922 does not have.
 MEGA = attrs.evolve(NCT04822922, arms=(Arm(arm_id="mega", label="m", dose_per_kg=9),))
@@ -591,12 +593,14 @@ class TestEligibleScreening:
     @pytest.mark.parametrize(
         ("screened_under", "name"),
         [
-            (OLDER, "NCT04822922"),  # a variant of this protocol
-            (OTHER_TRIAL, "NCT00000000"),
+            (OLDER, "NCT04822922 version 1.0"),  # a variant of this protocol
+            (OTHER_TRIAL, "NCT00000000 version 1.0"),
+            (attrs.evolve(NCT04822922, version="2.0"), "NCT04822922 version 2.0"),  # §1 v2
         ],
     )
     def test_screened_under_another_protocol(self, screened_under: Protocol, name: str) -> None:
-        """§1: a screening under another protocol, or under a variant of this one, is refused."""
+        """§1: a screening under another protocol, another version (§1 v2) or a variant of this
+        one is refused, naming the protocol and version it was made under."""
         screening = eligible_screening("NEW", DAY1, protocol=screened_under)
         err = invalid(lambda: enrol([], new_plan("NEW", "low", DAY1), screening))
         assert isinstance(err, InconsistentRecordError)
@@ -832,6 +836,7 @@ class TestStatusRecords:
         assert isinstance(record.pop("reason"), str)
         assert record == {
             "on": "2021-11-13",
+            "protocol": LABEL,
             "outcome": "selected",
             "arm_id": "medium",
             "arms": [arm("low", 1), arm("medium", 2.5), arm("high", None, "SAE-1")],
@@ -845,6 +850,7 @@ class TestStatusRecords:
         assert reason == f"expansion: {selection_reason}"
         assert record == {
             "on": "2021-11-14",
+            "protocol": LABEL,
             "decision": "continue",
             "arms": [
                 {
@@ -869,6 +875,7 @@ class TestStatusRecords:
             "stage1_complete": True,
             "selection": {
                 "on": "2021-11-14",
+                "protocol": LABEL,
                 "outcome": "selected",
                 "arm_id": "medium",
                 "arms": [arm("low", 1), arm("medium", 3), arm("high", 2)],
@@ -882,6 +889,7 @@ class TestStatusRecords:
         assert isinstance(record.pop("reason"), str)
         assert record == {
             "on": "2021-10-02",
+            "protocol": LABEL,
             "decision": "continue",
             "arms": [
                 {"arm_id": "low", "stage1": ["S1-00"], "expansion": []},

@@ -277,6 +277,7 @@ class TestAdherence:
         report = check_adherence(PLAN, {1: START, 2: d("2021-10-05"), 3: None, 4: d("2021-10-06")})
         assert report.to_dict() == {
             "patient_id": "P",
+            "protocol": {"nct_id": "NCT04822922", "version": "1.0"},  # §1 v2
             "infusions": [
                 {
                     "number": 1,

@@ -928,6 +928,7 @@ class TestEvaluationRecord:
         )
         assert result.to_dict() == {
             "on": "2021-10-07",
+            "protocol": {"nct_id": "NCT04822922", "version": "1.0"},  # §1 v2
             "decision": "suspend",
             "since": "2021-10-06",
             "triggers": [
