@@ -1183,6 +1183,61 @@ class TestProtocolVariants:
             screen([rj001()], ON, protocol=variant)  # raised at the call, not at first use
 
 
+#: §1 v2: the built-in protocol re-issued as version 2.0 with no other change.
+VERSION_2 = attrs.evolve(NCT04822922, version="2.0")
+
+
+class TestResultsNameTheirProtocol:
+    """§1 v2: a screening names the protocol and version applied; two screenings under
+    different versions are never equal, even when every criterion comes out the same."""
+
+    def test_the_record_names_the_version(self) -> None:
+        record = check_eligibility(rj001(), ON, protocol=VERSION_2).to_dict()
+        assert record["protocol"] == {"nct_id": "NCT04822922", "version": "2.0"}
+        assert list(record)[:3] == ["patient_id", "on", "protocol"]
+
+    def test_two_versions_never_equal(self) -> None:
+        first = check_eligibility(rj001(), ON)
+        second = check_eligibility(rj001(), ON, protocol=VERSION_2)
+        assert first.status is second.status
+        assert first.outcomes == second.outcomes
+        assert first != second
+        assert first == check_eligibility(rj001(), ON)
+
+    def test_the_amendment_decides_and_says_so(self) -> None:
+        """The example amendment (max age 75): a 72-year-old is ineligible under 1.0 and
+        eligible under 2.0, and each result names its version."""
+        amended = attrs.evolve(VERSION_2, max_age_years=75)
+        older = rj001(birth_date="1949-05-01")  # 72 on 2021-10-01
+        under_1, under_2 = (
+            check_eligibility(older, ON),
+            check_eligibility(older, ON, protocol=amended),
+        )
+        assert (under_1.status, under_2.status) == (
+            EligibilityStatus.INELIGIBLE,
+            EligibilityStatus.ELIGIBLE,
+        )
+        assert [r.to_dict()["protocol"]["version"] for r in (under_1, under_2)] == ["1.0", "2.0"]
+
+    def test_a_summary_names_every_version_it_counts(self) -> None:
+        """D-LABEL-SUMMARY: a log spanning an amendment lists both versions, first seen first;
+        the same counts under other versions are another summary."""
+        results = [
+            check_eligibility(rj001(), ON, protocol=VERSION_2),
+            check_eligibility(rj001(), ON),
+        ]
+        summary = summarise_screening(results)
+        assert summary.protocols == (("NCT04822922", "2.0"), ("NCT04822922", "1.0"))
+        assert summary.to_dict()["protocols"] == [
+            {"nct_id": "NCT04822922", "version": "2.0"},
+            {"nct_id": "NCT04822922", "version": "1.0"},
+        ]
+        only_1 = summarise_screening([check_eligibility(rj001(), ON)] * 2)
+        assert only_1.eligible == summary.eligible
+        assert only_1 != summary
+        assert summarise_screening([]).protocols == ()
+
+
 class TestArgumentErrors:
     """§0, §1, §5, §9: refused arguments are named with their value and rule."""
 

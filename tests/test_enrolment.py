@@ -824,6 +824,20 @@ class TestVariantProtocol:
 class TestStatusRecords:
     """§8, §9: the selection and the status records, worked by hand."""
 
+    def test_records_name_the_version(self) -> None:
+        """§1 v2: the selection and the status name the protocol applied, and under another
+        version they are other values, even with the same arms and counts."""
+        amended = attrs.evolve(NCT04822922, version="2.0")
+        plans = stage1().plans
+        selection = select_expansion_arm(plans, [], EFFICACY, on=EXPANSION_DAY, protocol=amended)
+        status = enrolment_status(plans, [], EXPANSION_DAY, efficacy=EFFICACY, protocol=amended)
+        for record in (selection.to_dict(), status.to_dict(), status.to_dict()["selection"]):
+            assert record["protocol"] == {**LABEL, "version": "2.0"}
+        assert selection.arm_id == select_expansion_arm(plans, [], EFFICACY, EXPANSION_DAY).arm_id
+        assert selection != select_expansion_arm(plans, [], EFFICACY, EXPANSION_DAY)
+        assert status != enrolment_status(plans, [], EXPANSION_DAY, efficacy=EFFICACY)
+        assert "Protocol" not in repr(selection) + repr(status)
+
     def test_selection_record(self) -> None:
         """§8: a reaction in high (Day 18 of S1-02) rules it out; medium's 2.5 beats low's 1."""
         selection = select_expansion_arm(

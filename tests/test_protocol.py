@@ -22,8 +22,8 @@ from aclf_protocol import (
     InvalidRecordError,
     UnknownKeyError,
 )
-from aclf_protocol.protocol import CriterionKind, DayWindow
-from tests.fixtures import assert_golden, error_table, invalid, refusal
+from aclf_protocol.protocol import CriterionKind, DayWindow, protocol_label, protocol_name
+from tests.fixtures import assert_golden, error_table, invalid, refusal, unchecked
 
 TWICE_A = (
     Arm(arm_id="a", label="A", dose_per_kg=1),
@@ -343,6 +343,30 @@ class TestVariants:
         assert hash(variant) == hash(NCT04822922)
         for name in ("arms", "infusion_days", "follow_up_visits", "criteria"):
             assert isinstance(getattr(variant, name), tuple)
+
+
+class TestProtocolLabel:
+    """§1 v2: what names the protocol in a result: its id and version, one shape everywhere."""
+
+    def test_the_built_in(self) -> None:
+        assert protocol_label(NCT04822922) == {"nct_id": "NCT04822922", "version": "1.0"}
+        assert protocol_name(NCT04822922) == "NCT04822922 version 1.0"
+
+    def test_an_amendment_is_named_by_its_version(self) -> None:
+        amended = attrs.evolve(NCT04822922, version="2.0", max_age_years=75)
+        assert protocol_label(amended) == {"nct_id": "NCT04822922", "version": "2.0"}
+        assert protocol_name(amended) == "NCT04822922 version 2.0"
+
+    def test_the_label_is_json(self) -> None:
+        label = protocol_label(NCT04822922)
+        assert json.loads(json.dumps(label)) == label
+        assert list(label) == ["nct_id", "version"]
+
+    @pytest.mark.parametrize("function", [protocol_label, protocol_name])
+    @pytest.mark.parametrize("value", [None, "NCT04822922", {"nct_id": "NCT04822922"}])
+    def test_only_a_protocol_is_named(self, function: Callable[..., object], value: object) -> None:
+        err = invalid(lambda: function(unchecked(value)))
+        assert (err.field, err.value) == ("protocol", value)
 
 
 class TestErrorWording:

@@ -26,6 +26,7 @@ from aclf_protocol import (
 )
 from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.reports import (
+    header_line,
     plan_from_record,
     plan_lines,
     plan_record,
@@ -33,7 +34,7 @@ from aclf_protocol.reports import (
     stop_lines,
 )
 from aclf_protocol.schedule import build_plan, cancel_remaining, record_infusion
-from tests.fixtures import ON, SPEC_RECORD, assert_golden
+from tests.fixtures import ON, SPEC_RECORD, assert_golden, refusal
 
 
 def cases(lines_by_case: Mapping[str, Sequence[str]]) -> str:
@@ -115,6 +116,70 @@ class TestPlanRecordsReadBack:
         with pytest.raises(InvalidValueError) as caught:
             plan_from_record([])
         assert caught.value.value == []
+
+
+class TestPlanRecordsNameTheirProtocol:
+    """§1 v2: ``plan --json`` names the protocol planned under; reading it back checks that
+    it is the protocol reading it (D-LABEL-PLAN)."""
+
+    def test_the_record_names_the_protocol(self) -> None:
+        record = plan_record(pharmacy_plan())
+        assert record["protocol"] == {"nct_id": "NCT04822922", "version": "1.0"}
+        assert list(record)[:3] == ["patient_id", "protocol", "arm_id"]
+        amended = attrs.evolve(NCT04822922, version="2.0")
+        assert plan_record(pharmacy_plan(), protocol=amended)["protocol"]["version"] == "2.0"
+
+    def test_read_back_under_its_own_version(self) -> None:
+        amended = attrs.evolve(NCT04822922, version="2.0")
+        record = plan_record(pharmacy_plan(), protocol=amended)
+        assert plan_from_record(record, protocol=amended) == pharmacy_plan()
+
+    @pytest.mark.parametrize(
+        "label",
+        [
+            {"nct_id": "NCT04822922", "version": "2.0"},
+            {"nct_id": "NCT00000000", "version": "1.0"},
+        ],
+        ids=["another version", "another trial"],
+    )
+    def test_a_plan_made_under_another_protocol_is_refused(self, label: dict[str, str]) -> None:
+        """Patient-safe: never read a plan under rules it was not made with."""
+        record = {**plan_record(pharmacy_plan()), "protocol": label}
+        with pytest.raises(InconsistentRecordError) as caught:
+            plan_from_record(record)
+        assert (caught.value.field, caught.value.value) == ("protocol", label)
+        assert caught.value.to_dict()["code"] == "inconsistent_record"
+        assert f"{label['nct_id']} version {label['version']}" in caught.value.rule
+
+    @pytest.mark.parametrize(
+        "label",
+        ["NCT04822922", None, {"nct_id": "NCT04822922"}, {"nct_id": "NCT04822922", "version": 1}],
+    )
+    def test_a_label_that_is_no_label_is_refused(self, label: object) -> None:
+        record = {**plan_record(pharmacy_plan()), "protocol": label}
+        with pytest.raises(InvalidValueError) as caught:
+            plan_from_record(record)
+        assert (caught.value.field, caught.value.value) == ("protocol", label)
+        assert type(caught.value) is InvalidValueError
+
+    def test_every_problem_at_once(self) -> None:
+        """A wrong label and a bad volume are both reported (§9)."""
+        record = plan_record(pharmacy_plan(), concentration_cells_per_ml=2_000_000)
+        record["protocol"] = {"nct_id": "NCT04822922", "version": "2.0"}
+        record["infusions"][0]["volume_ml"] = "0"
+        err = refusal(lambda: plan_from_record(record))
+        assert sorted(p.field for p in err.problems) == ["infusions[0].volume_ml", "protocol"]
+
+
+class TestHeaderLine:
+    """§1 v2: the line a text report opens with names the protocol, version and date."""
+
+    def test_the_built_in_and_an_amendment(self) -> None:
+        amended = attrs.evolve(NCT04822922, version="2.0", effective_date=date(2022, 3, 1))
+        assert [header_line(p) for p in (NCT04822922, amended)] == [
+            "protocol NCT04822922 version 1.0 (effective 2021-09-30)",
+            "protocol NCT04822922 version 2.0 (effective 2022-03-01)",
+        ]
 
 
 class TestPharmacyReport:

@@ -795,6 +795,26 @@ class TestWhatWasGiven:
         assert (first.cells_given, first.viability_percent) == (73_000_000, Decimal("91.5"))
 
 
+class TestReportsNameTheirProtocol:
+    """§1 v2: adherence (minimum interval, §4.1) and administration (tolerance and viability
+    floor, §3.5) depend on the protocol: their records name it; other versions, other values."""
+
+    def test_administration_names_the_version(self) -> None:
+        amended = attrs.evolve(NCT04822922, version="2.0")
+        report = check_administration(ADMINISTERED, protocol=amended)
+        assert report.to_dict()["protocol"] == {"nct_id": "NCT04822922", "version": "2.0"}
+        assert list(report.to_dict())[:2] == ["patient_id", "protocol"]
+        assert report.infusions == check_administration(ADMINISTERED).infusions
+        assert report != check_administration(ADMINISTERED)
+
+    def test_adherence_names_the_version(self) -> None:
+        amended = attrs.evolve(NCT04822922, version="2.0")
+        report = check_adherence(PLAN, protocol=amended)
+        assert report.to_dict()["protocol"] == {"nct_id": "NCT04822922", "version": "2.0"}
+        assert report != check_adherence(PLAN)
+        assert "Protocol" not in repr(report)
+
+
 class TestAdministrationReport:
     """§3.5, §4.6: per given infusion, the dose deviation and the release check."""
 

@@ -37,7 +37,7 @@ from aclf_protocol import (
 from aclf_protocol.protocol import DayWindow
 from aclf_protocol.safety import EventOutcome, Expectedness
 from aclf_protocol.schedule import build_plan, record_infusion
-from aclf_protocol.sdtm import ae_rows, dm_rows, ex_rows, usubjid
+from aclf_protocol.sdtm import ae_rows, dm_rows, ex_rows, ts_rows, usubjid
 from tests.fixtures import assert_golden, refusal, unchecked
 from tests.strategies import trial_records
 
@@ -100,6 +100,44 @@ DEATH = SafetyEvent(
 )
 
 STUDY = {"STUDYID": "MSC-ACLF-1"}
+
+
+class TestTsRows:
+    """TS: the trial summary, where SDTM names the protocol and its version (§1 v2,
+    D-SDTM-TS)."""
+
+    def test_hand_checked_rows(self) -> None:
+        rows = ts_rows()
+        assert [(r["TSSEQ"], r["TSPARMCD"], r["TSVAL"]) for r in rows] == [
+            (1, "TITLE", NCT04822922.title),
+            (1, "REGID", "NCT04822922"),
+            (1, "PROTVERS", "1.0"),
+            (1, "NARMS", "3"),
+            (1, "PLANSUB", "16"),
+            (1, "AGEMIN", "P18Y"),
+            (1, "AGEMAX", "P70Y"),
+        ]
+        assert all({**STUDY, "DOMAIN": "TS"}.items() <= r.items() for r in rows)
+        assert list(rows[0]) == [
+            *("STUDYID", "DOMAIN", "TSSEQ", "TSPARMCD", "TSPARM", "TSVAL", "TSVALCD", "TSVCDREF"),
+        ]
+        assert (rows[1]["TSVALCD"], rows[1]["TSVCDREF"]) == ("NCT04822922", "ClinicalTrials.gov")
+        assert all(len(str(r["TSPARMCD"])) <= 8 and len(str(r["TSPARM"])) <= 40 for r in rows)
+        assert json.loads(json.dumps(rows)) == rows
+
+    def test_the_amendment_changes_its_rows_only(self) -> None:
+        """The example amendment (version 2.0, age limit 75): PROTVERS and AGEMAX change."""
+        amended = attrs.evolve(NCT04822922, version="2.0", max_age_years=75)
+        changed = [
+            (old["TSPARMCD"], old["TSVAL"], new["TSVAL"])
+            for old, new in zip(ts_rows(), ts_rows(protocol=amended), strict=True)
+            if old != new
+        ]
+        assert changed == [("PROTVERS", "1.0", "2.0"), ("AGEMAX", "P70Y", "P75Y")]
+
+    def test_only_a_protocol(self) -> None:
+        err = refusal(lambda: ts_rows(protocol=unchecked("NCT04822922")))
+        assert (err.to_dict()["path"], err.to_dict()["value"]) == ("protocol", "NCT04822922")
 
 
 class TestDmRows:

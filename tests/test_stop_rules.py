@@ -896,6 +896,28 @@ class TestPatientStatus:
         assert evaluate_stop_rules([done], [], on=day("10-10")).status == {"RJ-001": COMPLETED}
 
 
+class TestEvaluationNamesItsProtocol:
+    """§1 v2: an evaluation holds the protocol applied, names its id and version, and two
+    evaluations under different versions are never equal, even with the same decision."""
+
+    def test_two_versions_never_equal(self) -> None:
+        plans, ev = suspended_scenario()
+        events = [ev["v1"], ev["v2"], ev["v3"]]
+        amended = attrs.evolve(NCT04822922, version="2.0")
+        first = evaluate_stop_rules(plans, events, on=day("10-07"))
+        second = evaluate_stop_rules(plans, events, on=day("10-07"), protocol=amended)
+        assert first.decision is second.decision
+        assert first.triggers == second.triggers
+        assert first != second
+        assert first == evaluate_stop_rules(plans, events, on=day("10-07"))
+        assert (first.protocol, second.protocol) == (NCT04822922, amended)
+        assert second.to_dict()["protocol"] == {"nct_id": "NCT04822922", "version": "2.0"}
+
+    def test_the_protocol_stays_out_of_the_repr(self) -> None:
+        result = evaluate_stop_rules([], [], on=day("10-07"))
+        assert "Protocol" not in repr(result)
+
+
 class TestEvaluationRecord:
     """§6.5, §9: the evaluation as a JSON record."""
 
