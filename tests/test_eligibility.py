@@ -1463,6 +1463,17 @@ class TestVerdictTables:
 class TestEligibilityLaws:
     """§5 laws over generated patients, partial and near-eligible."""
 
+    @given(patient=screening_patients(on=ON), version=st.sampled_from(["1.1", "2.0", "A-3"]))
+    def test_another_version_is_another_result(self, patient: Patient, version: str) -> None:
+        """§1 v2: re-issuing the protocol under another version changes no outcome, yet the
+        two screenings are never equal and each names its own version."""
+        assume(patient.birth_date <= ON)
+        first = check_eligibility(patient, ON)
+        second = check_eligibility(patient, ON, protocol=attrs.evolve(NCT04822922, version=version))
+        assert (first.status, first.outcomes) == (second.status, second.outcomes)
+        assert first != second
+        assert second.to_dict()["protocol"] == {"nct_id": "NCT04822922", "version": version}
+
     @given(data=st.data(), on=screening_dates, use_near=st.booleans())
     @example(data=None, on=ON, use_near=False)
     def test_decided_status_never_changes(self, data: Any, on: date, use_near: bool) -> None:
