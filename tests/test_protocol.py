@@ -154,14 +154,14 @@ class TestTrialFacts:
         assert hash(NCT04822922) == hash(attrs.evolve(NCT04822922))
         record = json.loads(json.dumps(NCT04822922.to_dict()))
         assert record["arms"][2] == {"arm_id": "high", "label": "high dose", "dose_per_kg": 1200000}
-        assert record["enrolment_target"] == 16
+        assert "enrolment_target" not in record  # derived, not part of the document
 
 
 class TestProtocolRecord:
     """§1-§9: the protocol's record holds SPEC's numbers."""
 
     def test_nct04822922_record(self) -> None:
-        """§2-§5, §8: arms, days 1/4/7/10 ±1, visits 14/28/60/90, 350 kg, ±10 %, 70 %, 16."""
+        """§1-§8: every field: arms, days 1/4/7/10 ±1, visits, 350 kg, ±10 %, 70 %, 4 + 4."""
         record = NCT04822922.to_dict()
         criteria = record.pop("criteria")
         assert record == {
@@ -169,6 +169,11 @@ class TestProtocolRecord:
             "version": "1.0",
             "effective_date": "2021-09-30",
             "study_id": "MSC-ACLF-1",
+            "title": NCT04822922.title,
+            "treatment": "HUC-MSC",
+            "route": "INTRAVENOUS",
+            "country": "CHN",
+            "site_id": "RJ",
             "arms": [
                 {"arm_id": "low", "label": "low dose", "dose_per_kg": 400_000},
                 {"arm_id": "medium", "label": "middle dose", "dose_per_kg": 800_000},
@@ -192,9 +197,22 @@ class TestProtocolRecord:
             "max_dosing_weight_kg": None,
             "dose_tolerance_percent": 10,
             "min_viability_percent": 70,
-            "enrolment_target": 16,
+            "min_age_years": 18,
+            "max_age_years": 70,
+            "eligible_aclf_grades": [1, 2],
+            "drug_trial_lookback_months": 3,
+            "presume_patient_capacity": False,
+            "bleeding_infection_lookback_months": 1,
+            "treatment_period_last_day": None,
+            "sae_to_sponsor_days": 1,
+            "fatal_susar_days": 7,
+            "fatal_susar_follow_up_days": 8,
+            "other_susar_days": 15,
+            "stage1_per_arm": 4,
+            "expansion_size": 4,
+            "max_screening_age_days": 14,
         }
-        assert [(c["id"], c["kind"]) for c in criteria] == [
+        assert [(c["criterion_id"], c["kind"]) for c in criteria] == [
             ("I1", "inclusion"),
             ("I2", "inclusion"),
             ("I3", "inclusion"),
