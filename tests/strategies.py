@@ -1052,7 +1052,7 @@ def protocols(draw: st.DrawFn) -> Protocol:
         attrs.evolve(c, text=draw(_WORDS)) if draw(st.booleans()) else c for c in chosen
     )
     ages = sorted(draw(st.lists(st.integers(0, 150), min_size=2, max_size=2)))
-    numbers = {
+    numbers: dict[str, Any] = {
         name: draw(_bounded(name))
         for name in (
             "min_interval_days",
