@@ -42,7 +42,6 @@ from aclf_protocol.errors import InconsistentRecordError, InvalidValueError
 from aclf_protocol.interchange import (
     Readings,
     RecordReader,
-    at,
     date_to_json,
     decimal_to_json,
     iter_records,
@@ -565,8 +564,7 @@ def _parse_grades(value: object, field: str) -> frozenset[int]:
         raise InvalidValueError(field, value, "must be a JSON array of ACLF grades 0-3 (§7.4)")
     grades = []
     for index, item in enumerate(value):
-        with at(field):
-            grades.append(parse_int(item, f"[{index}]"))
+        grades.append(parse_int(item, f"{field}[{index}]"))
     return frozenset(grades)
 
 
