@@ -55,6 +55,7 @@ from aclf_protocol.interchange import (
 )
 
 __all__ = [
+    "ACLF_GRADES",
     "MAX_WEIGHT_KG",
     "NCT04822922",
     "Arm",
@@ -66,6 +67,8 @@ __all__ = [
     "protocol_toml",
 ]
 
+#: §7.4: the ACLF grades there are; a protocol's ``eligible_aclf_grades`` is a subset.
+ACLF_GRADES = frozenset({0, 1, 2, 3})
 #: §3.2: a weight above this is a data-entry error, whatever the protocol variant.
 MAX_WEIGHT_KG = Decimal(350)
 
@@ -503,7 +506,7 @@ def _check_protocol(p: Protocol) -> None:
         raise InconsistentRecordError(
             "min_age_years", p.min_age_years, "must not exceed max_age_years (§5 I1)"
         )
-    if not p.eligible_aclf_grades <= {0, 1, 2, 3}:
+    if not p.eligible_aclf_grades <= ACLF_GRADES:
         raise InvalidValueError(
             "eligible_aclf_grades", p.eligible_aclf_grades, "grades are 0-3 (§7.4)"
         )
