@@ -424,7 +424,9 @@ def protocol_schema() -> dict[str, Any]:
             "criteria": {"type": "array", "items": _ref(Criterion)},
             "eligible_aclf_grades": {
                 "type": "array",
-                "items": {"enum": sorted(ACLF_GRADES)},
+                "items": _numeric(
+                    Bounds(min(ACLF_GRADES), max(ACLF_GRADES), low_inclusive=True), integer=True
+                ),
             },
         },
     )

@@ -351,12 +351,15 @@ class TestProtocolDocuments:
     """§1 v2: the protocol schema and Protocol.from_dict agree on documents."""
 
     def test_built_in_is_valid(self) -> None:
-        """The built-in document and one with only the required keys are valid."""
+        """The built-in document, one with only the required keys, grades as strings: valid."""
         assert errors_at(PROTOCOL, NCT04822922.to_dict()) == []
         required = protocol_schema()["required"]
         minimal = {k: v for k, v in NCT04822922.to_dict().items() if k in required}
         assert errors_at(PROTOCOL, minimal) == []
         assert Protocol.from_dict(minimal).criteria == NCT04822922.criteria
+        as_strings = {**minimal, "eligible_aclf_grades": ["1", 2, 2]}
+        assert errors_at(PROTOCOL, as_strings) == []
+        assert Protocol.from_dict(as_strings).eligible_aclf_grades == {1, 2}
 
     @pytest.mark.parametrize(
         ("path", "value", "where"),
@@ -367,6 +370,7 @@ class TestProtocolDocuments:
             (("criteria", 3, "criterion_id"), "E8", "$.criteria[3].criterion_id"),
             (("criteria", 4, "kind"), "inclusion", "$.criteria[4].kind"),
             (("eligible_aclf_grades",), [2, 4], "$.eligible_aclf_grades[1]"),
+            (("eligible_aclf_grades",), [2, "two"], "$.eligible_aclf_grades[1]"),
             (("effective_date",), "2022-02-30", "$.effective_date"),
             (("enrolment_target",), 16, "$"),
             (("max_weight_kg",), "351", None),  # a string's value: the library's last word
