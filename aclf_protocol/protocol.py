@@ -480,14 +480,23 @@ def _check_days(p: Protocol) -> None:
         raise InvalidValueError(
             "follow_up_visits", p.follow_up_visits, "must be a tuple of DayWindow (§4.3)"
         )
-    if any(a.study_day >= b.study_day for a, b in itertools.pairwise(days)):
-        raise InconsistentRecordError(
-            "infusion_days", days, "study days must be strictly increasing (§4.1)"
-        )
-    if days[0].study_day != 1 or days[0].days_before or days[0].days_after:
-        raise InconsistentRecordError(
-            "infusion_days", days[0], "the first infusion is Day 1 exactly (§0, §4.1)"
-        )
+    for index, (a, b) in enumerate(itertools.pairwise(days), start=1):
+        if a.study_day >= b.study_day:  # named by its path, as a protocol document reads
+            raise InconsistentRecordError(
+                f"infusion_days[{index}].study_day",
+                b.study_day,
+                f"must come after Day {a.study_day}: study days strictly increase (§4.1)",
+            )
+    first = days[0]
+    for name, value, exact in (
+        ("study_day", first.study_day, 1),
+        ("days_before", first.days_before, 0),
+        ("days_after", first.days_after, 0),
+    ):
+        if value != exact:
+            raise InconsistentRecordError(
+                f"infusion_days[0].{name}", value, "the first infusion is Day 1 exactly (§0, §4.1)"
+            )
 
 
 def _check_protocol(p: Protocol) -> None:

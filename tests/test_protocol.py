@@ -61,6 +61,9 @@ FIRST_NOT_DAY_1 = [
     DayWindow(name="x", study_day=1, days_before=1),
     DayWindow(name="x", study_day=1, days_after=1),
 ]
+FIRST_NOT_DAY_1_FIELDS = [
+    f"infusion_days[0].{n}" for n in ("study_day", "days_before", "days_after")
+]
 
 #: Broken variants (label, changes, field named by the refusal), §0-§8.
 BROKEN_VARIANTS: list[tuple[str, dict[str, Any], str]] = [
@@ -80,14 +83,14 @@ BROKEN_VARIANTS: list[tuple[str, dict[str, Any], str]] = [
     ("capacity 'yes'", {"presume_patient_capacity": "yes"}, "presume_patient_capacity"),
     ("no infusion days", {"infusion_days": ()}, "infusion_days"),
     ("infusion days a number", {"infusion_days": 5}, "infusion_days"),
-    ("infusion days 1, 4, 4", {"infusion_days": REPEATED_DAY}, "infusion_days"),
+    ("infusion days 1, 4, 4", {"infusion_days": REPEATED_DAY}, "infusion_days[2].study_day"),
     *(
         (
             f"first infusion {w.study_day} -{w.days_before}/+{w.days_after}",
             {"infusion_days": (w, DayWindow(name="y", study_day=10))},
-            "infusion_days",
+            field,
         )
-        for w in FIRST_NOT_DAY_1
+        for w, field in zip(FIRST_NOT_DAY_1, FIRST_NOT_DAY_1_FIELDS, strict=True)
     ),
     ("follow-up visits a number", {"follow_up_visits": 5}, "follow_up_visits"),
 ]
@@ -99,6 +102,47 @@ BROKEN_ARMS: list[tuple[str, object]] = [
     ("dose 0", {"arm_id": "x", "label": "X", "dose_per_kg": 0}),
     ("dose '4e5.5'", {"arm_id": "x", "label": "X", "dose_per_kg": "4e5.5"}),
     ("unknown key route", {"arm_id": "x", "label": "X", "dose_per_kg": 1, "route": "iv"}),
+]
+
+
+def _bad_days() -> dict[str, Any]:
+    record = NCT04822922.to_dict()
+    record["infusion_days"][2]["days_after"] = -1
+    record["arms"][1]["dose_per_kg"] = 0
+    return record
+
+
+#: Broken protocol documents (label, record), §1 v2.
+BROKEN_DOCUMENTS: list[tuple[str, object]] = [
+    ("empty", {}),
+    ("a day and an arm", _bad_days()),
+    ("derived enrolment_target", {**NCT04822922.to_dict(), "enrolment_target": 16}),
+    (
+        "criterion E8",
+        {
+            **NCT04822922.to_dict(),
+            "criteria": [{"criterion_id": "E8", "kind": "exclusion", "text": "Smoker"}],
+        },
+    ),
+    (
+        "E3 as an inclusion",
+        {
+            **NCT04822922.to_dict(),
+            "criteria": [{"criterion_id": "E3", "kind": "inclusion", "text": "Malignancy"}],
+        },
+    ),
+    ("grades [1, 'two']", {**NCT04822922.to_dict(), "eligible_aclf_grades": [1, "two"]}),
+    (
+        "days 1, 4, 4",
+        {
+            **NCT04822922.to_dict(),
+            "infusion_days": [
+                {"name": "a", "study_day": 1},
+                {"name": "b", "study_day": 4},
+                {"name": "c", "study_day": 4},
+            ],
+        },
+    ),
 ]
 
 
@@ -353,16 +397,21 @@ class TestVariants:
     def test_repeated_infusion_day(self) -> None:
         """§4.1: days 1, 4, 4 do not strictly increase; days 1, 2 do."""
         err = invalid(lambda: attrs.evolve(NCT04822922, infusion_days=REPEATED_DAY))
-        assert (err.field, err.value) == ("infusion_days", REPEATED_DAY)
+        assert (err.field, err.value) == ("infusion_days[2].study_day", 4)
         close = (DayWindow(name="a", study_day=1), DayWindow(name="b", study_day=2))
         assert attrs.evolve(NCT04822922, infusion_days=close).infusion_count == 2
 
-    @pytest.mark.parametrize("first", FIRST_NOT_DAY_1)
-    def test_first_infusion_is_day_1_exactly(self, first: DayWindow) -> None:
-        """§0, §4.1: the first infusion is Day 1 with no window on either side."""
+    @pytest.mark.parametrize(
+        ("first", "field", "value"),
+        list(zip(FIRST_NOT_DAY_1, FIRST_NOT_DAY_1_FIELDS, (2, 1, 1), strict=True)),
+    )
+    def test_first_infusion_is_day_1_exactly(
+        self, first: DayWindow, field: str, value: int
+    ) -> None:
+        """§0, §4.1: the first infusion is Day 1 with no window on either side, by its path."""
         days = (first, DayWindow(name="y", study_day=10))
         err = invalid(lambda: attrs.evolve(NCT04822922, infusion_days=days))
-        assert (err.field, err.value) == ("infusion_days", first)
+        assert (err.field, err.value) == (field, value)
 
     def test_limits_are_inclusive(self) -> None:
         """§5 I1: equal age limits are allowed; §7.4: grades 0-3 are all allowed."""
@@ -397,6 +446,32 @@ class TestErrorWording:
             *(
                 (f"variant: {label}", partial(attrs.evolve, NCT04822922, **changes))
                 for label, changes, _ in BROKEN_VARIANTS
+            ),
+            *(
+                (f"Protocol.from_dict: {label}", partial(Protocol.from_dict, record))
+                for label, record in BROKEN_DOCUMENTS
+            ),
+            ("from_file: a .yaml file", partial(Protocol.from_file, "protocol.yaml")),
+            ("from_file: no such file", partial(Protocol.from_file, "no-such-file.toml")),
+            (
+                "in force: before 1.0",
+                partial(protocol_in_force, [NCT04822922], date(2021, 9, 29)),
+            ),
+            (
+                "in force: two trials",
+                partial(
+                    protocol_in_force,
+                    [NCT04822922, attrs.evolve(NCT04822922, nct_id="NCT00000000")],
+                    date(2022, 1, 1),
+                ),
+            ),
+            (
+                "in force: one effective date twice",
+                partial(
+                    protocol_in_force,
+                    [AMENDMENT, attrs.evolve(AMENDMENT, version="2.1")],
+                    date(2022, 3, 1),
+                ),
             ),
         ]
         assert_golden("errors/protocol.txt", error_table(cases))
