@@ -317,7 +317,7 @@ def _parser() -> _Parser:
     schema = commands.add_parser(
         "schema", help="print the JSON Schema of a record, to validate before calling (§9)"
     )
-    schema.add_argument("record", choices=["patient", "safety-event", "infusion-plan"])
+    schema.add_argument("record", choices=["patient", "safety-event", "infusion-plan", "protocol"])
     schema.set_defaults(run=_cmd_schema)
     return parser
 

@@ -49,8 +49,10 @@ from typing import Any
 import attrs
 
 from aclf_protocol._validators import BOUNDS, Bounds, identifier
+from aclf_protocol.eligibility import EVALUATORS
 from aclf_protocol.interchange import INTEGER_NUMERAL, NUMERAL, decimal_to_json
 from aclf_protocol.patient import SI_FACTORS, Consent, History, Labs, Never, Patient, Signer
+from aclf_protocol.protocol import ACLF_GRADES, NCT04822922, Arm, Criterion, DayWindow, Protocol
 from aclf_protocol.safety import MAX_GRADE, EventOutcome, SafetyEvent, Seriousness
 from aclf_protocol.schedule import Infusion, InfusionPlan
 
@@ -60,6 +62,7 @@ __all__ = [
     "Bounds",
     "infusion_plan_schema",
     "patient_schema",
+    "protocol_schema",
     "safety_event_schema",
     "schema_texts",
 ]
@@ -105,7 +108,16 @@ def _number_pattern(*, signed: bool, integer: bool) -> str:
 
 
 #: The models whose numeric fields carry bounds in their attrs metadata.
-_MODELS: tuple[type, ...] = (Patient, InfusionPlan, Labs, Infusion, SafetyEvent)
+_MODELS: tuple[type, ...] = (
+    Patient,
+    InfusionPlan,
+    Labs,
+    Infusion,
+    SafetyEvent,
+    Protocol,
+    Arm,
+    DayWindow,
+)
 
 #: The bounds of each numeric field, read off the fields' metadata (``"bounds"``), where the
 #: validators read them too (D-LAB-BOUNDS, §3.2, §6.1): one declaration, derived here read-only.
@@ -146,8 +158,9 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     kind = schema.get("type")
     if isinstance(kind, list) and "$ref" not in schema:
         return {**schema, "type": [*kind, "null"]}
-    if isinstance(kind, str) and len(schema) == 1:
-        return {"type": [kind, "null"]}
+    if (isinstance(kind, str) and len(schema) == 1) or kind == "array":
+        # "items" holds for arrays only: a problem inside an array keeps its path
+        return {**schema, "type": [kind, "null"]}
     return {"anyOf": [schema, {"type": "null"}]}
 
 
@@ -208,18 +221,23 @@ def _object(
     required_too: frozenset[str] = frozenset(),
     extra: Mapping[str, dict[str, Any]] | None = None,
     nullable: bool = False,
+    given: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The schema of *cls*'s record: one property per attrs field, nothing else.
 
     A field without a default is required and not null; *required_too* names fields that
     ``from_dict`` requires although the model has a default (``seriousness``, §0). A
-    *nullable* record may be ``null`` as a whole (a nested record with a default).
+    *nullable* record may be ``null`` as a whole (a nested record with a default). *given*
+    holds the schemas of fields whose annotation alone does not say them (null still added).
     """
     hints = typing.get_type_hints(cls)
     properties: dict[str, Any] = {}
     required: list[str] = []
     for field in attrs.fields(cls):
-        schema = _field_schema(cls, field.name, hints[field.name])
+        if given and field.name in given:
+            schema = dict(given[field.name])
+        else:
+            schema = _field_schema(cls, field.name, hints[field.name])
         if not _optional(cls, field.name) or field.name in required_too:
             required.append(field.name)
             properties[field.name] = schema
@@ -382,18 +400,75 @@ def infusion_plan_schema() -> dict[str, Any]:
     return _document("infusion-plan", "Infusion plan record (aclf_protocol, SPEC §9)", root, defs)
 
 
+def protocol_schema() -> dict[str, Any]:
+    """The JSON Schema of a protocol document (§1 *v2*, ``Protocol.from_dict``).
+
+    Every field of ``Protocol``; a key left out or ``null`` takes its default. A criterion
+    id is one that has an evaluator, with its kind (D-CRITERION-KIND). Rules across fields
+    are left to the library: days strictly increasing from Day 1 exactly, unique arm and
+    criterion ids, ``min_age_years <= max_age_years``.
+
+    >>> protocol_schema()["required"]
+    ['nct_id', 'study_id', 'title', 'treatment', 'route', 'arms', 'infusion_days']
+    >>> protocol_schema()["$defs"]["criterion"]["properties"]["criterion_id"]["enum"][:3]
+    ['I1', 'I2', 'I3']
+    """
+    days = {"type": "array", "items": _ref(DayWindow)}
+    root = _object(
+        Protocol,
+        description="A protocol document: every parameter of the trial, one version of it "
+        "(SPEC §1 v2). A key left out or null takes its default; TOML files leave out what is "
+        "none.",
+        given={
+            "follow_up_visits": days,
+            "criteria": {"type": "array", "items": _ref(Criterion)},
+            "eligible_aclf_grades": {
+                "type": "array",
+                "items": _numeric(
+                    Bounds(min(ACLF_GRADES), max(ACLF_GRADES), low_inclusive=True), integer=True
+                ),
+            },
+        },
+    )
+    criterion = _object(
+        Criterion,
+        description="One eligibility criterion: an id with an evaluator, its kind, the "
+        "words (§5). Criteria may be dropped, reordered and re-worded (§1 v2).",
+        given={"criterion_id": {"enum": list(EVALUATORS)}},
+    )
+    kinds = {c.criterion_id: c.kind.value for c in NCT04822922.criteria}
+    criterion["allOf"] = [
+        {
+            "if": {"properties": {"criterion_id": {"const": criterion_id}}},
+            "then": {"properties": {"kind": {"const": kind}}},
+        }
+        for criterion_id, kind in kinds.items()
+    ]
+    defs = {
+        "arm": _object(Arm, description="One dose group: cells per kg per infusion (§2)."),
+        "daywindow": _object(
+            DayWindow,
+            description="A nominal study day and its window in days (§4.1, §4.3).",
+        ),
+        "criterion": criterion,
+    }
+    return _document("protocol", "Protocol document (aclf_protocol, SPEC §1 v2)", root, defs)
+
+
 def schema_texts() -> dict[str, str]:
     """File name in ``docs/schema/`` -> the text committed there, sorted keys, final newline.
 
     ``tests/test_schema.py`` compares the committed files with this; regenerate them with
     the command in ``docs/analysts.md`` after a model changes.
 
-    >>> sorted(schema_texts())
-    ['infusion-plan.schema.json', 'patient.schema.json', 'safety-event.schema.json']
+    >>> sorted(schema_texts())  # doctest: +NORMALIZE_WHITESPACE
+    ['infusion-plan.schema.json', 'patient.schema.json', 'protocol.schema.json',
+     'safety-event.schema.json']
     """
     schemas = {
         "patient.schema.json": patient_schema(),
         "safety-event.schema.json": safety_event_schema(),
         "infusion-plan.schema.json": infusion_plan_schema(),
+        "protocol.schema.json": protocol_schema(),
     }
     return {name: json.dumps(s, indent=2, sort_keys=True) + "\n" for name, s in schemas.items()}

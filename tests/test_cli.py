@@ -1022,7 +1022,7 @@ class TestCliFuzz:
 class TestSchemaCommand:
     """`schema NAME` prints the published JSON Schema for integrators without Python (§9)."""
 
-    @pytest.mark.parametrize("record", ["patient", "safety-event", "infusion-plan"])
+    @pytest.mark.parametrize("record", ["patient", "safety-event", "infusion-plan", "protocol"])
     def test_prints_the_committed_schema(self, record: str) -> None:
         """The output is byte for byte the file in docs/schema/."""
         code, out, _ = call("schema", record)

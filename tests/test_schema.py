@@ -18,10 +18,12 @@ from hypothesis import example, given
 from jsonschema import Draft202012Validator
 
 from aclf_protocol import (
+    NCT04822922,
     InconsistentRecordError,
     InfusionPlan,
     InvalidValueError,
     Patient,
+    Protocol,
     ProtocolError,
     SafetyEvent,
 )
@@ -32,6 +34,7 @@ from aclf_protocol.schema import (
     Bounds,
     infusion_plan_schema,
     patient_schema,
+    protocol_schema,
     safety_event_schema,
     schema_texts,
 )
@@ -39,6 +42,7 @@ from tests.fixtures import BAD_IDS, SPEC_RECORD
 from tests.strategies import (
     mutations,
     patients,
+    protocols,
     replaced,
     safety_events,
     treated_plans,
@@ -72,6 +76,7 @@ def _validator(schema: dict[str, Any]) -> Draft202012Validator:
 PATIENT = _validator(patient_schema())
 EVENT = _validator(safety_event_schema())
 PLAN = _validator(infusion_plan_schema())
+PROTOCOL = _validator(protocol_schema())
 
 
 #: (numeric string, whether it is a JSON numeral) for a weight in range (§9 v2).
@@ -330,6 +335,70 @@ def _probe(bound: Decimal, kind: type, step: int) -> object:
     if kind is int:
         return int(bound) + step
     return bound + step * Decimal("1e-20")
+
+
+def _protocol_document(path: tuple[str | int, ...], value: object) -> dict[str, Any]:
+    """NCT04822922's document with the value at *path* replaced."""
+    record = NCT04822922.to_dict()
+    place: Any = record
+    for key in path[:-1]:
+        place = place[key]
+    place[path[-1]] = value
+    return record
+
+
+class TestProtocolDocuments:
+    """§1 v2: the protocol schema and Protocol.from_dict agree on documents."""
+
+    def test_built_in_is_valid(self) -> None:
+        """The built-in document, one with only the required keys, grades as strings: valid."""
+        assert errors_at(PROTOCOL, NCT04822922.to_dict()) == []
+        required = protocol_schema()["required"]
+        minimal = {k: v for k, v in NCT04822922.to_dict().items() if k in required}
+        assert errors_at(PROTOCOL, minimal) == []
+        assert Protocol.from_dict(minimal).criteria == NCT04822922.criteria
+        as_strings = {**minimal, "eligible_aclf_grades": ["1", 2, 2]}
+        assert errors_at(PROTOCOL, as_strings) == []
+        assert Protocol.from_dict(as_strings).eligible_aclf_grades == {1, 2}
+
+    @pytest.mark.parametrize(
+        ("path", "value", "where"),
+        [
+            (("infusion_days", 2, "days_after"), -1, "$.infusion_days[2].days_after"),
+            (("arms", 1, "dose_per_kg"), 0, "$.arms[1].dose_per_kg"),
+            (("arms",), [], "$.arms"),
+            (("criteria", 3, "criterion_id"), "E8", "$.criteria[3].criterion_id"),
+            (("criteria", 4, "kind"), "inclusion", "$.criteria[4].kind"),
+            (("eligible_aclf_grades",), [2, 4], "$.eligible_aclf_grades[1]"),
+            (("eligible_aclf_grades",), [2, "two"], "$.eligible_aclf_grades[1]"),
+            (("effective_date",), "2022-02-30", "$.effective_date"),
+            (("enrolment_target",), 16, "$"),
+            (("max_weight_kg",), "351", None),  # a string's value: the library's last word
+        ],
+    )
+    def test_invalid_documents(
+        self, path: tuple[str | int, ...], value: object, where: str | None
+    ) -> None:
+        """Both refuse; the schema at the library's path (a numeric string: library only)."""
+        record = _protocol_document(path, value)
+        assert library_problems(Protocol.from_dict, record) is not None
+        if where is None:
+            assert schema_accepts(PROTOCOL, record)
+        else:
+            assert errors_at(PROTOCOL, record) == [where]
+
+    @given(protocol=protocols())
+    def test_every_protocol_document_validates(self, protocol: Protocol) -> None:
+        """Protocol.to_dict() of any variant is valid against the protocol schema."""
+        assert errors_at(PROTOCOL, protocol.to_dict()) == []
+
+    @given(record=mutations(NCT04822922.to_dict()))
+    def test_protocol_schema_refuses_what_the_library_refuses(self, record: Any) -> None:
+        """Same as for plans: but for rules across fields (days, ids, ages), left to the library."""
+        problems = library_problems(Protocol.from_dict, record)
+        if problems is not None and all(isinstance(p, InconsistentRecordError) for p in problems):
+            return
+        assert schema_accepts(PROTOCOL, record) is (problems is None), problems
 
 
 class TestBoundsTable:
