@@ -109,23 +109,14 @@ def _text(value: object) -> str:
     """A value as a person reads it: ``400,000``, ``2021-09-30``, ``yes``, ``1, 2``, ``none``."""
     if value is None:
         return "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    if isinstance(value, frozenset):
-        return ", ".join(_text(v) for v in sorted(value)) or "none"
-    if isinstance(value, tuple):
-        return ", ".join(_text(v) for v in value) or "none"
-    if isinstance(value, Arm | DayWindow | Criterion):
-        return _item_text(value)
+    for kind, show in _SHOW:
+        if isinstance(value, kind):
+            return show(value)
     return str(value)
+
+
+def _many(values: Any) -> str:
+    return ", ".join(_text(v) for v in values) or "none"
 
 
 def _window_text(d: DayWindow) -> str:
@@ -148,21 +139,35 @@ def _item_text(item: Arm | DayWindow | Criterion) -> str:
     return f"{item.criterion_id} ({item.kind.value}): {item.text}"
 
 
+#: How :func:`_text` shows each type (``bool`` before ``int``: ``True`` is an ``int``).
+_SHOW: tuple[tuple[type | tuple[type, ...], Callable[[Any], str]], ...] = (
+    (bool, lambda v: "yes" if v else "no"),
+    (int, lambda v: f"{v:,}"),
+    (date, lambda v: v.isoformat()),
+    (enum.Enum, lambda v: str(v.value)),
+    (frozenset, lambda v: _many(sorted(v))),
+    (tuple, _many),
+    ((Arm, DayWindow, Criterion), _item_text),
+)
+
+
 def _plain(value: object) -> object:
     """A JSON-compatible form of a field's value (exact decimals, ISO dates, sorted sets)."""
-    if isinstance(value, Decimal):
-        return decimal_to_json(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, frozenset):
-        return sorted(value)
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+    for kind, plain in _PLAIN:
+        if isinstance(value, kind):
+            return plain(value)
     if attrs.has(type(value)):
-        return {f.name: _plain(getattr(value, f.name)) for f in attrs.fields(type(value))}
+        return {f.name: _plain(getattr(value, f.name)) for f in attrs.fields(type(value))}  # type: ignore[arg-type]
     return value
+
+
+_PLAIN: tuple[tuple[type | tuple[type, ...], Callable[[Any], object]], ...] = (
+    (Decimal, decimal_to_json),
+    (date, lambda v: v.isoformat()),
+    (enum.Enum, lambda v: v.value),
+    (frozenset, sorted),
+    ((tuple, list), lambda v: [_plain(item) for item in v]),
+)
 
 
 def _require_protocol(value: object, name: str) -> Protocol:
@@ -233,8 +238,11 @@ class Change:
     >>> from aclf_protocol.protocol import NCT04822922
     >>> import attrs
     >>> [change] = protocol_changes(NCT04822922, attrs.evolve(NCT04822922, version="2.0"))
-    >>> change.to_dict()
-    {'path': 'version', 'kind': 'changed', 'old': '1.0', 'new': '2.0', 'reason': 'protocol version (§1): 1.0 → 2.0'}
+    >>> record = change.to_dict()
+    >>> record["path"], record["kind"], record["old"], record["new"]
+    ('version', 'changed', '1.0', '2.0')
+    >>> record["reason"]
+    'protocol version (§1): 1.0 → 2.0'
     """
 
     path: str
