@@ -166,10 +166,14 @@ def _protocol_file(path: str) -> Protocol:
 
     try:
         return Protocol.from_file(path)
-    except OSError as err:
-        raise _BadInputError([f"{path}: cannot read file: {err.strerror}"]) from None
     except ProtocolError as err:
-        raise _BadInputError(_problem_lines(err, path)) from None
+        # A problem of the file itself (unreadable, not TOML) is already named by the file.
+        raise _BadInputError(
+            [
+                str(problem) if getattr(problem, "field", None) == path else f"{path}: {problem}"
+                for problem in err.problems or (err,)
+            ]
+        ) from None
 
 
 def _protocol(args: argparse.Namespace) -> Protocol:
