@@ -905,7 +905,7 @@ class TestExitCodes:
         from aclf_protocol import ProtocolError
         from aclf_protocol import demo as demo_module
 
-        def broken() -> None:
+        def broken(*, protocol: object = None) -> None:  # noqa: ARG001 - as run_demo
             raise ProtocolError("the demo cohort could not be read")
 
         monkeypatch.setattr(demo_module, "run_demo", broken)
@@ -1003,21 +1003,19 @@ V1 = str(PROTOCOLS / "nct04822922-1.0.toml")
 V2 = str(PROTOCOLS / "nct04822922-2.0.toml")
 RJ005 = json.dumps(RECORDS[4])  # 72 on 2021-10-01: over the age limit 70 of version 1.0
 
-#: Protocol files with mistakes, each key's problem reported with its path (§1 v2).
-BAD_TOML = """\
-version = "2.1"
-max_age_years = 200
-min_interval_days = -1
 
-[[infusion_days]]
-name = "Infusion 1"
-study_day = 1
-
-[[infusion_days]]
-name = "Infusion 2"
-study_day = 4
-days_after = "two"
-"""
+def bad_amendment() -> str:
+    """The example amendment with three mistakes: an age limit of 200, a negative interval,
+    and the Day 4 window's days_after in words (§1 v2: each reported with its path)."""
+    text = Path(V2).read_text(encoding="utf-8")
+    for good, bad in (
+        ("max_age_years = 75", "max_age_years = 200"),
+        ("min_interval_days = 2", "min_interval_days = -1"),
+        ("days_after = 2", 'days_after = "two"'),
+    ):
+        assert good in text
+        text = text.replace(good, bad, 1)
+    return text
 
 
 @pytest.fixture
@@ -1027,7 +1025,7 @@ def protocol_dir(workdir: Path) -> Path:
 
     amendment = Protocol.from_file(V2)
     write(workdir / "v2.json", amendment.to_dict())
-    (workdir / "bad.toml").write_text(BAD_TOML, encoding="utf-8")
+    (workdir / "bad.toml").write_text(bad_amendment(), encoding="utf-8")
     (workdir / "broken.toml").write_text('version = "2.0\n', encoding="utf-8")
     write(workdir / "bad-protocol.json", {"max_age_years": "old", "arms": []})
     (workdir / "rj005.json").write_text(RJ005, encoding="utf-8")
@@ -1102,7 +1100,7 @@ class TestProtocolOption:
         code, out, err = call(*command, "--protocol", "bad.toml")
         assert (code, out) == (2, "")
         lines = err.splitlines()
-        assert len(lines) >= 3
+        assert len(lines) == 3
         assert all(line.startswith(f"{P}bad.toml: ") for line in lines)
         for path in ("max_age_years", "min_interval_days", "infusion_days[1].days_after"):
             assert any(path in line for line in lines), path
@@ -1237,7 +1235,12 @@ class TestProtocolDiff:
 
     def test_help_texts(self, capsys: pytest.CaptureFixture[str]) -> None:
         texts = [
-            f"$ aclf-protocol protocol {c} --help\n{help_of(capsys, 'protocol', *c.split())}"
-            for c in ("", "show", "check", "diff")
+            f"$ {shlex.join(['aclf-protocol', *c, '--help'])}\n{help_of(capsys, *c)}"
+            for c in (
+                ("protocol",),
+                ("protocol", "show"),
+                ("protocol", "check"),
+                ("protocol", "diff"),
+            )
         ]
         assert_golden("cli/help_protocol.txt", "\n".join(texts))
