@@ -27,7 +27,7 @@ from aclf_protocol.errors import (
     UnknownKeyError,
 )
 from aclf_protocol.patient import Consent, History, Labs, Patient, Sex
-from aclf_protocol.protocol import NCT04822922, Arm, Protocol
+from aclf_protocol.protocol import NCT04822922, Arm, Protocol, protocol_in_force
 from aclf_protocol.safety import (
     Causality,
     ObligationKind,
@@ -108,5 +108,6 @@ __all__ = [
     "meld_na",
     "organ_failures",
     "plan_infusions",
+    "protocol_in_force",
     "select_expansion_arm",
 ]

@@ -34,9 +34,11 @@ from aclf_protocol import (
     Sex,
     plan_infusions,
 )
+from aclf_protocol._validators import bounds_of, is_identifier
 from aclf_protocol.examples import patient_records
 from aclf_protocol.interchange import lenient_decimal
 from aclf_protocol.patient import SI_FACTORS, Ascites, Never, Signer, VentilationReason
+from aclf_protocol.protocol import Criterion, CriterionKind, DayWindow
 from aclf_protocol.safety import EventOutcome, Expectedness
 from aclf_protocol.schedule import build_plan, cancel_remaining, record_infusion
 from aclf_protocol.schema import FIELD_BOUNDS
@@ -1002,3 +1004,90 @@ plain_key_json = st.recursive(
     ),
     max_leaves=12,
 )
+
+
+# --- protocol documents (§1 v2; helper "document") ---
+
+_WORDS = st.text(min_size=1, max_size=12).filter(str.strip)
+_IDS = st.text(min_size=1, max_size=8).filter(is_identifier)
+
+
+def _bounded(name: str) -> st.SearchStrategy[int]:
+    """Whole numbers within the bounds a Protocol field declares (its attrs metadata)."""
+    bounds = bounds_of(Protocol, name)
+    assert bounds is not None
+    return st.integers(int(bounds.low), min(int(bounds.high), 10_000))
+
+
+day_windows = st.builds(
+    DayWindow,
+    name=_WORDS,
+    study_day=st.integers(1, 10**6),
+    days_before=st.integers(0, 10**6),
+    days_after=st.integers(0, 10**6),
+)
+criteria = st.builds(
+    Criterion, criterion_id=_WORDS, kind=st.sampled_from(CriterionKind), text=_WORDS
+)
+
+
+@st.composite
+def protocols(draw: st.DrawFn) -> Protocol:
+    """Variants of NCT04822922 as an amendment could write them: other arms, days, windows,
+    a subset of the criteria reordered and re-worded, every number within its bounds, any
+    version and effective date (§1 v2)."""
+    gaps = draw(st.lists(st.integers(1, 10), max_size=5))
+    days = [DayWindow(name=draw(_WORDS), study_day=1)]
+    for gap in gaps:
+        days.append(
+            DayWindow(
+                name=draw(_WORDS),
+                study_day=days[-1].study_day + gap,
+                days_before=draw(st.integers(0, 3)),
+                days_after=draw(st.integers(0, 3)),
+            )
+        )
+    chosen = draw(st.permutations(NCT04822922.criteria))[: draw(st.integers(0, 10))]
+    reworded = tuple(
+        attrs.evolve(c, text=draw(_WORDS)) if draw(st.booleans()) else c for c in chosen
+    )
+    ages = sorted(draw(st.lists(st.integers(0, 150), min_size=2, max_size=2)))
+    numbers: dict[str, Any] = {
+        name: draw(_bounded(name))
+        for name in (
+            "min_interval_days",
+            "safety_window_months",
+            "drug_trial_lookback_months",
+            "bleeding_infection_lookback_months",
+            "sae_to_sponsor_days",
+            "fatal_susar_days",
+            "fatal_susar_follow_up_days",
+            "other_susar_days",
+            "stage1_per_arm",
+            "expansion_size",
+            "max_screening_age_days",
+        )
+    }
+    return attrs.evolve(
+        NCT04822922,
+        nct_id=draw(_IDS),
+        version=draw(_IDS),
+        effective_date=draw(study_dates),
+        study_id=draw(_WORDS),
+        title=draw(_WORDS),
+        site_id=draw(_WORDS),
+        arms=tuple(draw(st.lists(arms, min_size=1, max_size=4, unique_by=lambda a: a.arm_id))),
+        infusion_days=tuple(days),
+        follow_up_visits=tuple(draw(st.lists(day_windows, max_size=3))),
+        criteria=reworded,
+        min_age_years=ages[0],
+        max_age_years=ages[1],
+        eligible_aclf_grades=draw(st.frozensets(st.integers(0, 3))),
+        presume_patient_capacity=draw(st.booleans()),
+        max_weight_kg=draw(weights_kg),
+        max_dosing_weight_kg=draw(st.none() | weights_kg),
+        dose_tolerance_percent=draw(decimals("0", "100", 3)),
+        min_viability_percent=draw(decimals("0", "100", 1)),
+        treatment_period_last_day=draw(st.none() | st.integers(1, 10**6)),
+        **numbers,
+    )

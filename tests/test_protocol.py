@@ -7,23 +7,45 @@ from __future__ import annotations
 
 import json
 import pickle
+import tempfile
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
 
 from aclf_protocol import (
     NCT04822922,
     Arm,
     InconsistentRecordError,
     InvalidRecordError,
+    Protocol,
     UnknownKeyError,
+    protocol_in_force,
 )
-from aclf_protocol.protocol import CriterionKind, DayWindow
+from aclf_protocol.errors import DuplicateKeyError, InvalidJsonError
+from aclf_protocol.protocol import Criterion, CriterionKind, DayWindow, protocol_toml
 from tests.fixtures import assert_golden, error_table, invalid, refusal
+from tests.strategies import protocols
+
+PROTOCOLS_DIR = Path(__file__).parent.parent / "docs" / "protocols"
+#: The example amendment (docs/protocols/nct04822922-2.0.toml): I1 to 75, Day 4 ±2 days.
+AMENDMENT = attrs.evolve(
+    NCT04822922,
+    version="2.0",
+    effective_date=date(2022, 3, 1),
+    max_age_years=75,
+    infusion_days=(
+        NCT04822922.infusion_days[0],
+        attrs.evolve(NCT04822922.infusion_days[1], days_before=2, days_after=2),
+        *NCT04822922.infusion_days[2:],
+    ),
+)
 
 TWICE_A = (
     Arm(arm_id="a", label="A", dose_per_kg=1),
@@ -154,14 +176,14 @@ class TestTrialFacts:
         assert hash(NCT04822922) == hash(attrs.evolve(NCT04822922))
         record = json.loads(json.dumps(NCT04822922.to_dict()))
         assert record["arms"][2] == {"arm_id": "high", "label": "high dose", "dose_per_kg": 1200000}
-        assert record["enrolment_target"] == 16
+        assert "enrolment_target" not in record  # derived, not part of the document
 
 
 class TestProtocolRecord:
     """§1-§9: the protocol's record holds SPEC's numbers."""
 
     def test_nct04822922_record(self) -> None:
-        """§2-§5, §8: arms, days 1/4/7/10 ±1, visits 14/28/60/90, 350 kg, ±10 %, 70 %, 16."""
+        """§1-§8: every field: arms, days 1/4/7/10 ±1, visits, 350 kg, ±10 %, 70 %, 4 + 4."""
         record = NCT04822922.to_dict()
         criteria = record.pop("criteria")
         assert record == {
@@ -169,6 +191,11 @@ class TestProtocolRecord:
             "version": "1.0",
             "effective_date": "2021-09-30",
             "study_id": "MSC-ACLF-1",
+            "title": NCT04822922.title,
+            "treatment": "HUC-MSC",
+            "route": "INTRAVENOUS",
+            "country": "CHN",
+            "site_id": "RJ",
             "arms": [
                 {"arm_id": "low", "label": "low dose", "dose_per_kg": 400_000},
                 {"arm_id": "medium", "label": "middle dose", "dose_per_kg": 800_000},
@@ -192,9 +219,22 @@ class TestProtocolRecord:
             "max_dosing_weight_kg": None,
             "dose_tolerance_percent": 10,
             "min_viability_percent": 70,
-            "enrolment_target": 16,
+            "min_age_years": 18,
+            "max_age_years": 70,
+            "eligible_aclf_grades": [1, 2],
+            "drug_trial_lookback_months": 3,
+            "presume_patient_capacity": False,
+            "bleeding_infection_lookback_months": 1,
+            "treatment_period_last_day": None,
+            "sae_to_sponsor_days": 1,
+            "fatal_susar_days": 7,
+            "fatal_susar_follow_up_days": 8,
+            "other_susar_days": 15,
+            "stage1_per_arm": 4,
+            "expansion_size": 4,
+            "max_screening_age_days": 14,
         }
-        assert [(c["id"], c["kind"]) for c in criteria] == [
+        assert [(c["criterion_id"], c["kind"]) for c in criteria] == [
             ("I1", "inclusion"),
             ("I2", "inclusion"),
             ("I3", "inclusion"),
@@ -360,3 +400,303 @@ class TestErrorWording:
             ),
         ]
         assert_golden("errors/protocol.txt", error_table(cases))
+
+
+def _document(**changes: object) -> dict[str, Any]:
+    """NCT04822922's document with some keys replaced (a value of ``...`` drops the key)."""
+    record = NCT04822922.to_dict()
+    for key, value in changes.items():
+        if value is ...:
+            del record[key]
+        else:
+            record[key] = value
+    return record
+
+
+class TestProtocolDocument:
+    """§1 v2: the protocol document holds every field and reads back to the same value."""
+
+    def test_every_field_is_written(self) -> None:
+        """§1 v2: the keys are exactly the fields; nothing derived (enrolment_target) is."""
+        assert list(NCT04822922.to_dict()) == [f.name for f in attrs.fields(Protocol)]
+
+    def test_built_in_round_trip(self) -> None:
+        """§1 v2: the built-in and the amendment read back equal, also as JSON text."""
+        for p in (NCT04822922, AMENDMENT):
+            assert Protocol.from_dict(p.to_dict()) == p
+            assert Protocol.from_dict(json.dumps(p.to_dict())) == p
+
+    def test_a_key_left_out_takes_its_default(self) -> None:
+        """§1 v2: a document of only the required keys is the defaults (criteria: I1-E7)."""
+        required = {"nct_id", "study_id", "title", "treatment", "route", "arms", "infusion_days"}
+        record = {k: v for k, v in NCT04822922.to_dict().items() if k in required}
+        p = Protocol.from_dict(record)
+        assert p == attrs.evolve(NCT04822922, follow_up_visits=())
+        assert p.criteria == NCT04822922.criteria
+        assert Protocol.from_dict({**record, "max_dosing_weight_kg": None}) == p
+
+    def test_required_keys(self) -> None:
+        """§9: an empty document names each key without a default, arms and days too."""
+        err = refusal(lambda: Protocol.from_dict({}))
+        assert sorted(p.field for p in err.problems) == sorted(
+            ["nct_id", "study_id", "title", "treatment", "route", "arms", "infusion_days"]
+        )
+
+    def test_every_problem_with_its_path(self) -> None:
+        """§1 v2: problems inside days and arms carry their paths, several at once."""
+        record = NCT04822922.to_dict()
+        record["infusion_days"][2]["days_after"] = -1
+        record["arms"][1]["dose_per_kg"] = 0
+        record["min_age_years"] = "eighteen"
+        record["enrolment_target"] = 16
+        err = refusal(lambda: Protocol.from_dict(record))
+        assert isinstance(err, InvalidRecordError)
+        assert [(p.field, p.to_dict()["code"]) for p in err.problems] == [
+            ("min_age_years", "invalid_value"),
+            ("arms[1].dose_per_kg", "invalid_value"),
+            ("infusion_days[2].days_after", "invalid_value"),
+            ("enrolment_target", "unknown_key"),
+        ]
+
+    @pytest.mark.parametrize(
+        ("changes", "field"),
+        [
+            ({"max_weight_kg": "351"}, "max_weight_kg"),
+            ({"dose_tolerance_percent": 101}, "dose_tolerance_percent"),
+            ({"effective_date": "2022-02-30"}, "effective_date"),
+            ({"version": " 2.0"}, "version"),
+            ({"presume_patient_capacity": "yes"}, "presume_patient_capacity"),
+            ({"eligible_aclf_grades": [1, "two"]}, "eligible_aclf_grades[1]"),
+            ({"eligible_aclf_grades": [4]}, "eligible_aclf_grades"),
+            ({"eligible_aclf_grades": 2}, "eligible_aclf_grades"),
+            ({"arms": "low"}, "arms"),
+            ({"follow_up_visits": [{"name": "Day 14"}]}, "follow_up_visits[0].study_day"),
+            (
+                {"criteria": [{"criterion_id": "I1", "kind": "inclusive", "text": "x"}]},
+                "criteria[0].kind",
+            ),
+            ({"min_age_years": 71}, "min_age_years"),
+            ({"nct_id": ...}, "nct_id"),
+        ],
+    )
+    def test_one_bad_value(self, changes: dict[str, Any], field: str) -> None:
+        """§9: one bad value is refused by its path."""
+        assert invalid(lambda: Protocol.from_dict(_document(**changes))).field == field
+
+    def test_criterion_without_evaluator(self) -> None:
+        """§1 v2: a criterion id with no evaluator is refused when the document is read."""
+        criteria = [*NCT04822922.to_dict()["criteria"]]
+        criteria[3] = {"criterion_id": "E8", "kind": "exclusion", "text": "Smoker"}
+        err = invalid(lambda: Protocol.from_dict(_document(criteria=criteria)))
+        assert (err.field, err.value) == ("criteria[3].criterion_id", "E8")
+
+    def test_criterion_kind_is_its_ids(self) -> None:
+        """§5 (D-CRITERION-KIND): E3 read as an inclusion would invert its answer."""
+        criteria = [{"criterion_id": "E3", "kind": "inclusion", "text": "Malignancy"}]
+        err = invalid(lambda: Protocol.from_dict(_document(criteria=criteria)))
+        assert isinstance(err, InconsistentRecordError)
+        assert err.field == "criteria[0].kind"
+
+    def test_criteria_may_be_dropped_reordered_reworded(self) -> None:
+        """§1 v2: a file may drop, reorder and re-word criteria."""
+        criteria = [
+            {"criterion_id": "E6", "kind": "exclusion", "text": "Pregnant"},
+            {"criterion_id": "I1", "kind": "inclusion", "text": "Age 18-75"},
+        ]
+        p = Protocol.from_dict(_document(criteria=criteria))
+        assert [(c.criterion_id, c.text) for c in p.criteria] == [
+            ("E6", "Pregnant"),
+            ("I1", "Age 18-75"),
+        ]
+
+    def test_repeated_key_in_json_text(self) -> None:
+        """§0 v2: a key repeated in the JSON text is refused with its path."""
+        text = json.dumps(NCT04822922.to_dict()).replace(
+            '"max_age_years": 70', '"max_age_years": 70, "max_age_years": 99'
+        )
+        err = invalid(lambda: Protocol.from_dict(text))
+        assert isinstance(err, DuplicateKeyError)
+        assert err.field == "max_age_years"
+
+
+class TestDayAndCriterionRecords:
+    """§9: DayWindow and Criterion records."""
+
+    def test_day_window_defaults_and_round_trip(self) -> None:
+        """§4.1: a window left out is 0 days."""
+        assert DayWindow.from_dict({"name": "Infusion 1", "study_day": 1}) == DayWindow(
+            name="Infusion 1", study_day=1
+        )
+        for day in (*NCT04822922.infusion_days, *NCT04822922.follow_up_visits):
+            assert DayWindow.from_dict(day.to_dict()) == day
+
+    def test_criterion_round_trip_and_required_keys(self) -> None:
+        """§5: every criterion reads back; each key is required."""
+        for c in NCT04822922.criteria:
+            assert Criterion.from_dict(c.to_dict()) == c
+        err = refusal(lambda: Criterion.from_dict({}))
+        assert [p.field for p in err.problems] == ["criterion_id", "kind", "text"]
+
+    def test_criterion_kind_is_checked(self) -> None:
+        """§5: a kind is a CriterionKind, never a string."""
+        err = invalid(lambda: Criterion(criterion_id="I1", kind="inclusion", text="x"))  # type: ignore[arg-type]
+        assert err.field == "kind"
+
+
+class TestProtocolFiles:
+    """§1 v2: protocol files, JSON or TOML; problems name the file or the path inside it."""
+
+    def test_json_and_toml_files(self, tmp_path: Path) -> None:
+        """§1 v2: the same protocol from a .json and a .toml file."""
+        as_json = tmp_path / "p.json"
+        as_json.write_text(json.dumps(AMENDMENT.to_dict()))
+        as_toml = tmp_path / "p.TOML"
+        as_toml.write_text(protocol_toml(AMENDMENT))
+        assert Protocol.from_file(as_json) == AMENDMENT
+        assert Protocol.from_file(str(as_toml)) == AMENDMENT
+
+    def test_toml_option_left_out_is_none(self, tmp_path: Path) -> None:
+        """§1 v2: TOML has no null; a dose cap left out means none, one given is read exactly."""
+        capped = attrs.evolve(NCT04822922, max_dosing_weight_kg=Decimal("120.125"))
+        text = protocol_toml(capped)
+        assert "max_dosing_weight_kg = 120.125" in text
+        assert "max_dosing_weight_kg =" not in protocol_toml(NCT04822922)
+        path = tmp_path / "capped.toml"
+        path.write_text(text)
+        assert Protocol.from_file(path) == capped
+
+    @pytest.mark.parametrize(
+        ("name", "content"),
+        [
+            ("bad.toml", "nct_id = \n"),
+            ("bad.toml", "a = 1\na = 2\n"),
+            ("bad.json", '{"nct_id": '),
+            ("latin1.toml", b'title = "\xe9"\n'),
+            ("protocol.yaml", "nct_id: x\n"),
+            ("missing.toml", None),
+        ],
+    )
+    def test_unreadable_files_are_named(self, tmp_path: Path, name: str, content: object) -> None:
+        """§1 v2: a missing file, bad TOML, bad JSON or another suffix names the file."""
+        path = tmp_path / name
+        if isinstance(content, str):
+            path.write_text(content)
+        elif isinstance(content, bytes):
+            path.write_bytes(content)
+        err = invalid(lambda: Protocol.from_file(path))
+        assert err.field == str(path)
+        if name == "bad.json":
+            assert isinstance(err, InvalidJsonError)
+
+    def test_problems_inside_a_file_carry_paths(self, tmp_path: Path) -> None:
+        """§1 v2: every problem of a TOML file with its path in the document."""
+        text = protocol_toml(NCT04822922).replace("days_after = 1", "days_after = -1", 1)
+        text = text.replace("min_age_years = 18", "min_age_years = 18.5\nstray = true")
+        path = tmp_path / "bad.toml"
+        path.write_text(text)
+        err = refusal(lambda: Protocol.from_file(path))
+        assert [p.field for p in err.problems] == [
+            "min_age_years",
+            "infusion_days[1].days_after",
+            "stray",
+        ]
+
+    def test_a_path_that_is_no_path(self) -> None:
+        """§0: a number is no file name."""
+        assert invalid(lambda: Protocol.from_file(5)).field == "path"  # type: ignore[arg-type]
+
+    @given(p=protocols())
+    def test_toml_round_trip_law(self, p: Protocol) -> None:
+        """§1 v2: protocol_toml(p) read by from_file is p, for any variant (own folder: a
+        fixture's tmp_path is shared by every example)."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder, "p.toml")
+            path.write_text(protocol_toml(p), encoding="utf-8")
+            assert Protocol.from_file(path) == p
+
+
+class TestShippedProtocols:
+    """docs/protocols/: the built-in and the example amendment, so they cannot drift."""
+
+    REGENERATE = (
+        ".venv/bin/python -c 'from aclf_protocol.protocol import NCT04822922, protocol_toml; "
+        'open("docs/protocols/nct04822922-1.0.toml", "w").write(protocol_toml(NCT04822922))\''
+    )
+
+    def test_built_in_file_is_generated(self) -> None:
+        """docs/protocols/nct04822922-1.0.toml is protocol_toml(NCT04822922) to the byte."""
+        committed = (PROTOCOLS_DIR / "nct04822922-1.0.toml").read_text(encoding="utf-8")
+        assert committed == protocol_toml(NCT04822922), f"regenerate: {self.REGENERATE}"
+        assert Protocol.from_file(PROTOCOLS_DIR / "nct04822922-1.0.toml") == NCT04822922
+
+    def test_amendment_file(self) -> None:
+        """The example amendment: version 2.0 from 2022-03-01, I1 to 75, Day 4 ±2 days."""
+        assert Protocol.from_file(PROTOCOLS_DIR / "nct04822922-2.0.toml") == AMENDMENT
+
+    def test_exactly_these_files(self) -> None:
+        """docs/protocols holds the two example files."""
+        assert sorted(p.name for p in PROTOCOLS_DIR.iterdir()) == [
+            "nct04822922-1.0.toml",
+            "nct04822922-2.0.toml",
+        ]
+
+
+class TestProtocolInForce:
+    """§1 v2: the version in force on a date is the latest effective date on or before it."""
+
+    VERSIONS = (AMENDMENT, NCT04822922)
+
+    @pytest.mark.parametrize(
+        ("on", "version"),
+        [
+            (date(2021, 9, 30), "1.0"),  # the day version 1.0 takes effect counts
+            (date(2022, 2, 28), "1.0"),
+            (date(2022, 3, 1), "2.0"),  # the day the amendment takes effect counts
+            (date(2030, 1, 1), "2.0"),
+        ],
+    )
+    def test_boundaries(self, on: date, version: str) -> None:
+        """§1 v2: effective on ``on`` itself counts; the order of the list does not."""
+        assert protocol_in_force(self.VERSIONS, on).version == version
+        assert protocol_in_force(list(reversed(self.VERSIONS)), on).version == version
+
+    def test_none_in_force_names_on(self) -> None:
+        """§1 v2: a date before every effective date is refused, naming ``on``."""
+        err = invalid(lambda: protocol_in_force(self.VERSIONS, date(2021, 9, 29)))
+        assert (err.field, err.value) == ("on", date(2021, 9, 29))
+
+    def test_same_effective_date_is_ambiguous(self) -> None:
+        """§1 v2: two different protocols of one trial effective the same day are refused."""
+        twin = attrs.evolve(AMENDMENT, version="2.1", max_age_years=72)
+        err = invalid(lambda: protocol_in_force([AMENDMENT, twin], date(2030, 1, 1)))
+        assert isinstance(err, InconsistentRecordError)
+        assert (err.field, err.value) == ("protocols", date(2022, 3, 1))
+
+    def test_same_version_twice_is_ambiguous(self) -> None:
+        """D-IN-FORCE: two different protocols named "2.0" could not be told apart in results."""
+        later = attrs.evolve(AMENDMENT, effective_date=date(2023, 1, 1), max_age_years=72)
+        err = invalid(lambda: protocol_in_force([AMENDMENT, later], date(2030, 1, 1)))
+        assert (err.field, err.value) == ("protocols", "2.0")
+
+    def test_the_same_protocol_twice_is_one(self) -> None:
+        """D-IN-FORCE: an equal protocol given twice is no ambiguity."""
+        assert protocol_in_force([AMENDMENT, AMENDMENT], date(2030, 1, 1)) == AMENDMENT
+
+    def test_different_trials_are_refused(self) -> None:
+        """§1 v2: versions of different trials are not one history."""
+        other = attrs.evolve(NCT04822922, nct_id="NCT00000000", effective_date=date(2022, 1, 1))
+        err = invalid(lambda: protocol_in_force([NCT04822922, other], date(2030, 1, 1)))
+        assert err.value == ["NCT00000000", "NCT04822922"]
+
+    @pytest.mark.parametrize(
+        ("protocols_", "on", "field"),
+        [
+            ([], date(2022, 1, 1), "protocols"),
+            (NCT04822922, date(2022, 1, 1), "protocols"),
+            ([NCT04822922, "2.0"], date(2022, 1, 1), "protocols[1]"),
+            ([NCT04822922], "2022-01-01", "on"),
+        ],
+    )
+    def test_bad_arguments(self, protocols_: object, on: object, field: str) -> None:
+        """§0: bad arguments are refused by name."""
+        assert invalid(lambda: protocol_in_force(protocols_, on)).field == field  # type: ignore[arg-type]

@@ -29,19 +29,24 @@ from aclf_protocol import (
     InvalidValueError,
     Labs,
     Patient,
+    Protocol,
     ProtocolError,
     SafetyEvent,
     UnknownKeyError,
 )
+from aclf_protocol.protocol import Criterion, DayWindow
 from tests.fixtures import SPEC_RECORD
 from tests.strategies import (
     arms,
     consents,
+    criteria,
+    day_windows,
     histories,
     json_values,
     labs,
     mutations,
     patients,
+    protocols,
     replaced,
     safety_events,
     treated_plans,
@@ -57,6 +62,9 @@ MODELS: dict[type, st.SearchStrategy[Any]] = {
     Infusion: treated_plans().flatmap(lambda plan: st.sampled_from(plan.infusions)),
     InfusionPlan: treated_plans(),
     SafetyEvent: safety_events(),
+    Protocol: protocols(),
+    DayWindow: day_windows,
+    Criterion: criteria,
 }
 
 
