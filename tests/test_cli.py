@@ -1009,9 +1009,9 @@ def bad_amendment() -> str:
     and the Day 4 window's days_after in words (§1 v2: each reported with its path)."""
     text = Path(V2).read_text(encoding="utf-8")
     for good, bad in (
-        ("max_age_years = 75", "max_age_years = 200"),
-        ("min_interval_days = 2", "min_interval_days = -1"),
-        ("days_after = 2", 'days_after = "two"'),
+        ("\nmax_age_years = 75\n", "\nmax_age_years = 200\n"),
+        ("\nmin_interval_days = 2\n", "\nmin_interval_days = -1\n"),
+        ("\ndays_after = 2\n", '\ndays_after = "two"\n'),
     ):
         assert good in text
         text = text.replace(good, bad, 1)
