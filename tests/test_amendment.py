@@ -22,8 +22,11 @@ from aclf_protocol.amendment import (
 )
 from aclf_protocol.protocol import Arm, Criterion, CriterionKind, DayWindow
 from tests.fixtures import assert_golden
+from tests.strategies import protocols
 
 FIELDS = tuple(f.name for f in attrs.fields(Protocol))
+#: The fields described under their label (the header line names the rest).
+DESCRIBED = tuple(n for n in FIELDS if n not in {"nct_id", "version", "effective_date", "title"})
 
 
 def evolve(**changes: Any) -> Protocol:
@@ -67,9 +70,7 @@ class TestDescribeProtocol:
         """A new Protocol field needs a readable label here (else it shows by its name)."""
         assert set(FIELD_LABELS) == set(FIELDS)
 
-    @pytest.mark.parametrize(
-        "name", [n for n in FIELDS if n not in {"nct_id", "version", "effective_date", "title"}]
-    )
+    @pytest.mark.parametrize("name", DESCRIBED)
     def test_every_field_is_described(self, name: str) -> None:
         assert (
             sum(line.startswith(FIELD_LABELS[name]) for line in describe_protocol(NCT04822922)) == 1
@@ -303,3 +304,16 @@ class TestChangeLaws:
         forth = protocol_changes(NCT04822922, variant)
         back = protocol_changes(variant, NCT04822922)
         assert [(c.path, c.old, c.new) for c in back] == [(c.path, c.new, c.old) for c in forth]
+
+    @given(protocols())
+    def test_no_changes_exactly_when_equal(self, new: Protocol) -> None:
+        """Over amendments as `protocols()` writes them: other arms, days, criteria, numbers."""
+        assert protocol_changes(new, attrs.evolve(new)) == ()
+        assert (protocol_changes(NCT04822922, new) == ()) == (new == NCT04822922)
+        assert (protocol_changes(new, NCT04822922) == ()) == (new == NCT04822922)
+
+    @given(protocols())
+    def test_every_variant_is_described(self, p: Protocol) -> None:
+        lines = describe_protocol(p)
+        assert lines[0] == f"{p.nct_id} version {p.version}, effective {p.effective_date}"
+        assert all(any(line.startswith(FIELD_LABELS[n]) for line in lines) for n in DESCRIBED)

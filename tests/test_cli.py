@@ -1109,6 +1109,7 @@ class TestProtocolOption:
         code, _, err = call("demo", "--protocol", "nowhere.toml")
         assert code == 2
         assert err.startswith(f"{P}nowhere.toml: ")
+        assert not err.startswith(f"{P}nowhere.toml: nowhere.toml")  # named once
         assert len(err.splitlines()) == 1
 
 
