@@ -312,7 +312,13 @@ def _cmd_protocol_show(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -
     if args.file is not None:
         args.protocol = args.file
     protocol = _protocol(args)
-    if args.json:
+    if args.json and args.toml:
+        raise _UsageError("protocol show: give --json or --toml, not both")
+    if args.toml:
+        from aclf_protocol.protocol import protocol_toml  # noqa: PLC0415
+
+        out.write(protocol_toml(protocol))
+    elif args.json:
         _emit(out, protocol.to_dict())
     else:
         out.write("\n".join(describe_protocol(protocol)) + "\n")
@@ -446,6 +452,9 @@ def _parser() -> _Parser:
         "show", parents=[common], help="the protocol in words: arms, days, criteria, parameters"
     )
     show.add_argument("file", nargs="?", metavar="FILE", help="default: built-in NCT04822922")
+    show.add_argument(
+        "--toml", action="store_true", help="the protocol document as TOML, to start an amendment"
+    )
     show.set_defaults(run=_cmd_protocol_show)
     check = actions.add_parser(
         "check", parents=[json_only], help="validate protocol files: every problem with its path"

@@ -1137,6 +1137,20 @@ class TestProtocolShow:
         assert code == 0
         assert Protocol.from_dict(out) == NCT04822922
 
+    def test_toml_is_the_document_a_trial_manager_edits(self, tmp_path: Path) -> None:
+        from aclf_protocol.protocol import Protocol, protocol_toml
+
+        code, out, _ = call("protocol", "show", V2, "--toml")
+        assert code == 0
+        assert out == protocol_toml(Protocol.from_file(V2))
+        (tmp_path / "copy.toml").write_text(out, encoding="utf-8")
+        assert Protocol.from_file(tmp_path / "copy.toml") == Protocol.from_file(V2)
+
+    def test_json_and_toml_together_is_a_usage_error(self) -> None:
+        code, out, err = call("protocol", "show", "--json", "--toml")
+        assert (code, out) == (2, "")
+        assert err.startswith(f"{P}usage error: ")
+
     def test_file_and_option_together_is_a_usage_error(self) -> None:
         code, out, err = call("protocol", "show", V1, "--protocol", V2)
         assert (code, out) == (2, "")
