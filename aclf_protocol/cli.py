@@ -375,11 +375,7 @@ def _cmd_protocol_diff(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -
     if args.json:
         _emit(out, [c.to_dict() for c in changes])
     else:
-        count = (
-            f"{len(changes)} change{'' if len(changes) == 1 else 's'}"
-            if changes
-            else ("no changes")
-        )
+        count = {0: "no changes", 1: "1 change"}.get(len(changes), f"{len(changes)} changes")
         out.write(
             f"{args.old} ({_protocol_line(old)}) -> {args.new} ({_protocol_line(new)}): {count}\n"
         )

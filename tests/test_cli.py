@@ -1236,6 +1236,15 @@ class TestProtocolDiff:
         code, out, _ = call("protocol", "diff", V2, V2)
         assert (code, out.endswith(": no changes\n")) == (0, True)
 
+    def test_one_change(self, protocol_dir: Path) -> None:
+        from aclf_protocol.protocol import NCT04822922
+
+        write(protocol_dir / "v1.1.json", {**NCT04822922.to_dict(), "version": "1.1"})
+        code, out, _ = call("protocol", "diff", V1, "v1.1.json")
+        assert code == 1
+        assert out.splitlines()[0].endswith(": 1 change")
+        assert out.splitlines()[1:] == ["  version: protocol version (§1): 1.0 → 1.1"]
+
     def test_bad_files_name_every_problem(self) -> None:
         code, out, err = call("protocol", "diff", "bad.toml", "bad-protocol.json")
         assert (code, out) == (2, "")
