@@ -2,8 +2,10 @@
 or prints.
 
 Exit codes: 0 success (for ``screen``: every patient eligible); 1 a negative answer (a patient
-ineligible or incomplete; a stop-check that suspends or terminates); 2 bad input or usage, with
-one line per problem on stderr and never a traceback.
+ineligible or incomplete; a stop-check that suspends or terminates; ``protocol diff`` of two
+versions that differ, like ``diff``); 2 bad input or usage, with one line per problem on stderr
+and never a traceback. ``--protocol FILE`` applies a protocol version read from JSON or TOML
+(§1 *v2*, §10 *v2*).
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from aclf_protocol.errors import InvalidJsonError, ProtocolError
 from aclf_protocol.interchange import loads, parse_date, parse_decimal
+
+if TYPE_CHECKING:
+    from aclf_protocol.protocol import Protocol
 
 __all__ = ["main"]
 
@@ -155,6 +160,30 @@ def _decimal_arg(text: str) -> Decimal:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _protocol_file(path: str) -> Protocol:
+    """The protocol of a JSON or TOML file (§1 *v2*); every problem names the file and path."""
+    from aclf_protocol.protocol import Protocol  # noqa: PLC0415
+
+    try:
+        return Protocol.from_file(path)
+    except ProtocolError as err:
+        # A problem of the file itself (unreadable, not TOML) is already named by the file.
+        raise _BadInputError(
+            [
+                str(problem) if getattr(problem, "field", None) == path else f"{path}: {problem}"
+                for problem in err.problems or (err,)
+            ]
+        ) from None
+
+
+def _protocol(args: argparse.Namespace) -> Protocol:
+    """``--protocol FILE``, or the built-in NCT04822922 without it (§10 *v2*)."""
+    from aclf_protocol.protocol import NCT04822922  # noqa: PLC0415
+
+    path: str | None = args.protocol
+    return NCT04822922 if path is None else _protocol_file(path)
+
+
 def _emit(out: IO[str], payload: object) -> None:
     out.write(json.dumps(payload, sort_keys=False, default=str) + "\n")
 
@@ -165,9 +194,9 @@ def _emit(out: IO[str], payload: object) -> None:
 def _cmd_screen(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:
     from aclf_protocol.eligibility import EligibilityStatus, check_eligibility  # noqa: PLC0415
     from aclf_protocol.patient import Patient  # noqa: PLC0415
-    from aclf_protocol.protocol import Protocol  # noqa: PLC0415
     from aclf_protocol.reports import header_line, screening_lines  # noqa: PLC0415
 
+    protocol = _protocol(args)
     on: date = args.on or date.today()  # noqa: DTZ011 - the CLI alone may read the clock
     problems: list[str] = []
     patients: list[tuple[str, Patient]] = []
@@ -180,7 +209,7 @@ def _cmd_screen(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:
     named: Protocol | None = None  # the protocol the text output last named (§1 v2)
     for where, patient in patients:
         try:
-            result = check_eligibility(patient, on)
+            result = check_eligibility(patient, on, protocol=protocol)
         except ProtocolError as err:
             problems.extend(_problem_lines(err, where))
             continue
@@ -199,28 +228,32 @@ def _cmd_screen(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:
 
 def _cmd_plan(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:
     from aclf_protocol.patient import Patient  # noqa: PLC0415
-    from aclf_protocol.protocol import NCT04822922  # noqa: PLC0415
     from aclf_protocol.reports import header_line, plan_lines, plan_record  # noqa: PLC0415
     from aclf_protocol.schedule import build_plan, plan_infusions  # noqa: PLC0415
 
+    protocol = _protocol(args)
     if args.patient is not None:
         found = _from_records(args.patient, stdin, Patient.from_dict)
         if len(found) != 1:
             raise _BadInputError([f"{args.patient}: --patient needs exactly one patient record"])
-        plan = plan_infusions(found[0][1], args.arm, args.start)
+        plan = plan_infusions(found[0][1], args.arm, args.start, protocol=protocol)
     else:
         plan = build_plan(
-            patient_id=args.patient_id, weight_kg=args.weight, arm=args.arm, start=args.start
+            patient_id=args.patient_id,
+            weight_kg=args.weight,
+            arm=args.arm,
+            start=args.start,
+            protocol=protocol,
         )
     if args.concentration is not None and args.concentration <= 0:
         raise _BadInputError(
             [f"--concentration: must be > 0 cells/mL (§3.4); got {args.concentration}"]
         )
-    payload = plan_record(plan, concentration_cells_per_ml=args.concentration)
+    payload = plan_record(plan, concentration_cells_per_ml=args.concentration, protocol=protocol)
     if args.json:
         _emit(out, payload)  # it names the protocol (§1 v2)
     else:
-        out.write("\n".join([header_line(NCT04822922), *plan_lines(payload)]) + "\n")
+        out.write("\n".join([header_line(protocol), *plan_lines(payload)]) + "\n")
     return EXIT_OK
 
 
@@ -230,12 +263,17 @@ def _cmd_stop_check(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> i
     from aclf_protocol.schedule import InfusionPlan  # noqa: PLC0415
     from aclf_protocol.stop_rules import StudyDecision, evaluate_stop_rules  # noqa: PLC0415
 
+    protocol = _protocol(args)
     problems: list[str] = []
     plans: list[InfusionPlan] = []
     events: list[SafetyEvent] = []
+
+    def read_plan(record: object) -> InfusionPlan:
+        return plan_from_record(record, protocol=protocol)
+
     try:
         # §10: what `plan --json` prints is read here, its derived figures checked.
-        plans = [p for _, p in _from_records(args.plans, stdin, plan_from_record)]
+        plans = [p for _, p in _from_records(args.plans, stdin, read_plan)]
     except _BadInputError as bad:
         problems.extend(bad.lines)
     try:
@@ -244,7 +282,7 @@ def _cmd_stop_check(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> i
         problems.extend(bad.lines)
     if problems:
         raise _BadInputError(problems)
-    result = evaluate_stop_rules(plans, events, on=args.on)
+    result = evaluate_stop_rules(plans, events, on=args.on, protocol=protocol)
     if args.json:
         _emit(out, result.to_dict())  # it names the protocol (§1 v2)
     else:
@@ -262,12 +300,91 @@ def _cmd_schema(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int: 
 def _cmd_demo(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:  # noqa: ARG001
     from aclf_protocol.demo import run_demo  # noqa: PLC0415
 
-    report = run_demo()
+    report = run_demo(protocol=_protocol(args))
     if args.json:
         _emit(out, report.to_dict())
     else:
         out.write(report.text() + "\n")
     return EXIT_OK
+
+
+def _cmd_protocol_show(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:  # noqa: ARG001
+    from aclf_protocol.amendment import describe_protocol  # noqa: PLC0415
+
+    if args.file is not None and args.protocol is not None:
+        raise _UsageError("protocol show: give FILE or --protocol FILE, not both")
+    if args.file is not None:
+        args.protocol = args.file
+    protocol = _protocol(args)
+    if args.json and args.toml:
+        raise _UsageError("protocol show: give --json or --toml, not both")
+    if args.toml:
+        from aclf_protocol.protocol import protocol_toml  # noqa: PLC0415
+
+        out.write(protocol_toml(protocol))
+    elif args.json:
+        _emit(out, protocol.to_dict())
+    else:
+        out.write("\n".join(describe_protocol(protocol)) + "\n")
+    return EXIT_OK
+
+
+def _cmd_protocol_check(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:  # noqa: ARG001
+    problems: list[str] = []
+    for path in args.files:
+        try:
+            protocol = _protocol_file(path)
+        except _BadInputError as bad:
+            problems.extend(bad.lines)
+            continue
+        if args.json:
+            _emit(out, {"file": path, **_protocol_label(protocol)})
+        else:
+            out.write(f"{path}: {_protocol_line(protocol)}\n")
+    if problems:
+        raise _BadInputError(problems)
+    return EXIT_OK
+
+
+def _protocol_label(protocol: Protocol) -> dict[str, str]:
+    return {
+        "nct_id": protocol.nct_id,
+        "version": protocol.version,
+        "effective_date": protocol.effective_date.isoformat(),
+    }
+
+
+def _protocol_line(protocol: Protocol) -> str:
+    """``NCT04822922 version 2.0, effective 2022-03-01``."""
+    return (
+        f"{protocol.nct_id} version {protocol.version}, "
+        f"effective {protocol.effective_date.isoformat()}"
+    )
+
+
+def _cmd_protocol_diff(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:  # noqa: ARG001
+    from aclf_protocol.amendment import protocol_changes  # noqa: PLC0415
+
+    problems: list[str] = []
+    versions = []
+    for path in (args.old, args.new):
+        try:
+            versions.append(_protocol_file(path))
+        except _BadInputError as bad:
+            problems.extend(bad.lines)
+    if problems:
+        raise _BadInputError(problems)
+    old, new = versions
+    changes = protocol_changes(old, new)
+    if args.json:
+        _emit(out, [c.to_dict() for c in changes])
+    else:
+        count = {0: "no changes", 1: "1 change"}.get(len(changes), f"{len(changes)} changes")
+        out.write(
+            f"{args.old} ({_protocol_line(old)}) -> {args.new} ({_protocol_line(new)}): {count}\n"
+        )
+        out.writelines(f"  {c.path}: {c.reason}\n" for c in changes)
+    return EXIT_NEGATIVE if changes else EXIT_OK
 
 
 # --- argument parsing --------------------------------------------------------------------------
@@ -276,11 +393,18 @@ def _cmd_demo(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:  #
 def _parser() -> _Parser:
     common = _Parser(add_help=False)
     common.add_argument("--json", action="store_true", help="machine-readable JSON output")
+    common.add_argument(
+        "--protocol",
+        metavar="FILE",
+        help="the protocol version to apply, JSON or TOML (default: built-in NCT04822922)",
+    )
+    json_only = _Parser(add_help=False)
+    json_only.add_argument("--json", action="store_true", help="machine-readable JSON output")
     parser = _Parser(
         prog=_PROG,
         description="Trial NCT04822922 (UC-MSC for ACLF): screening, dosing, schedules, safety.",
         epilog="Exit codes: 0 success; 1 negative answer (ineligible/incomplete patient, "
-        "suspend/terminate); 2 bad input or usage.",
+        "suspend/terminate, protocol versions that differ); 2 bad input or usage.",
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -319,6 +443,32 @@ def _parser() -> _Parser:
     )
     schema.add_argument("record", choices=["patient", "safety-event", "infusion-plan", "protocol"])
     schema.set_defaults(run=_cmd_schema)
+
+    protocol = commands.add_parser(
+        "protocol", help="show, check or compare protocol versions (files in JSON or TOML, §1)"
+    )
+    actions = protocol.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    show = actions.add_parser(
+        "show", parents=[common], help="the protocol in words: arms, days, criteria, parameters"
+    )
+    show.add_argument("file", nargs="?", metavar="FILE", help="default: built-in NCT04822922")
+    show.add_argument(
+        "--toml", action="store_true", help="the protocol document as TOML, to start an amendment"
+    )
+    show.set_defaults(run=_cmd_protocol_show)
+    check = actions.add_parser(
+        "check", parents=[json_only], help="validate protocol files: every problem with its path"
+    )
+    check.add_argument("files", nargs="+", metavar="FILE", help="JSON or TOML protocol file")
+    check.set_defaults(run=_cmd_protocol_check)
+    diff = actions.add_parser(
+        "diff",
+        parents=[json_only],
+        help="what NEW changes in OLD, field by field (exit 1 when they differ)",
+    )
+    diff.add_argument("old", metavar="OLD", help="the protocol in force (JSON or TOML)")
+    diff.add_argument("new", metavar="NEW", help="the amendment (JSON or TOML)")
+    diff.set_defaults(run=_cmd_protocol_diff)
     return parser
 
 

@@ -29,6 +29,7 @@ from tests.strategies import json_values, study_dates
 MODULES: tuple[ModuleType, ...] = tuple(
     importlib.import_module(f"aclf_protocol.{name}")
     for name in (
+        "amendment",
         "dosing",
         "eligibility",
         "enrolment",

@@ -949,7 +949,7 @@ class TestExitCodes:
         from aclf_protocol import ProtocolError
         from aclf_protocol import demo as demo_module
 
-        def broken() -> None:
+        def broken(*, protocol: object = None) -> None:  # noqa: ARG001 - as run_demo
             raise ProtocolError("the demo cohort could not be read")
 
         monkeypatch.setattr(demo_module, "run_demo", broken)
@@ -1038,3 +1038,304 @@ class TestSchemaCommand:
         jsonschema.validate(ELIGIBLE, schema)
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate({**ELIGIBLE, "weight_kg": 0}, schema)
+
+
+# --- protocol versions (§1 v2, §10 v2): --protocol, `protocol show/check/diff` ----------------
+
+PROTOCOLS = ROOT / "docs" / "protocols"
+V1 = str(PROTOCOLS / "nct04822922-1.0.toml")
+V2 = str(PROTOCOLS / "nct04822922-2.0.toml")
+RJ005 = json.dumps(RECORDS[4])  # 72 on 2021-10-01: over the age limit 70 of version 1.0
+
+
+def bad_amendment() -> str:
+    """The example amendment with three mistakes: an age limit of 200, a negative interval,
+    and the Day 4 window's days_after in words (§1 v2: each reported with its path)."""
+    text = Path(V2).read_text(encoding="utf-8")
+    for good, bad in (
+        ("\nmax_age_years = 75\n", "\nmax_age_years = 200\n"),
+        ("\nmin_interval_days = 2\n", "\nmin_interval_days = -1\n"),
+        ("\ndays_after = 2\n", '\ndays_after = "two"\n'),
+    ):
+        assert good in text
+        text = text.replace(good, bad, 1)
+    return text
+
+
+@pytest.fixture
+def protocol_dir(workdir: Path) -> Path:
+    """The scratch directory with protocol files in JSON and TOML, good and bad."""
+    from aclf_protocol.protocol import Protocol
+
+    amendment = Protocol.from_file(V2)
+    write(workdir / "v2.json", amendment.to_dict())
+    (workdir / "bad.toml").write_text(bad_amendment(), encoding="utf-8")
+    (workdir / "broken.toml").write_text('version = "2.0\n', encoding="utf-8")
+    write(workdir / "bad-protocol.json", {"max_age_years": "old", "arms": []})
+    (workdir / "rj005.json").write_text(RJ005, encoding="utf-8")
+    return workdir
+
+
+@pytest.mark.usefixtures("protocol_dir")
+class TestProtocolOption:
+    """§10 v2: `--protocol FILE` on every command applies that version; bad files exit 2."""
+
+    def test_the_example_amendment_makes_rj005_eligible(self) -> None:
+        """issue 11 "Done means": RJ-005 (72) is INELIGIBLE under 1.0, ELIGIBLE under 2.0."""
+        assert call("screen", "rj005.json", *ON)[0] == 1
+        code, out, err = call("screen", "rj005.json", *ON, "--protocol", V2, "--json")
+        assert (code, err) == (0, "")
+        assert json.loads(out)["status"] == "eligible"
+        code, out, _ = call("screen", "rj005.json", *ON, "--protocol", V2)
+        assert "I1 met: age 72 on 2021-10-01 is within 18-75" in out
+
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ("screen", "rj005.json", *ON),
+            ("plan", "--arm", "low", "--weight", "60", *START),
+            (
+                "stop-check",
+                "--plans",
+                "plans.json",
+                "--events",
+                "events.jsonl",
+                "--on",
+                "2021-10-09",
+            ),
+            ("demo",),
+        ],
+        ids=["screen", "plan", "stop-check", "demo"],
+    )
+    def test_every_answer_names_version_2(self, command: tuple[str, ...]) -> None:
+        """§1 v2: under the amendment the text opens with its version and --json names it."""
+        _, text, _ = call(*command, "--protocol", V2)
+        if command[0] != "demo":
+            assert text.splitlines()[0] == "protocol NCT04822922 version 2.0 (effective 2022-03-01)"
+        _, out, _ = call(*command, "--protocol", V2, "--json")
+        first = json.loads(out.splitlines()[0]) if command[0] == "screen" else json.loads(out)
+        assert first["protocol"]["version"] == "2.0"
+
+    def test_the_built_in_file_is_the_default(self) -> None:
+        assert call("screen", "rj005.json", *ON, "--protocol", V1) == call(
+            "screen", "rj005.json", *ON
+        )
+
+    def test_a_json_protocol_file(self) -> None:
+        assert call("screen", "rj005.json", *ON, "--protocol", "v2.json")[0] == 0
+
+    def test_plan_uses_the_wider_day_4_window(self) -> None:
+        args = ("plan", "--arm", "low", "--weight", "60", *START, "--json")
+        [window] = {
+            (i["window_start"], i["window_end"])
+            for i in json.loads(call(*args, "--protocol", V2)[1])["infusions"]
+            if i["study_day"] == 4
+        }
+        assert window == ("2021-10-01", "2021-10-05")
+
+    def test_stop_check_and_demo_take_it(self) -> None:
+        stop = (
+            "stop-check",
+            "--plans",
+            "plans.json",
+            "--events",
+            "events.jsonl",
+            "--on",
+            "2021-10-09",
+        )
+        assert call(*stop, "--protocol", V1)[0] == call(*stop)[0]
+        assert call("demo", "--protocol", V1)[0] == 0
+        assert call("demo", "--protocol", V2)[0] == 0
+
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ("demo",),
+            ("screen", "rj005.json"),
+            ("plan", "--arm", "low", "--weight", "60", *START),
+            (
+                "stop-check",
+                "--plans",
+                "plans.json",
+                "--events",
+                "events.jsonl",
+                "--on",
+                "2021-10-09",
+            ),
+            ("protocol", "show"),
+        ],
+    )
+    def test_a_bad_protocol_file_exits_2_naming_each_problem(
+        self, command: tuple[str, ...]
+    ) -> None:
+        code, out, err = call(*command, "--protocol", "bad.toml")
+        assert (code, out) == (2, "")
+        lines = err.splitlines()
+        assert len(lines) == 3
+        assert all(line.startswith(f"{P}bad.toml: ") for line in lines)
+        for path in ("max_age_years", "min_interval_days", "infusion_days[1].days_after"):
+            assert any(path in line for line in lines), path
+
+    def test_a_missing_file(self) -> None:
+        code, _, err = call("demo", "--protocol", "nowhere.toml")
+        assert code == 2
+        assert err.startswith(f"{P}nowhere.toml: ")
+        assert not err.startswith(f"{P}nowhere.toml: nowhere.toml")  # named once
+        assert len(err.splitlines()) == 1
+
+
+class TestProtocolShow:
+    """`protocol show [FILE]`: the protocol in words (or its document with --json)."""
+
+    def test_the_built_in(self) -> None:
+        from aclf_protocol.amendment import describe_protocol
+        from aclf_protocol.protocol import NCT04822922
+
+        code, out, err = call("protocol", "show")
+        assert (code, err) == (0, "")
+        assert out == "\n".join(describe_protocol(NCT04822922)) + "\n"
+
+    def test_a_file_and_the_option_agree(self) -> None:
+        code, out, _ = call("protocol", "show", V2)
+        assert code == 0
+        assert out.splitlines()[0] == "NCT04822922 version 2.0, effective 2022-03-01"
+        assert call("protocol", "show", "--protocol", V2) == (code, out, "")
+
+    def test_json_is_the_protocol_document(self) -> None:
+        from aclf_protocol.protocol import NCT04822922, Protocol
+
+        code, out, _ = call("protocol", "show", "--json")
+        assert code == 0
+        assert Protocol.from_dict(out) == NCT04822922
+
+    def test_toml_is_the_document_a_trial_manager_edits(self, tmp_path: Path) -> None:
+        from aclf_protocol.protocol import Protocol, protocol_toml
+
+        code, out, _ = call("protocol", "show", V2, "--toml")
+        assert code == 0
+        assert out == protocol_toml(Protocol.from_file(V2))
+        (tmp_path / "copy.toml").write_text(out, encoding="utf-8")
+        assert Protocol.from_file(tmp_path / "copy.toml") == Protocol.from_file(V2)
+
+    def test_json_and_toml_together_is_a_usage_error(self) -> None:
+        code, out, err = call("protocol", "show", "--json", "--toml")
+        assert (code, out) == (2, "")
+        assert err.startswith(f"{P}usage error: ")
+
+    def test_file_and_option_together_is_a_usage_error(self) -> None:
+        code, out, err = call("protocol", "show", V1, "--protocol", V2)
+        assert (code, out) == (2, "")
+        assert err.startswith(f"{P}usage error: ")
+
+
+@pytest.mark.usefixtures("protocol_dir")
+class TestProtocolCheck:
+    """`protocol check FILE...`: exit 0 with one line per valid file, 2 naming every problem."""
+
+    def test_the_example_files_are_valid(self) -> None:
+        code, out, err = call("protocol", "check", V1, V2)
+        assert (code, err) == (0, "")
+        assert out.splitlines() == [
+            f"{V1}: NCT04822922 version 1.0, effective 2021-09-30",
+            f"{V2}: NCT04822922 version 2.0, effective 2022-03-01",
+        ]
+
+    def test_json(self) -> None:
+        code, out, _ = call("protocol", "check", V2, "--json")
+        assert code == 0
+        assert json.loads(out) == {
+            "file": V2, "nct_id": "NCT04822922", "version": "2.0", "effective_date": "2022-03-01",
+        }  # fmt: skip
+
+    @pytest.mark.parametrize(
+        "name", ["bad.toml", "broken.toml", "bad-protocol.json", "missing.toml"]
+    )
+    def test_bad_files_exit_2_with_one_line_per_problem(self, name: str) -> None:
+        code, out, err = call("protocol", "check", name)
+        assert (code, out) == (2, "")
+        assert err
+        assert all(line.startswith(f"{P}{name}: ") for line in err.splitlines())
+
+    def test_every_problem_of_every_file(self) -> None:
+        code, out, err = call("protocol", "check", "bad.toml", V2, "bad-protocol.json")
+        assert code == 2
+        assert out == f"{V2}: NCT04822922 version 2.0, effective 2022-03-01\n"
+        assert {line.split(": ")[1] for line in err.splitlines()} == {
+            "bad.toml",
+            "bad-protocol.json",
+        }
+        assert any("max_age_years" in line for line in err.splitlines() if "bad-protocol" in line)
+
+    def test_transcript(self) -> None:
+        runs = [
+            Run("the example amendment is valid", ("protocol", "check", V2)),
+            Run(
+                "every problem of a bad TOML file, with its path", ("protocol", "check", "bad.toml")
+            ),
+            Run("a TOML syntax error", ("protocol", "check", "broken.toml")),
+            Run("a bad JSON protocol file", ("protocol", "check", "bad-protocol.json")),
+        ]
+        text = transcript(runs).replace(str(ROOT) + "/", "")
+        assert_golden("cli/protocol_check.txt", text)
+
+
+@pytest.mark.usefixtures("protocol_dir")
+class TestProtocolDiff:
+    """`protocol diff OLD NEW`: the amendment's changes; exit 0 when equal, 1 when they differ."""
+
+    def test_the_example_amendment_changes_exactly_four_things(self) -> None:
+        """issue 11 "Done means": age limit, Day 4 window, version, effective date; no more."""
+        code, out, err = call("protocol", "diff", V1, V2, "--json")
+        assert (code, err) == (1, "")
+        assert [c["path"] for c in json.loads(out)] == [
+            "version",
+            "effective_date",
+            "infusion_days[1].days_before",
+            "infusion_days[1].days_after",
+            "max_age_years",
+        ]
+
+    def test_text(self) -> None:
+        code, out, _ = call("protocol", "diff", V1, V2)
+        assert code == 1
+        lines = out.splitlines()
+        assert lines[0].endswith(": 5 changes")
+        assert lines[-1] == "  max_age_years: maximum age (years, §5 I1): 70 → 75"
+
+    def test_a_file_against_itself(self) -> None:
+        assert call("protocol", "diff", V2, "v2.json", "--json") == (0, "[]\n", "")
+        code, out, _ = call("protocol", "diff", V2, V2)
+        assert (code, out.endswith(": no changes\n")) == (0, True)
+
+    def test_one_change(self, protocol_dir: Path) -> None:
+        from aclf_protocol.protocol import NCT04822922
+
+        write(protocol_dir / "v1.1.json", {**NCT04822922.to_dict(), "version": "1.1"})
+        code, out, _ = call("protocol", "diff", V1, "v1.1.json")
+        assert code == 1
+        assert out.splitlines()[0].endswith(": 1 change")
+        assert out.splitlines()[1:] == ["  version: protocol version (§1): 1.0 → 1.1"]
+
+    def test_bad_files_name_every_problem(self) -> None:
+        code, out, err = call("protocol", "diff", "bad.toml", "bad-protocol.json")
+        assert (code, out) == (2, "")
+        assert {line.split(": ")[1] for line in err.splitlines()} == {
+            "bad.toml",
+            "bad-protocol.json",
+        }
+
+    def test_transcript(self) -> None:
+        runs = [Run("the example amendment", ("protocol", "diff", V1, V2))]
+        assert_golden("cli/protocol_diff.txt", transcript(runs).replace(str(ROOT) + "/", ""))
+
+    def test_help_texts(self, capsys: pytest.CaptureFixture[str]) -> None:
+        texts = [
+            f"$ {shlex.join(['aclf-protocol', *c, '--help'])}\n{help_of(capsys, *c)}"
+            for c in (
+                ("protocol",),
+                ("protocol", "show"),
+                ("protocol", "check"),
+                ("protocol", "diff"),
+            )
+        ]
+        assert_golden("cli/help_protocol.txt", "\n".join(texts))
