@@ -364,6 +364,7 @@ def _protocol_line(protocol: Protocol) -> str:
 
 def _cmd_protocol_diff(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -> int:  # noqa: ARG001
     from aclf_protocol.amendment import protocol_changes  # noqa: PLC0415
+    from aclf_protocol.protocol import protocol_label  # noqa: PLC0415
 
     problems: list[str] = []
     versions = []
@@ -377,7 +378,15 @@ def _cmd_protocol_diff(args: argparse.Namespace, out: IO[str], stdin: IO[str]) -
     old, new = versions
     changes = protocol_changes(old, new)
     if args.json:
-        _emit(out, [c.to_dict() for c in changes])
+        # §10 v2: every --json output names the protocols it is about.
+        _emit(
+            out,
+            {
+                "old": protocol_label(old),
+                "new": protocol_label(new),
+                "changes": [c.to_dict() for c in changes],
+            },
+        )
     else:
         count = {0: "no changes", 1: "1 change"}.get(len(changes), f"{len(changes)} changes")
         out.write(

@@ -1287,7 +1287,9 @@ class TestProtocolDiff:
         """issue 11 "Done means": age limit, Day 4 window, version, effective date; no more."""
         code, out, err = call("protocol", "diff", V1, V2, "--json")
         assert (code, err) == (1, "")
-        assert [c["path"] for c in json.loads(out)] == [
+        document = json.loads(out)
+        assert (document["old"]["version"], document["new"]["version"]) == ("1.0", "2.0")
+        assert [c["path"] for c in document["changes"]] == [
             "version",
             "effective_date",
             "infusion_days[1].days_before",
@@ -1303,7 +1305,9 @@ class TestProtocolDiff:
         assert lines[-1] == "  max_age_years: maximum age (years, §5 I1): 70 → 75"
 
     def test_a_file_against_itself(self) -> None:
-        assert call("protocol", "diff", V2, "v2.json", "--json") == (0, "[]\n", "")
+        code, out, err = call("protocol", "diff", V2, "v2.json", "--json")
+        assert (code, err) == (0, "")
+        assert json.loads(out)["changes"] == []
         code, out, _ = call("protocol", "diff", V2, V2)
         assert (code, out.endswith(": no changes\n")) == (0, True)
 
