@@ -204,8 +204,10 @@ class Deviation:
 
     ``cause`` is ``"terminate"`` (the study's stop date), ``"died"`` (the awareness date of the
     patient's death) or ``"suspend"`` (given while the study was suspended: the start of that
-    suspension); ``stopped_on`` is that date. One given on the stop date itself is listed too:
-    dates alone cannot tell whether it came before the report (§6.7 *v2*; a reviewer decides).
+    suspension); ``stopped_on`` is that date: the earliest stop that applies, and of stops on
+    one day the termination, then the death, then the suspension. One given on the stop date
+    itself is listed too: dates alone cannot tell whether it came before the report (§6.7
+    *v2*; a reviewer decides).
     """
 
     patient_id: str
