@@ -926,7 +926,7 @@ def _patients(
             )
         if plan.patient_id in stops.deaths:
             status = PatientStatus.DIED
-        elif new.stopped_on is not None and new.stopped_on <= on:  # a stop found one to give
+        elif new.stopped_on is not None and new.stopped_on <= on:  # the plan's, or set above
             status = PatientStatus.STOPPED
         elif _pending(new, on):
             status = PatientStatus.ACTIVE
