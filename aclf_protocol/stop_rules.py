@@ -48,7 +48,6 @@ from aclf_protocol.protocol import NCT04822922, Protocol, protocol_label
 from aclf_protocol.safety import (
     Causality,
     DoneKey,
-    EventOutcome,
     Expectedness,
     ReportingObligation,
     SafetyEvent,
@@ -205,8 +204,10 @@ class Deviation:
 
     ``cause`` is ``"terminate"`` (the study's stop date), ``"died"`` (the awareness date of the
     patient's death) or ``"suspend"`` (given while the study was suspended: the start of that
-    suspension); ``stopped_on`` is that date. One given on the stop date itself is listed too:
-    dates alone cannot tell whether it came before the report (§6.7 *v2*; a reviewer decides).
+    suspension); ``stopped_on`` is that date: the earliest stop that applies, and of stops on
+    one day the termination, then the death, then the suspension. One given on the stop date
+    itself is listed too: dates alone cannot tell whether it came before the report (§6.7
+    *v2*; a reviewer decides).
     """
 
     patient_id: str
@@ -553,8 +554,9 @@ _EXPECTEDNESS_RANK = {
 
 
 def _died(event: SafetyEvent) -> bool:
-    """The death criterion or outcome ``fatal`` (one fact, D-SAF-FATAL)."""
-    return Seriousness.DEATH in event.seriousness or event.outcome is EventOutcome.FATAL
+    """The death criterion: a valid event has it exactly when its outcome is ``fatal``
+    (§6.1, one fact, D-SAF-FATAL)."""
+    return Seriousness.DEATH in event.seriousness
 
 
 def _canonical(event: SafetyEvent) -> str:
@@ -583,10 +585,9 @@ def _conservative_key(event: SafetyEvent, rule: str | None) -> tuple[Any, ...]:
 
 @attrs.frozen
 class _Version:
-    """One counted version of an event: from ``since`` (its awareness) to ``until``."""
+    """One counted version of an event: from its awareness date to ``until``."""
 
     event: SafetyEvent
-    since: date
     until: date
     rule: str | None  # the rule it fired by ``until`` (it can only start firing later, §6.6)
     fires_from: date | None  # the first day it fired
@@ -656,10 +657,10 @@ _DAY = timedelta(days=1)
 def _version(event: SafetyEvent, until: date, periods: Mapping[str, _Periods]) -> _Version:
     """*event* counted from its awareness date to *until*: the rule it fires, and from when."""
     rule = _rule_class(event)
-    entry = None if rule is None else periods[event.patient_id].entry(event.onset_date)
+    entry = periods[event.patient_id].entry(event.onset_date)
     if rule is None or entry is None or entry > until:
-        return _Version(event, event.awareness_date, until, None, None)
-    return _Version(event, event.awareness_date, until, rule, max(event.awareness_date, entry))
+        return _Version(event, until, None, None)
+    return _Version(event, until, rule, max(event.awareness_date, entry))
 
 
 def _trigger(history: _History) -> tuple[Trigger | None, Reassessment | None]:
@@ -671,10 +672,10 @@ def _trigger(history: _History) -> tuple[Trigger | None, Reassessment | None]:
     counted = history.counted
     fired = [i for i, v in enumerate(counted) if v.rule == "R1"]
     current = history.current
-    if current.rule == "R1" or (current.rule == "R2" and not fired):
-        last = len(counted) - 1
-    elif fired:
+    if fired:  # the current version, if it fires R1; else the last that did
         last = fired[-1]
+    elif current.rule == "R2":
+        last = len(counted) - 1
     else:
         return None, None
     first = last
@@ -728,15 +729,7 @@ def _event_order(event: SafetyEvent) -> tuple[date, str]:
 
 def _sorted_versions(events: Iterable[SafetyEvent]) -> tuple[SafetyEvent, ...]:
     """Distinct versions by awareness date, then id, then canonical text: any input order."""
-    distinct = sorted(set(events), key=_event_order)
-    result: list[SafetyEvent] = []
-    start = 0
-    for index in range(1, len(distinct) + 1):
-        if index == len(distinct) or _event_order(distinct[index]) != _event_order(distinct[start]):
-            group = distinct[start:index]
-            result.extend(sorted(group, key=_canonical) if len(group) > 1 else group)
-            start = index
-    return tuple(result)
+    return tuple(sorted(set(events), key=lambda e: (*_event_order(e), _canonical(e))))
 
 
 def evaluate_stop_rules(
@@ -893,19 +886,19 @@ class _Stops:
 
     def breached(self, patient_id: str, given: date) -> tuple[str, date] | None:
         """``(cause, stop date)`` of the earliest stop in force on *given*, if any."""
-        found: list[tuple[date, int, str]] = []
-        terminated = self.decision is StudyDecision.TERMINATE and self.since is not None
-        if terminated and self.since is not None and self.since <= given:
-            found.append((self.since, 0, "terminate"))
+        found: list[tuple[date, str]] = []  # in precedence order: terminate, died, suspend
+        since = self.since if self.decision is StudyDecision.TERMINATE else None
+        if since is not None and since <= given:
+            found.append((since, "terminate"))
         death = self.deaths.get(patient_id)
         if death is not None and death <= given:
-            found.append((death, 1, "died"))
+            found.append((death, "died"))
         for first, last, _ in self.runs:
             if first <= given <= last:
-                found.append((first, 2, "suspend"))
+                found.append((first, "suspend"))
         if not found:
             return None
-        day, _, cause = min(found)
+        day, cause = min(found, key=lambda stop: stop[0])  # the first of the earliest
         return cause, day
 
 
@@ -929,8 +922,7 @@ def _patients(
     for plan in plans.values():
         new = plan
         stop = stops.stop_date(plan.patient_id)
-        stopped = stop is not None and _left_at(plan, stop)
-        if stop is not None and stopped:
+        if stop is not None and _left_at(plan, stop):
             new = cancel_remaining(plan, stop)
             cancelled.extend(
                 InfusionRef(patient_id=plan.patient_id, number=i.number, date=i.date)
@@ -939,9 +931,7 @@ def _patients(
             )
         if plan.patient_id in stops.deaths:
             status = PatientStatus.DIED
-        elif (stopped and stops.decision is StudyDecision.TERMINATE) or (
-            new.stopped_on is not None and new.stopped_on <= on
-        ):
+        elif new.stopped_on is not None and new.stopped_on <= on:  # the plan's, or set above
             status = PatientStatus.STOPPED
         elif _pending(new, on):
             status = PatientStatus.ACTIVE

@@ -369,6 +369,13 @@ class TestTreatmentPeriod:
         )
         assert result.decision is TERMINATE
 
+    def test_day_10_is_inside_without_an_infusion_that_day(self) -> None:
+        """Day 10 is in the period by §6.4 alone: infusion 4 given early on 10-09."""
+        result = evaluate_stop_rules(
+            [self.rj1("10-09")], [sae("S", "RJ-001", "10-10")], on=day("10-10")
+        )
+        assert result.decision is TERMINATE
+
     def test_day_11_is_outside(self) -> None:
         """Boundary: onset on Day 11 is outside: no stop, but it is reported and counted."""
         event = sae("S", "RJ-001", "10-11")
@@ -432,6 +439,10 @@ class TestTreatmentPeriod:
         late = self.rj1("10-13")
         assert treatment_period_end(late) == day("10-13")
         assert treatment_period_end(late, on=day("10-12")) == day("10-10")
+
+    def test_treatment_period_end_counts_an_infusion_given_on_on(self) -> None:
+        """treatment_period_end(on=...) counts the infusion given on *on* itself (§6.6)."""
+        assert treatment_period_end(self.rj1("10-13"), on=day("10-13")) == day("10-13")
 
 
 class TestKnownOnDate:
@@ -551,6 +562,57 @@ class TestSameDayVersions:
         assert result.events == (death,)
         assert [c.other for c in result.conflicts] == [threat, more, higher, base]
 
+    def test_the_rule_before_the_seriousness(self) -> None:
+        """R1 hospitalisation over R2 life-threatening: the rule fired ranks first."""
+        probable = sae("S", "RJ-001", "10-04")
+        pending = attrs.evolve(
+            probable,
+            causality=Causality.NOT_ASSESSED,
+            seriousness={Seriousness.LIFE_THREATENING},
+            grade=4,
+        )
+        result = self.counted(pending, probable)
+        assert (result.decision, result.events) == (TERMINATE, (probable,))
+        assert [c.other for c in result.conflicts] == [pending]
+
+    def test_a_pre_treatment_version_fires_no_rule(self) -> None:
+        """Onset before Day 1: neither version fires, so the more serious counts, not the
+        probable one (RJ-003, Day 1 10-05, onset 10-04)."""
+        probable = sae("S", "RJ-003", "10-04", "10-05")
+        threat = attrs.evolve(
+            probable,
+            causality=Causality.UNRELATED,
+            seriousness={Seriousness.LIFE_THREATENING},
+            grade=4,
+        )
+        result = self.counted(probable, threat, on="10-05")
+        assert (result.decision, result.events) == (CONTINUE, (threat,))
+
+    def test_the_rule_fired_on_the_awareness_day(self) -> None:
+        """§6.6: onset 10-11 (after Day 10) and infusion 4 given late on 10-12, the awareness
+        day: the probable version fires R1 that day and counts over a more serious unrelated
+        one."""
+        plans = [plan("RJ-001", "low", "10-01", "10-01", "10-04", "10-07", "10-12")]
+        probable = sae("S", "RJ-001", "10-11", "10-12")
+        threat = attrs.evolve(
+            probable,
+            causality=Causality.UNRELATED,
+            seriousness={Seriousness.LIFE_THREATENING},
+            grade=4,
+        )
+        for events in ([probable, threat], [threat, probable]):
+            result = evaluate_stop_rules(plans, events, on=day("10-12"))
+            assert (result.decision, result.events) == (TERMINATE, (probable,))
+
+    def test_last_the_canonical_text(self) -> None:
+        """D-SAF-VERSIONS: equal in every rank, the larger ``json.dumps(to_dict(),
+        sort_keys=True)`` counts: here the later onset (``onset_date`` sorts before ``term``),
+        although its term is the smaller."""
+        later = attrs.evolve(sae("S", "RJ-001", "10-04"), term="A")
+        earlier = attrs.evolve(later, onset_date=day("10-03"), term="Z")
+        assert max((later, earlier), key=lambda e: json.dumps(e.to_dict(), sort_keys=True)) == later
+        assert self.counted(earlier, later).events == (later,)
+
     def test_the_order_is_total(self) -> None:
         """Versions equal in rule and seriousness still have one answer (any input order)."""
         base = sae("S", "RJ-001", "10-04")
@@ -571,6 +633,16 @@ class TestSameDayVersions:
         b = attrs.evolve(a, causality=Causality.UNRELATED)
         first = evaluate_stop_rules(cohort(), [a, b], on=day("10-05")).ignored
         assert evaluate_stop_rules(cohort(), [b, a], on=day("10-05")).ignored == first
+
+    def test_not_yet_known_events_by_awareness_then_id(self) -> None:
+        """D-SAF-VERSIONS: ``.ignored`` is sorted by awareness date, then id (the canonical
+        text only orders versions of one id): A before B although B's text is the smaller."""
+        a = sae("A", "RJ-001", "10-04", "10-06", causality=Causality.UNRELATED)
+        b = sae("B", "RJ-001", "10-04", "10-06")
+        early = sae("C", "RJ-001", "10-04", "10-05")
+        assert json.dumps(b.to_dict(), sort_keys=True) < json.dumps(a.to_dict(), sort_keys=True)
+        for events in ([a, b, early], [b, early, a]):
+            assert evaluate_stop_rules(cohort(), events, on=day("10-04")).ignored == (early, a, b)
 
     def test_conflict_record(self) -> None:
         """§9: a conflict's record names the event, the day and both versions."""
@@ -635,6 +707,20 @@ class TestTerminationIsFinal:
             (unrelated,),
         )
 
+    def test_reassessed_back_to_not_assessed_stays_r1(self) -> None:
+        """Probable on 10-05, then "not assessed" on 10-07: still the R1 trigger with the
+        probable version, and the re-assessment is listed (no R2 in its place)."""
+        probable, _ = self.versions()
+        pending = attrs.evolve(
+            probable, awareness_date=day("10-07"), causality=Causality.NOT_ASSESSED
+        )
+        result = evaluate_stop_rules(cohort(), [probable, pending], on=day("10-08"))
+        assert (result.decision, result.since) == (TERMINATE, day("10-05"))
+        assert [(t.rule, t.event, t.since) for t in result.triggers] == [
+            ("R1", probable, day("10-05"))
+        ]
+        assert [(r.fired, r.current) for r in result.reassessed] == [(probable, pending)]
+
     def test_a_suspension_lifts(self) -> None:
         """R2 on 10-05, assessed unrelated on 10-07: CONTINUE, nothing re-assessed or cancelled."""
         pending = sae("SAE-2", "RJ-001", "10-04", "10-05", causality=Causality.NOT_ASSESSED)
@@ -655,6 +741,42 @@ class TestTerminationIsFinal:
                 "fired": probable.to_dict(),
                 "current": unrelated.to_dict(),
             }
+        ]
+
+
+class TestUnbrokenRuns:
+    """§6.7 v2, D-SAF-SINCE: a stop runs from the first trigger of an unbroken run of days on
+    which something suspended or terminated; one day on which nothing did breaks the run."""
+
+    def test_a_day_without_a_stop_breaks_the_run(self) -> None:
+        """R2 SAE-2 from 10-04, assessed unrelated on 10-06; R1 SAE-3 from 10-07: nothing
+        stopped on 10-06, so the termination runs from 10-07, not 10-04."""
+        sae2 = sae("SAE-2", "RJ-001", "10-04", causality=Causality.NOT_ASSESSED)
+        events = [
+            sae2,
+            attrs.evolve(sae2, awareness_date=day("10-06"), causality=Causality.UNRELATED),
+            sae("SAE-3", "RJ-002", "10-07"),
+        ]
+        result = evaluate_stop_rules(cohort(), events, on=day("10-08"))
+        assert (result.decision, result.since) == (TERMINATE, day("10-07"))
+        assert [(t.event_id, t.since) for t in result.triggers] == [("SAE-3", day("10-07"))]
+
+    def test_a_version_that_fires_later_starts_a_new_run(self) -> None:
+        """§6.6: R2 from 10-11 (onset Day 5); corrected on 10-12 to a probable reaction with
+        onset 10-11, after Day 10, it fires only from the late infusion 4 of 10-13. On 10-12
+        nothing stopped: the trigger and the stop run from 10-13."""
+        plans = [plan("RJ-001", "low", "10-01", "10-01", "10-04", "10-07", "10-13")]
+        pending = sae("S", "RJ-001", "10-05", "10-11", causality=Causality.NOT_ASSESSED)
+        probable = attrs.evolve(
+            pending,
+            onset_date=day("10-11"),
+            awareness_date=day("10-12"),
+            causality=Causality.PROBABLE,
+        )
+        result = evaluate_stop_rules(plans, [pending, probable], on=day("10-13"))
+        assert (result.decision, result.since) == (TERMINATE, day("10-13"))
+        assert [(t.rule, t.event, t.since) for t in result.triggers] == [
+            ("R1", probable, day("10-13"))
         ]
 
 
@@ -707,6 +829,24 @@ class TestWhatAStopCancels:
         result = evaluate_stop_rules(cohort(), events, on=day("10-07"))
         assert (result.decision, result.since) == (TERMINATE, day("10-04"))
         assert ("RJ-002", 2, "10-06") in refs(result, "cancelled")
+
+    def test_a_stop_after_the_last_infusion_stops_nothing(self) -> None:
+        """Infusion 4 given early on 10-09, its window open to 10-11: a stop on 10-10 finds
+        nothing left to give, so the patient completed and the plan is untouched."""
+        done = plan("RJ-001", "low", "10-01", "10-01", "10-04", "10-07", "10-09")
+        result = evaluate_stop_rules([done], [sae("S", "RJ-001", "10-10")], on=day("10-10"))
+        assert result.decision is TERMINATE
+        assert (result.status["RJ-001"], result.cancelled) == (COMPLETED, ())
+        assert result.plan_of("RJ-001") == done
+
+    def test_last_infusion_given_on_the_stop_date(self) -> None:
+        """Infusion 4 given on 10-10, the stop date: the stop found it to give, so the patient
+        is stopped, and it is cancelled and a deviation (§6.7 v2)."""
+        done = plan("RJ-001", "low", "10-01", "10-01", "10-04", "10-07", "10-10")
+        result = evaluate_stop_rules([done], [sae("S", "RJ-001", "10-10")], on=day("10-10"))
+        assert result.status["RJ-001"] is STOPPED
+        assert refs(result, "cancelled") == [("RJ-001", 4, "10-10")]
+        assert [(v.number, v.cause) for v in result.deviations] == [(4, "terminate")]
 
     def test_every_infusion_has_a_state(self) -> None:
         """§6.7 v2: under TERMINATE each infusion is given, missed or cancelled: infusion 3,
@@ -840,10 +980,84 @@ class TestAsOfInfusions:
             (3, "suspend", day("10-06"))
         ]
 
+    def test_given_after_the_suspension_lifted_is_no_deviation(self) -> None:
+        """R2 from 10-05, assessed unrelated on 10-07: infusion 3 given on 10-08 is none."""
+        rj1 = plan("RJ-001", "low", "10-01", "10-01", "10-04", "10-08")
+        pending = sae("S", "RJ-001", "10-05", causality=Causality.NOT_ASSESSED)
+        lifted = attrs.evolve(pending, awareness_date=day("10-07"), causality=Causality.UNRELATED)
+        result = evaluate_stop_rules([rj1], [pending, lifted], on=day("10-09"))
+        assert (result.decision, result.deviations) == (CONTINUE, ())
+
+    def test_given_on_the_first_day_of_a_standing_suspension(self) -> None:
+        """R2 known 10-07 and still pending on 10-08: infusion 3 given on 10-07 is a
+        ``suspend`` deviation from 10-07."""
+        pending = sae("S", "RJ-001", "10-07", causality=Causality.NOT_ASSESSED)
+        result = evaluate_stop_rules([self.rj1()], [pending], on=day("10-08"))
+        assert result.decision is SUSPEND
+        assert [(v.number, v.cause, v.stopped_on) for v in result.deviations] == [
+            (3, "suspend", day("10-07"))
+        ]
+
+    def test_given_on_the_day_of_a_death_is_a_deviation(self) -> None:
+        """RJ-002 dies (unrelated) known 10-06; its infusion 2 given that day: cause ``died``."""
+        rj2 = plan("RJ-002", "medium", "10-03", "10-03", "10-06")
+        death = attrs.evolve(
+            sae("D", "RJ-002", "10-06", causality=Causality.UNRELATED),
+            seriousness={Seriousness.DEATH},
+            grade=5,
+            outcome=EventOutcome.FATAL,
+        )
+        result = evaluate_stop_rules([self.rj1(), rj2], [death], on=day("10-07"))
+        assert result.decision is CONTINUE
+        assert [v.to_dict() for v in result.deviations] == [
+            {
+                "patient_id": "RJ-002",
+                "number": 2,
+                "date": "2021-10-06",
+                "given_date": "2021-10-06",
+                "cause": "died",
+                "stopped_on": "2021-10-06",
+            }
+        ]
+
+    def test_a_skipped_infusion_hides_no_later_deviation(self) -> None:
+        """Infusion 2 never given, infusion 3 given 10-07 after the 10-05 stop: a deviation."""
+        rj1 = record_infusion(plan("RJ-001", "low", "10-01", "10-01"), 3, day("10-07"))
+        result = evaluate_stop_rules([rj1], [sae("S", "RJ-001", "10-05")], on=day("10-07"))
+        assert [(v.number, v.cause) for v in result.deviations] == [(3, "terminate")]
+
     def test_status_ignores_later_infusions(self) -> None:
         """All four given, the last on 10-10: on 10-09 the patient is still active."""
         done = plan("RJ-001", "low", "10-01", "10-01", "10-04", "10-07", "10-10")
         assert evaluate_stop_rules([done], [], on=day("10-09")).status["RJ-001"] is ACTIVE
+
+
+class TestDeviationCause:
+    """D-SAF-DEVIATION: the earliest stop in force is named; of stops on the same day, the
+    study's termination, then the patient's death, then a suspension."""
+
+    def death(self, causality: Causality) -> SafetyEvent:
+        """RJ-001's fatal event, onset and awareness 10-05 (Day 5)."""
+        return attrs.evolve(
+            sae("D", "RJ-001", "10-05", causality=causality),
+            seriousness={Seriousness.DEATH},
+            grade=5,
+            outcome=EventOutcome.FATAL,
+        )
+
+    def causes(self, event: SafetyEvent) -> list[tuple[int, str, date]]:
+        """(number, cause, stop date) of the deviations when RJ-001 got infusion 3 on 10-07."""
+        rj1 = plan("RJ-001", "low", "10-01", "10-01", "10-04", "10-07")
+        result = evaluate_stop_rules([rj1], [event], on=day("10-07"))
+        return [(v.number, v.cause, v.stopped_on) for v in result.deviations]
+
+    def test_termination_before_death(self) -> None:
+        """A related death terminates and kills on 10-05: the termination is named."""
+        assert self.causes(self.death(Causality.PROBABLE)) == [(3, "terminate", day("10-05"))]
+
+    def test_death_before_suspension(self) -> None:
+        """A pending death suspends and kills on 10-05: the death is named."""
+        assert self.causes(self.death(Causality.NOT_ASSESSED)) == [(3, "died", day("10-05"))]
 
 
 class TestReportingObligations:
