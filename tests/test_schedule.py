@@ -43,7 +43,7 @@ from aclf_protocol.schedule import (
     safety_window_end,
     study_day,
 )
-from tests.fixtures import BAD_IDS, assert_golden, d, error_table, invalid, refusal
+from tests.fixtures import BAD_IDS, assert_golden, d, error_table, golden_json, invalid, refusal
 from tests.strategies import (
     arm_ids,
     cells_around,
@@ -845,6 +845,12 @@ class TestAdministrationReport:
         ]
         assert report.missing == ("infusions[2].cells_given", "infusions[2].viability_percent")
         assert [i.lot for i in report.infusions] == ["UC-2109-01", "UC-2109-02", None]
+
+    def test_json_record(self) -> None:
+        """§4.6, §9: the report's JSON record, every key and value (golden file)."""
+        record = check_administration(ADMINISTERED).to_dict()
+        assert json.loads(json.dumps(record)) == record
+        assert_golden("schedule/administration.json", golden_json(record))
 
     @pytest.mark.parametrize(
         ("cells", "within"),
