@@ -1019,6 +1019,16 @@ class TestErrorWording:
             ("enrol, one plan", partial(enrol, one_plan, one_plan, screened(one_plan))),
             ("enrol a dict", partial(enrol, [], not_a_plan, screened(one_plan))),
             ("enrol on arm 'mega'", partial(enrol, [], mega_plan(), screened(mega_plan()))),
+            ("check a dict's screening", partial(check_screening, not_a_plan, screened(one_plan))),
+            (
+                "check under a dict",
+                partial(
+                    check_screening,
+                    one_plan,
+                    screened(one_plan),
+                    protocol=unchecked({"nct_id": "NCT04822922"}),
+                ),
+            ),
             *(
                 (f"enrol, {label}", partial(enrol, [], new_plan("NEW", "low", DAY1), screening))
                 for label, screening in [
@@ -1026,6 +1036,7 @@ class TestErrorWording:
                     ("screened 15 days before", eligible_screening("NEW", d("2021-09-16"))),
                     ("screened the day after", eligible_screening("NEW", d("2021-10-02"))),
                     ("incomplete screening", screening_with(hiv=None)),
+                    ("screening missing two facts", screening_with(hiv=None, tuberculosis=None)),
                     ("ineligible screening", screening_with(hiv=True)),
                     ("OTHER's screening", eligible_screening("OTHER", DAY1)),
                     ("screened under a variant", eligible_screening("NEW", DAY1, protocol=OLDER)),
