@@ -45,6 +45,7 @@ from aclf_protocol.scores import (
     MELD_NA_VARIANTS,
     ORGANS,
     SOURCE_CHILD_PUGH,
+    SOURCE_MELD_NA_KIM2008,
     Organ,
     OrganScore,
     aclf_grade_details,
@@ -82,7 +83,7 @@ from aclf_protocol.scores._organs import (
     rule,
 )
 from aclf_protocol.scores.meld import _half_up
-from tests.fixtures import SPEC_RECORD, assert_golden, golden_json, refusal, unchecked
+from tests.fixtures import SPEC_RECORD, assert_golden, error_table, golden_json, refusal, unchecked
 from tests.strategies import LAB_VALUES, lab_completions, labs, worsened_labs
 
 D = Decimal
@@ -1952,6 +1953,20 @@ class TestChildPughOverUnknowns:
         )
         assert_golden("scores/child-pugh-explained.txt", text)
 
+    def test_records(self) -> None:
+        """§7.8, §9: the JSON record of decided, two-class, three-class and empty cases, every
+        key (golden file)."""
+        cases = {
+            "all known, class B": with_points(2, 2, 1, 2, 1),
+            "class C whatever the unknowns": with_points(3, 3, 3, None, None),
+            "B or C": with_points(3, 3, None, 1, 1),
+            "open": with_points(2, None, 1, 1, None),
+            "nothing known": Labs(),
+        }
+        records = {title: child_pugh_details(labs).to_dict() for title, labs in cases.items()}
+        assert json.loads(json.dumps(records)) == records
+        assert_golden("scores/child-pugh-records.json", golden_json(records))
+
     def test_record(self) -> None:
         """to_dict is JSON-compatible; item_points is read-only."""
         details = child_pugh_details(with_points(2, None, 1, 3, 1))
@@ -2583,3 +2598,23 @@ class TestCallerDecimalContext:
         expected = call(labs)
         with decimal.localcontext(HOSTILE):
             assert call(labs) == expected
+
+
+class TestScoreErrorWording:
+    """§0: the scores' refusals name field, value and rule; the wording is the golden file."""
+
+    def test_error_wording(self) -> None:
+        """One line per refused call (golden/errors/scores.txt)."""
+        tiny = Labs(
+            wbc_10e9_l=D("1e-999999999"), creatinine_mg_dl=D(1), inr=D("1.2"), sodium_mmol_l=D(135)
+        )
+        cases: list[tuple[str, Callable[[], object]]] = [
+            ("meld_na, variant 'optn'", lambda: meld_na(RJ001, variant=unchecked("optn"))),
+            ("clif_c_ad, WBC 1e-999999999", lambda: clif_c_ad(tiny, 55)),
+        ]
+        assert_golden("errors/scores.txt", error_table(cases))
+
+    def test_kim2008_without_sodium_names_its_source(self) -> None:
+        """§7.6: an open Kim 2008 MELD-Na still cites Kim 2008."""
+        labs = attrs.evolve(RJ001, sodium_mmol_l=None)
+        assert meld_na_details(labs, variant="kim2008").source == SOURCE_MELD_NA_KIM2008
