@@ -460,6 +460,8 @@ class Protocol:
             data = file.read_bytes()
         except OSError as err:
             raise InvalidValueError(name, name, f"cannot be read: {err.strerror} (§1)") from None
+        except ValueError:  # a path holding a NUL character
+            raise InvalidValueError(name, name, "is not a path a file can have (§1)") from None
         if suffix == ".json":
             return cls.from_dict(loads(data, what=name))
         try:

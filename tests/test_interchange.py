@@ -113,18 +113,22 @@ def repeat_key_at(value: object, target: str, path: str = "") -> str:
     return json.dumps(value)
 
 
-def object_paths(value: object, path: str = "") -> list[str]:
-    """The paths of the non-empty objects in *value* (``""`` for the root)."""
-    found: list[str] = []
+def walk(value: object, path: str = "") -> list[tuple[str, object]]:
+    """Every (path, node) of *value*."""
+    found: list[tuple[str, object]] = [(path, value)]
     if isinstance(value, dict):
-        found += [path] if value else []
         prefix = f"{path}." if path else ""
         for k, v in value.items():
-            found += object_paths(v, f"{prefix}{k}")
+            found += walk(v, f"{prefix}{k}")
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            found += object_paths(v, f"{path}[{i}]")
+            found += walk(v, f"{path}[{i}]")
     return found
+
+
+def object_paths(value: object) -> list[str]:
+    """The paths of the non-empty objects in *value* (``""`` for the root)."""
+    return [path for path, node in walk(value) if isinstance(node, dict) and node]
 
 
 class TestJsonText:
@@ -229,19 +233,6 @@ def object_keys_at(value: object, target: str) -> str:
         if path == target and isinstance(node, dict):
             return str(next(iter(node)))
     raise AssertionError(target)
-
-
-def walk(value: object, path: str = "") -> list[tuple[str, object]]:
-    """Every (path, node) of *value*."""
-    found: list[tuple[str, object]] = [(path, value)]
-    if isinstance(value, dict):
-        prefix = f"{path}." if path else ""
-        for k, v in value.items():
-            found += walk(v, f"{prefix}{k}")
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            found += walk(v, f"{path}[{i}]")
-    return found
 
 
 class TestDates:

@@ -708,8 +708,10 @@ class TestProtocolFiles:
         ]
 
     def test_a_path_that_is_no_path(self) -> None:
-        """§0: a number is no file name."""
+        """§0: a number is no file name; a name with a NUL character is refused by name."""
         assert invalid(lambda: Protocol.from_file(5)).field == "path"  # type: ignore[arg-type]
+        err = invalid(lambda: Protocol.from_file("v2\x00.toml"))
+        assert (err.field, err.value) == ("v2\x00.toml", "v2\x00.toml")
 
     @given(p=protocols())
     def test_toml_round_trip_law(self, p: Protocol) -> None:

@@ -20,7 +20,7 @@ import attrs
 
 from aclf_protocol.errors import InvalidValueError
 from aclf_protocol.patient import Labs
-from aclf_protocol.protocol import NCT04822922, Protocol
+from aclf_protocol.protocol import ACLF_GRADES, NCT04822922, Protocol
 from aclf_protocol.scores._common import check_labs, check_protocol, show
 from aclf_protocol.scores._organs import (
     BRAIN,
@@ -48,15 +48,13 @@ __all__ = [
     "possible_aclf_grades",
 ]
 
-#: Grades run from 0 (no ACLF) to 3; three or more failures are grade 3 (§7.4).
-MAX_GRADE = 3
+#: Grades run from 0 (no ACLF) to 3 (``protocol.ACLF_GRADES``); three or more failures are
+#: grade 3 (§7.4).
+MAX_GRADE = max(ACLF_GRADES)
 _TWO_FAILURES = 2
 
 #: Each organ's rule with the states its known facts still allow, in §7.2 order.
 States = tuple[tuple[OrganRule, frozenset[int]], ...]
-
-#: The ACLF grades of §7.4: 0 (no ACLF) to MAX_GRADE.
-_ALL_GRADES = frozenset(range(MAX_GRADE + 1))
 
 
 def organ_states(labs: Labs) -> States:
@@ -183,7 +181,7 @@ def describe_grades(grades: Iterable[int]) -> str:
     'no ACLF or ACLF grade 1, 2 or 3'
     """
     if not isinstance(grades, set | frozenset | list | tuple) or any(
-        type(g) is not int or g not in _ALL_GRADES for g in grades
+        type(g) is not int or g not in ACLF_GRADES for g in grades
     ):
         raise InvalidValueError("grades", grades, "must be ACLF grades 0-3 (§7.4)")
     ordered = sorted(grades)
